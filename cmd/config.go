@@ -1,0 +1,152 @@
+package cmd
+
+import (
+	"github.com/hodbuild/hod/container"
+	"github.com/spf13/cobra"
+)
+
+// configFlags are "hod config"'s flags; each set flag becomes container.Changes.
+type configFlags struct {
+	entrypoint, cmd, workingDir, user, author, createdBy, comment, historyComment    string
+	stopSignal, shell, arch, os, variant, hostname, domainname                       string
+	env, labels, unsetLabels, annotations, unsetAnnotations, ports, volumes, onBuild []string
+	health                                                                           healthFlags
+}
+
+// NewConfig returns "hod config".
+func NewConfig(g *globals) *cobra.Command {
+	var o configFlags
+	cmd := &cobra.Command{
+		Use:   "config [flags] CONTAINER",
+		Short: "Change the image configuration of a working container",
+		Long: "Change the configuration the next commit of CONTAINER writes. --entrypoint, --cmd and --shell take\n" +
+			"a JSON array (exec form) or a string run by the shell (shell form), as in a Dockerfile.\n" +
+			"Each call records one empty-layer history entry, as the matching Dockerfile instruction does.",
+		Example: `  hod config --entrypoint '["/usr/bin/app"]' --cmd '--help' "$ctr"
+  hod config --env PATH=/usr/bin:/bin --env DEBUG- --label org.example=x --port 8080/tcp "$ctr"
+  hod config --user 1000:1000 --workingdir /srv --healthcheck 'CMD-SHELL wget -q -O- localhost' "$ctr"`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			store, err := g.Store()
+			if err != nil {
+				return err
+			}
+			c, err := container.Open(store, args[0])
+			if err != nil {
+				return err
+			}
+			changes, err := o.changes(cmd, c.Docker.Shell)
+			if err != nil {
+				return err
+			}
+			return c.Apply(changes...)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.entrypoint, "entrypoint", "", "entrypoint: JSON array or shell form")
+	f.StringVar(&o.cmd, "cmd", "", "default command: JSON array or shell form")
+	f.StringArrayVarP(&o.env, "env", "e", nil, "set KEY=VALUE, or remove KEY- (repeatable)")
+	f.StringArrayVarP(&o.labels, "label", "l", nil, "set label KEY=VALUE (repeatable)")
+	f.StringArrayVar(&o.unsetLabels, "unsetlabel", nil, "remove label KEY (repeatable)")
+	f.StringArrayVarP(&o.annotations, "annotation", "a", nil, "set manifest annotation KEY=VALUE (repeatable)")
+	f.StringArrayVar(&o.unsetAnnotations, "unsetannotation", nil, "remove manifest annotation KEY (repeatable)")
+	f.StringArrayVarP(&o.ports, "port", "p", nil, "expose PORT[/PROTO] (repeatable)")
+	f.StringArrayVarP(&o.volumes, "volume", "v", nil, "declare a volume PATH (repeatable)")
+	f.StringVar(&o.workingDir, "workingdir", "", "working directory")
+	f.StringVarP(&o.user, "user", "u", "", "USER[:GROUP] commands run as")
+	f.StringVar(&o.author, "author", "", "image author")
+	f.StringVar(&o.createdBy, "created-by", "", "description of how the next committed layer was made")
+	f.StringVar(&o.comment, "comment", "", "image comment (docker format)")
+	f.StringVar(&o.historyComment, "history-comment", "", "comment of the next committed layer's history entry")
+	f.StringVar(&o.stopSignal, "stop-signal", "", "signal that stops containers of the image")
+	f.StringVar(&o.shell, "shell", "", "shell for shell-form commands, as a JSON array (docker format)")
+	f.StringArrayVar(&o.onBuild, "onbuild", nil, "ONBUILD trigger instruction (repeatable, docker format)")
+	f.StringVar(&o.arch, "arch", "", "image architecture")
+	f.StringVar(&o.os, "os", "", "image operating system")
+	f.StringVar(&o.variant, "variant", "", "image architecture variant")
+	f.StringVar(&o.hostname, "hostname", "", "default hostname (docker format)")
+	f.StringVar(&o.domainname, "domainname", "", "default domain name (docker format)")
+	addHealthFlags(cmd, &o.health)
+	return cmd
+}
+
+// changes turns the flags that were set into Changes, in a fixed order so
+// the history entry is the same whatever the order on the command line.
+func (o configFlags) changes(cmd *cobra.Command, shell []string) ([]container.Change, error) {
+	set := cmd.Flags().Changed
+	var out []container.Change
+	if set("shell") {
+		argv, err := container.ParseCommand(o.shell, nil)
+		if err != nil {
+			return nil, err
+		}
+		out, shell = append(out, container.Shell(argv)), argv
+	}
+	for _, f := range []struct {
+		name   string
+		change func([]string) container.Change
+		value  string
+	}{{"entrypoint", container.Entrypoint, o.entrypoint}, {"cmd", container.Cmd, o.cmd}} {
+		if set(f.name) {
+			argv, err := container.ParseCommand(f.value, shell)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, f.change(argv))
+		}
+	}
+	for _, e := range o.env {
+		ch, err := container.ParseEnv(e)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ch)
+	}
+	for _, kv := range []struct {
+		what   string
+		values []string
+		change func(string, string) container.Change
+	}{{"label", o.labels, container.Label}, {"annotation", o.annotations, container.Annotation}} {
+		for _, v := range kv.values {
+			key, value, err := container.ParseKeyValue(kv.what, v)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, kv.change(key, value))
+		}
+	}
+	out = append(out, each(o.unsetLabels, container.UnsetLabel)...)
+	out = append(out, each(o.unsetAnnotations, container.UnsetAnnotation)...)
+	out = append(out, each(o.ports, container.Port)...)
+	out = append(out, each(o.volumes, container.Volume)...)
+	out = append(out, each(o.onBuild, container.OnBuild)...)
+	for _, s := range []struct {
+		name   string
+		change func(string) container.Change
+		value  string
+	}{
+		{"workingdir", container.WorkDir, o.workingDir}, {"user", container.User, o.user},
+		{"stop-signal", container.StopSignal, o.stopSignal}, {"author", container.Author, o.author},
+		{"created-by", container.CreatedBy, o.createdBy}, {"comment", container.Comment, o.comment},
+		{"history-comment", container.HistoryComment, o.historyComment}, {"arch", container.Arch, o.arch},
+		{"os", container.OS, o.os}, {"variant", container.Variant, o.variant},
+		{"hostname", container.Hostname, o.hostname}, {"domainname", container.Domainname, o.domainname},
+	} {
+		if set(s.name) {
+			out = append(out, s.change(s.value))
+		}
+	}
+	hc, err := o.health.change(cmd)
+	if hc != nil {
+		out = append(out, *hc)
+	}
+	return out, err
+}
+
+func each(values []string, change func(string) container.Change) []container.Change {
+	out := make([]container.Change, len(values))
+	for i, v := range values {
+		out[i] = change(v)
+	}
+	return out
+}

@@ -1,0 +1,126 @@
+package cmd
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/hodbuild/hod/container"
+	"github.com/moby/patternmatcher/ignorefile"
+	"github.com/opencontainers/go-digest"
+	"github.com/spf13/cobra"
+)
+
+// copyFlags are the flags "copy" and "add" share.
+type copyFlags struct {
+	chown, chmod, from, contextDir, ignoreFile, checksum string
+	quiet                                                bool
+}
+
+// NewCopy returns "hod copy".
+func NewCopy(g *globals) *cobra.Command {
+	return newCopyCommand(g, "copy", "Copy files and directories into a working container", false,
+		`  hod copy "$ctr" ./app.conf /etc/app.conf
+  hod copy --chown 1000:1000 --chmod 0640 "$ctr" secrets/ /srv/
+  hod copy --from builder "$ctr" /out/app /usr/bin/app`)
+}
+
+// NewAdd returns "hod add".
+func NewAdd(g *globals) *cobra.Command {
+	return newCopyCommand(g, "add", "Copy into a working container, extracting local archives and downloading URLs", true,
+		`  hod add "$ctr" ./rootfs.tar.gz /
+  hod add --checksum sha256:... "$ctr" https://example.com/tool /usr/local/bin/tool`)
+}
+
+func newCopyCommand(g *globals, verb, short string, add bool, example string) *cobra.Command {
+	var o copyFlags
+	cmd := &cobra.Command{
+		Use:     verb + " [flags] CONTAINER SRC [SRC...] DEST",
+		Short:   short,
+		Long:    short + ".\nSources are host paths (globs allowed) relative to the current directory, or paths in another\ncontainer or image with --from. DEST follows Docker's rules: a trailing \"/\", an existing\ndirectory or several sources make it a directory. Files are owned by 0:0 unless --chown.",
+		Example: example,
+		Args:    cobra.MinimumNArgs(3),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			store, sys, err := g.storeAndSys(registryFlags{})
+			if err != nil {
+				return err
+			}
+			c, err := container.Open(store, args[0])
+			if err != nil {
+				return err
+			}
+			opts, err := o.options(add)
+			if err != nil {
+				return err
+			}
+			if o.from != "" {
+				root, release, err := container.MountSource(cmd.Context(), store, sys, o.from)
+				if err != nil {
+					return err
+				}
+				defer release()
+				opts.FromRoot = root
+			}
+			return c.Copy(cmd.Context(), args[1:len(args)-1], args[len(args)-1], opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.chown, "chown", "", "owner USER[:GROUP] of the copies, looked up in the container (default 0:0)")
+	f.StringVar(&o.chmod, "chmod", "", "octal mode of the copies")
+	f.StringVar(&o.from, "from", "", "copy from this container or image instead of the host")
+	f.StringVar(&o.contextDir, "contextdir", "", "directory relative sources and ignore patterns start from")
+	f.StringVar(&o.ignoreFile, "ignorefile", "", "file of .dockerignore patterns (default CONTEXTDIR/.containerignore or .dockerignore)")
+	f.BoolVarP(&o.quiet, "quiet", "q", false, "print nothing")
+	if add {
+		f.StringVar(&o.checksum, "checksum", "", "digest (sha256:...) a downloaded URL must have")
+	}
+	return cmd
+}
+
+func (o copyFlags) options(add bool) (container.CopyOptions, error) {
+	opts := container.CopyOptions{Chown: o.chown, Chmod: o.chmod, ContextDir: o.contextDir, Extract: add}
+	if o.checksum != "" {
+		d, err := digest.Parse(o.checksum)
+		if err != nil {
+			return opts, fmt.Errorf("parse --checksum %q: %w", o.checksum, err)
+		}
+		opts.Checksum = d
+	}
+	patterns, err := readIgnore(o.contextDir, o.ignoreFile)
+	if err != nil {
+		return opts, err
+	}
+	opts.Ignore = patterns
+	if opts.ContextDir == "" && len(patterns) > 0 {
+		opts.ContextDir, err = os.Getwd()
+	}
+	return opts, err
+}
+
+// readIgnore reads --ignorefile, or the context's .containerignore or
+// .dockerignore; no file means no patterns.
+func readIgnore(contextDir, ignoreFile string) ([]string, error) {
+	files := []string{ignoreFile}
+	if ignoreFile == "" && contextDir != "" {
+		files = []string{filepath.Join(contextDir, ".containerignore"), filepath.Join(contextDir, ".dockerignore")}
+	}
+	for _, name := range files {
+		if name == "" {
+			continue
+		}
+		f, err := os.Open(name)
+		if os.IsNotExist(err) && ignoreFile == "" {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read ignore file: %w", err)
+		}
+		defer f.Close()
+		patterns, err := ignorefile.ReadAll(f)
+		if err != nil {
+			return nil, fmt.Errorf("read ignore file %s: %w", name, err)
+		}
+		return patterns, nil
+	}
+	return nil, nil
+}

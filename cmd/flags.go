@@ -1,0 +1,88 @@
+package cmd
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/hodbuild/hod/storage"
+	"github.com/spf13/cobra"
+)
+
+// registryFlags are the flags of every command that may talk to a registry.
+type registryFlags struct {
+	tlsVerify bool
+	certDir   string
+	creds     string
+	authFile  string
+	cmd       *cobra.Command
+}
+
+func addRegistryFlags(cmd *cobra.Command, r *registryFlags) {
+	f := cmd.Flags()
+	f.BoolVar(&r.tlsVerify, "tls-verify", true, "require HTTPS and verify certificates when talking to registries")
+	f.StringVar(&r.certDir, "cert-dir", "", "directory of certificates (*.crt, *.cert, *.key) for registries")
+	f.StringVar(&r.creds, "creds", "", "registry credentials as USERNAME[:PASSWORD]")
+	f.StringVar(&r.authFile, "authfile", os.Getenv("REGISTRY_AUTH_FILE"), "path of the authentication file")
+	r.cmd = cmd
+}
+
+func (r registryFlags) options() storage.RegistryOptions {
+	o := storage.RegistryOptions{CertDir: r.certDir, Creds: r.creds, AuthFile: r.authFile}
+	if r.cmd != nil && r.cmd.Flags().Changed("tls-verify") {
+		o.TLSVerify = &r.tlsVerify
+	}
+	return o
+}
+
+// pullPolicy turns buildah's --pull values into a storage pull policy.
+func pullPolicy(value string) (string, error) {
+	switch value {
+	case "", "true", storage.PullMissing:
+		return storage.PullMissing, nil
+	case "false", storage.PullNever:
+		return storage.PullNever, nil
+	case storage.PullAlways:
+		return storage.PullAlways, nil
+	}
+	return "", fmt.Errorf("parse --pull %q: want always, missing, never, true or false", value)
+}
+
+// progress is where transfer progress goes: stderr, or nowhere when quiet.
+func progress(cmd *cobra.Command, quiet bool) io.Writer {
+	if quiet {
+		return nil
+	}
+	return cmd.ErrOrStderr()
+}
+
+// timestamp returns --timestamp when given, else $SOURCE_DATE_EPOCH, else nil.
+func timestamp(cmd *cobra.Command, seconds int64) (*time.Time, error) {
+	if cmd.Flags().Changed("timestamp") {
+		t := time.Unix(seconds, 0).UTC()
+		return &t, nil
+	}
+	epoch, ok := os.LookupEnv("SOURCE_DATE_EPOCH")
+	if !ok {
+		return nil, nil
+	}
+	n, err := strconv.ParseInt(epoch, 10, 64)
+	if err != nil {
+		return nil, fmt.Errorf("parse SOURCE_DATE_EPOCH %q: want seconds since 1970", epoch)
+	}
+	t := time.Unix(n, 0).UTC()
+	return &t, nil
+}
+
+// writeIDFile writes an image or container ID file (--iidfile, --cidfile).
+func writeIDFile(path, id string) error {
+	if path == "" {
+		return nil
+	}
+	if err := os.WriteFile(path, []byte(id), 0o644); err != nil {
+		return fmt.Errorf("write ID file: %w", err)
+	}
+	return nil
+}

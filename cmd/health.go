@@ -1,0 +1,80 @@
+package cmd
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hodbuild/hod/container"
+	"github.com/spf13/cobra"
+	"go.podman.io/image/v5/manifest"
+)
+
+type healthFlags struct {
+	test                                    string
+	interval, timeout, startPeriod, retries string
+}
+
+func addHealthFlags(cmd *cobra.Command, h *healthFlags) {
+	f := cmd.Flags()
+	f.StringVar(&h.test, "healthcheck", "", `health check: "CMD ARG...", "CMD ["exec","form"]", "CMD-SHELL COMMAND" or "NONE" (docker format)`)
+	f.StringVar(&h.interval, "healthcheck-interval", "", "time between health checks (e.g. 30s)")
+	f.StringVar(&h.timeout, "healthcheck-timeout", "", "time a health check may take")
+	f.StringVar(&h.startPeriod, "healthcheck-start-period", "", "time to wait before the first health check")
+	f.StringVar(&h.retries, "healthcheck-retries", "", "failures before the container is unhealthy")
+}
+
+// change returns the health check Change if --healthcheck was given.
+func (h healthFlags) change(cmd *cobra.Command) (*container.Change, error) {
+	if !cmd.Flags().Changed("healthcheck") {
+		return nil, nil
+	}
+	test, err := healthTest(h.test)
+	if err != nil {
+		return nil, err
+	}
+	if test == nil {
+		ch := container.Healthcheck(nil)
+		return &ch, nil
+	}
+	hc := &manifest.Schema2HealthConfig{Test: test}
+	for _, d := range []struct {
+		flag, value string
+		into        *time.Duration
+	}{{"healthcheck-interval", h.interval, &hc.Interval}, {"healthcheck-timeout", h.timeout, &hc.Timeout}, {"healthcheck-start-period", h.startPeriod, &hc.StartPeriod}} {
+		if d.value == "" {
+			continue
+		}
+		if *d.into, err = time.ParseDuration(d.value); err != nil {
+			return nil, fmt.Errorf("parse --%s %q: %w", d.flag, d.value, err)
+		}
+	}
+	if h.retries != "" {
+		if _, err := fmt.Sscanf(h.retries, "%d", &hc.Retries); err != nil {
+			return nil, fmt.Errorf("parse --healthcheck-retries %q: want a number", h.retries)
+		}
+	}
+	ch := container.Healthcheck(hc)
+	return &ch, nil
+}
+
+// healthTest parses Docker's HEALTHCHECK forms; nil means NONE.
+func healthTest(text string) ([]string, error) {
+	kind, rest, _ := strings.Cut(strings.TrimSpace(text), " ")
+	switch strings.ToUpper(kind) {
+	case "NONE":
+		return nil, nil
+	case "CMD-SHELL":
+		return []string{"CMD-SHELL", rest}, nil
+	case "CMD":
+		argv, err := container.ParseCommand(rest, nil)
+		if err != nil {
+			return nil, err
+		}
+		if strings.HasPrefix(strings.TrimSpace(rest), "[") {
+			return append([]string{"CMD"}, argv...), nil
+		}
+		return []string{"CMD-SHELL", rest}, nil
+	}
+	return nil, fmt.Errorf("parse --healthcheck %q: want CMD ..., CMD-SHELL ... or NONE", text)
+}

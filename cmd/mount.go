@@ -1,0 +1,73 @@
+package cmd
+
+import (
+	"fmt"
+
+	"github.com/hodbuild/hod/container"
+	"github.com/spf13/cobra"
+)
+
+// NewMount returns "hod mount".
+func NewMount(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "mount [CONTAINER...]",
+		Short: "Mount working containers' root filesystems and print where",
+		Long:  "Mount each CONTAINER's root filesystem and print its path on the host (with several\ncontainers: \"NAME PATH\" lines). With no arguments, list mounted containers.\nMounts are reference-counted: each mount needs an umount.",
+		Example: `  mnt=$(hod mount "$ctr")
+  make install DESTDIR="$mnt"
+  hod umount "$ctr"`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			store, err := g.Store()
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if len(args) == 0 {
+				return listMounts(store, out)
+			}
+			for _, name := range args {
+				c, err := container.Open(store, name)
+				if err != nil {
+					return err
+				}
+				path, err := c.Mount()
+				if err != nil {
+					return err
+				}
+				if len(args) == 1 {
+					fmt.Fprintln(out, path)
+				} else {
+					fmt.Fprintln(out, c.Name, path)
+				}
+			}
+			return nil
+		},
+	}
+}
+
+// NewUmount returns "hod umount".
+func NewUmount(g *globals) *cobra.Command {
+	var all bool
+	cmd := &cobra.Command{
+		Use:     "umount [flags] CONTAINER...",
+		Aliases: []string{"unmount"},
+		Short:   "Unmount working containers' root filesystems",
+		Example: `  hod umount "$ctr"
+  hod umount --all`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			list, err := selectContainers(g, args, all)
+			if err != nil {
+				return err
+			}
+			for _, c := range list {
+				if err := c.Unmount(all); err != nil {
+					return err
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), c.ID)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVarP(&all, "all", "a", false, "unmount all working containers")
+	return cmd
+}

@@ -1,0 +1,51 @@
+package cmd
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+)
+
+// NewRm returns "hod rm".
+func NewRm(g *globals) *cobra.Command {
+	var all bool
+	cmd := &cobra.Command{
+		Use:     "rm [flags] CONTAINER...",
+		Aliases: []string{"delete"},
+		Short:   "Remove working containers",
+		Example: `  hod rm "$ctr"
+  hod rm --all`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			list, err := selectContainers(g, args, all)
+			if err != nil {
+				return err
+			}
+			for _, c := range list {
+				if err := c.Delete(); err != nil {
+					return err
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), c.ID)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVarP(&all, "all", "a", false, "remove all working containers")
+	return cmd
+}
+
+// NewRename returns "hod rename".
+func NewRename(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:     "rename CONTAINER NEW-NAME",
+		Short:   "Rename a working container",
+		Example: `  hod rename scratch-working-container builder`,
+		Args:    cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			list, err := selectContainers(g, args[:1], false)
+			if err != nil {
+				return err
+			}
+			return list[0].Rename(args[1])
+		},
+	}
+}

@@ -1,0 +1,66 @@
+package cmd
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/hodbuild/hod/storage"
+	"github.com/spf13/cobra"
+)
+
+// NewRmi returns "hod rmi".
+func NewRmi(g *globals) *cobra.Command {
+	var all, prune, force bool
+	cmd := &cobra.Command{
+		Use:   "rmi [flags] IMAGE...",
+		Short: "Remove images, or untag them when they have several names",
+		Example: `  hod rmi localhost/app:1
+  hod rmi --prune
+  hod rmi --all --force`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if (len(args) > 0) == (all || prune) || all && prune {
+				return errors.New("name images, or use one of --all and --prune")
+			}
+			store, err := g.Store()
+			if err != nil {
+				return err
+			}
+			names := args
+			if all || prune {
+				if names, err = storage.Removable(store, all); err != nil {
+					return err
+				}
+			}
+			for _, name := range names {
+				line, err := storage.Remove(store, name, force)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), line)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVarP(&all, "all", "a", false, "remove all images")
+	f.BoolVarP(&prune, "prune", "p", false, "remove unnamed images no container uses")
+	f.BoolVarP(&force, "force", "f", false, "also remove containers using the images")
+	return cmd
+}
+
+// NewTag returns "hod tag".
+func NewTag(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:     "tag IMAGE NAME...",
+		Short:   "Add names to a local image",
+		Example: `  hod tag localhost/app:1 localhost/app:latest registry.example/app:1`,
+		Args:    cobra.MinimumNArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			store, err := g.Store()
+			if err != nil {
+				return err
+			}
+			return storage.Tag(store, args[0], args[1:]...)
+		},
+	}
+}

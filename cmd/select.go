@@ -1,0 +1,50 @@
+package cmd
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/hodbuild/hod/container"
+	cstorage "go.podman.io/storage"
+)
+
+// selectContainers opens the named containers, or all of them with all.
+func selectContainers(g *globals, names []string, all bool) ([]*container.Container, error) {
+	if all == (len(names) > 0) {
+		return nil, errors.New("name at least one container, or use --all")
+	}
+	store, err := g.Store()
+	if err != nil {
+		return nil, err
+	}
+	if all {
+		return container.List(store)
+	}
+	list := make([]*container.Container, 0, len(names))
+	for _, name := range names {
+		c, err := container.Open(store, name)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, c)
+	}
+	return list, nil
+}
+
+func listMounts(store cstorage.Store, out io.Writer) error {
+	list, err := container.List(store)
+	if err != nil {
+		return err
+	}
+	for _, c := range list {
+		path, err := c.MountPoint()
+		if err != nil {
+			return err
+		}
+		if path != "" {
+			fmt.Fprintln(out, c.Name, path)
+		}
+	}
+	return nil
+}

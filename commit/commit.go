@@ -1,0 +1,94 @@
+package commit
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/hodbuild/hod/container"
+	"github.com/hodbuild/hod/storage"
+	istorage "go.podman.io/image/v5/storage"
+	"go.podman.io/image/v5/types"
+)
+
+// Image formats.
+const (
+	FormatOCI    = "oci"
+	FormatDocker = "docker"
+)
+
+// Options are the settings of Commit. The zero value writes an OCI image
+// with the current time and full history.
+type Options struct {
+	Format string
+	// Squash writes the whole root filesystem as the image's only layer.
+	Squash bool
+	// Timestamp, when set, is used for the image's and history's creation
+	// time and every file's mtime in the new layer: same inputs, same digest.
+	Timestamp   *time.Time
+	OmitHistory bool
+	Sys         *types.SystemContext
+	// Report receives progress of copies to other transports; nil is quiet.
+	Report io.Writer
+}
+
+// Commit writes the container's changes as a new image and returns its ID.
+// dest is a local image name, a transport reference ("oci:/tmp/out:app"),
+// or "" for an unnamed local image. Names are added only after everything
+// is written, so a failed commit leaves no named, half-written image.
+func Commit(ctx context.Context, c *container.Container, dest string, opts Options) (string, error) {
+	img, err := write(ctx, c, opts)
+	if err != nil {
+		return "", fmt.Errorf("commit %s: %w", c.Name, err)
+	}
+	if err := publish(ctx, c, img, dest, opts); err != nil {
+		return "", fmt.Errorf("commit %s to %q: %w", c.Name, dest, err)
+	}
+	return img.id, nil
+}
+
+// Checkpoint commits the changes so far as a layer of an unnamed image and
+// moves the container onto it: the next commit adds a new layer holding
+// only what changes after this point ("commit --layer").
+func Checkpoint(ctx context.Context, c *container.Container, opts Options) (string, error) {
+	img, err := write(ctx, c, opts)
+	if err != nil {
+		return "", fmt.Errorf("checkpoint %s: %w", c.Name, err)
+	}
+	if err := c.Rebase(img.id, img.rootFS, img.history); err != nil {
+		return "", err
+	}
+	return img.id, nil
+}
+
+// publish names the image or copies it to another transport.
+func publish(ctx context.Context, c *container.Container, img *written, dest string, opts Options) error {
+	store := c.Store()
+	if dest == "" {
+		return nil
+	}
+	ref, err := storage.ParseReference(store, dest)
+	if err != nil {
+		return err
+	}
+	if ref.Transport().Name() == istorage.Transport.Name() {
+		name := ref.DockerReference()
+		if name == nil {
+			return fmt.Errorf("no image name in %q", dest)
+		}
+		return store.AddNames(img.id, []string{name.String()})
+	}
+	src, err := istorage.Transport.NewStoreReference(store, nil, img.id)
+	if err != nil {
+		return err
+	}
+	err = storage.Copy(ctx, opts.Sys, ref, src, opts.Report)
+	if img.created {
+		// The local image was only a means to reach dest.
+		if _, derr := store.DeleteImage(img.id, true); err == nil {
+			err = derr
+		}
+	}
+	return err
+}

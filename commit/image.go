@@ -1,0 +1,190 @@
+package commit
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/hodbuild/hod/container"
+	"github.com/opencontainers/go-digest"
+	ispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/sirupsen/logrus"
+	"go.podman.io/image/v5/manifest"
+	cstorage "go.podman.io/storage"
+)
+
+// written is an image Commit wrote (or found already written) locally.
+type written struct {
+	id      string
+	created bool // false when an identical image already existed
+	rootFS  ispec.RootFS
+	history []ispec.History
+}
+
+func write(ctx context.Context, c *container.Container, opts Options) (_ *written, err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	store := c.Store()
+	parent, err := topLayer(store, c.BaseImageID)
+	if err != nil {
+		return nil, err
+	}
+	layer, err := putLayer(c, parent, opts)
+	if err != nil {
+		return nil, err
+	}
+	keepLayer := false
+	defer func() {
+		if !keepLayer {
+			_ = store.DeleteLayer(layer.ID)
+		}
+	}()
+	created := time.Now().UTC()
+	if opts.Timestamp != nil {
+		created = opts.Timestamp.UTC()
+	}
+	cfg := imageConfig(c.State, layer, created, opts)
+	configBlob, manifestBlob, err := encode(store, c.State, cfg, layer.ID, opts.Format)
+	if err != nil {
+		return nil, err
+	}
+	img := &written{id: digest.FromBytes(configBlob).Encoded(), created: true, rootFS: cfg.RootFS, history: cfg.History}
+	err = createImage(store, img.id, layer.ID, created, configBlob, manifestBlob)
+	if errors.Is(err, cstorage.ErrDuplicateID) {
+		logrus.Debugf("image %s exists already, reusing it", img.id)
+		img.created = false
+		return img, nil
+	}
+	keepLayer = err == nil
+	return img, err
+}
+
+func topLayer(store cstorage.Store, imageID string) (string, error) {
+	if imageID == "" {
+		return "", nil
+	}
+	img, err := store.Image(imageID)
+	if err != nil {
+		return "", fmt.Errorf("open base image %s: %w", imageID, err)
+	}
+	return img.TopLayer, nil
+}
+
+func imageConfig(st container.State, layer *cstorage.Layer, created time.Time, opts Options) ispec.Image {
+	cfg := st.Config
+	cfg.Created = &created
+	diffIDs := slices.Clone(cfg.RootFS.DiffIDs)
+	if opts.Squash {
+		diffIDs = nil
+	}
+	cfg.RootFS = ispec.RootFS{Type: "layers", DiffIDs: append(diffIDs, layer.UncompressedDigest)}
+	cfg.History = history(st, created, opts)
+	return cfg
+}
+
+func history(st container.State, created time.Time, opts Options) []ispec.History {
+	if opts.OmitHistory {
+		return nil
+	}
+	entry := ispec.History{Created: &created, CreatedBy: st.CreatedBy, Comment: st.HistoryComment, Author: st.Config.Author}
+	if opts.Squash {
+		return []ispec.History{entry}
+	}
+	h := slices.Clone(st.History)
+	for _, p := range st.Pending {
+		if opts.Timestamp != nil {
+			p.Created = &created
+		}
+		h = append(h, p)
+	}
+	return append(h, entry)
+}
+
+// createImage records the image in the store the way containers/image's
+// storage destination does, so buildah, podman and skopeo read it as their own.
+func createImage(store cstorage.Store, id, layerID string, created time.Time, configBlob, manifestBlob []byte) error {
+	md, err := manifest.Digest(manifestBlob)
+	if err != nil {
+		return err
+	}
+	cd := digest.FromBytes(configBlob)
+	_, err = store.CreateImage(id, nil, layerID, "", &cstorage.ImageOptions{
+		CreationDate: created,
+		Digest:       md,
+		BigData: []cstorage.ImageBigDataOption{
+			{Key: cd.String(), Data: configBlob, Digest: cd},
+			{Key: cstorage.ImageDigestManifestBigDataNamePrefix + "-" + md.String(), Data: manifestBlob, Digest: md},
+			{Key: cstorage.ImageDigestBigDataKey, Data: manifestBlob, Digest: md},
+		},
+	})
+	if err != nil && !errors.Is(err, cstorage.ErrDuplicateID) {
+		return fmt.Errorf("write image %s: %w", id, err)
+	}
+	return err
+}
+
+// layerChain lists the layers from the base up to top, as manifest
+// descriptors of their uncompressed form: how containers/storage keeps them.
+func layerChain(store cstorage.Store, top, mediaType string) ([]ispec.Descriptor, error) {
+	var chain []ispec.Descriptor
+	for id := top; id != ""; {
+		l, err := store.Layer(id)
+		if err != nil {
+			return nil, fmt.Errorf("read layer %s: %w", id, err)
+		}
+		if l.UncompressedDigest == "" {
+			return nil, fmt.Errorf("layer %s has no known digest", id)
+		}
+		chain = append(chain, ispec.Descriptor{MediaType: mediaType, Digest: l.UncompressedDigest, Size: l.UncompressedSize})
+		id = l.Parent
+	}
+	slices.Reverse(chain)
+	return chain, nil
+}
+
+func encode(store cstorage.Store, st container.State, cfg ispec.Image, top, format string) (configBlob, manifestBlob []byte, err error) {
+	switch format {
+	case "", FormatOCI:
+		warnDockerOnly(st)
+		return encodeOCI(store, st, cfg, top)
+	case FormatDocker:
+		return encodeDocker(store, st, cfg, top)
+	}
+	return nil, nil, fmt.Errorf("unknown format %q: want oci or docker", format)
+}
+
+func encodeOCI(store cstorage.Store, st container.State, cfg ispec.Image, top string) ([]byte, []byte, error) {
+	configBlob, err := json.Marshal(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	layers, err := layerChain(store, top, ispec.MediaTypeImageLayer)
+	if err != nil {
+		return nil, nil, err
+	}
+	m := ispec.Manifest{
+		MediaType:   ispec.MediaTypeImageManifest,
+		Config:      ispec.Descriptor{MediaType: ispec.MediaTypeImageConfig, Digest: digest.FromBytes(configBlob), Size: int64(len(configBlob))},
+		Layers:      layers,
+		Annotations: st.Annotations,
+	}
+	m.SchemaVersion = 2
+	manifestBlob, err := json.Marshal(m)
+	return configBlob, manifestBlob, err
+}
+
+func warnDockerOnly(st container.State) {
+	d := st.Docker
+	for field, set := range map[string]bool{
+		"HEALTHCHECK": d.Healthcheck != nil, "ONBUILD": len(d.OnBuild) > 0, "SHELL": len(d.Shell) > 0,
+		"hostname": d.Hostname != "", "domainname": d.Domainname != "", "comment": d.Comment != "",
+	} {
+		if set {
+			logrus.Warnf("%s is not supported for OCI image format and is ignored: use --format docker", field)
+		}
+	}
+}

@@ -1,0 +1,245 @@
+package container
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"go.podman.io/image/v5/manifest"
+)
+
+// Change is one edit of a working container's image configuration. The
+// same Changes serve "hod config" and Dockerfile instructions, so the two
+// cannot drift apart.
+type Change struct {
+	// instruction is the Dockerfile spelling recorded in history; empty for
+	// changes that describe the image rather than configure it.
+	instruction string
+	edit        func(*State)
+}
+
+// Apply makes the changes and records one empty-layer history entry for them.
+func (c *Container) Apply(changes ...Change) error {
+	var instructions []string
+	for _, ch := range changes {
+		ch.edit(&c.State)
+		if ch.instruction != "" {
+			instructions = append(instructions, ch.instruction)
+		}
+	}
+	c.record(instructions)
+	return c.save()
+}
+
+func jsonText(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// Env sets an environment variable.
+func Env(key, value string) Change {
+	return Change{"ENV " + key + "=" + value, func(st *State) {
+		st.Config.Config.Env = setEnv(st.Config.Config.Env, key, value)
+	}}
+}
+
+// UnsetEnv removes an environment variable.
+func UnsetEnv(key string) Change {
+	return Change{"", func(st *State) {
+		st.Config.Config.Env = slices.DeleteFunc(st.Config.Config.Env, func(kv string) bool {
+			return strings.SplitN(kv, "=", 2)[0] == key
+		})
+	}}
+}
+
+func setEnv(env []string, key, value string) []string {
+	for i, kv := range env {
+		if strings.SplitN(kv, "=", 2)[0] == key {
+			env = slices.Clone(env)
+			env[i] = key + "=" + value
+			return env
+		}
+	}
+	return append(env, key+"="+value)
+}
+
+// Entrypoint sets the entrypoint; a nil argv clears it.
+func Entrypoint(argv []string) Change {
+	return Change{"ENTRYPOINT " + jsonText(argv), func(st *State) { st.Config.Config.Entrypoint = argv }}
+}
+
+// Cmd sets the default command; a nil argv clears it.
+func Cmd(argv []string) Change {
+	return Change{"CMD " + jsonText(argv), func(st *State) { st.Config.Config.Cmd = argv }}
+}
+
+// Label sets a label.
+func Label(key, value string) Change {
+	return Change{"LABEL " + key + "=" + value, func(st *State) {
+		st.Config.Config.Labels = with(st.Config.Config.Labels, key, value)
+	}}
+}
+
+// UnsetLabel removes a label.
+func UnsetLabel(key string) Change {
+	return Change{"", func(st *State) { delete(st.Config.Config.Labels, key) }}
+}
+
+// Annotation sets a manifest annotation.
+func Annotation(key, value string) Change {
+	return Change{"", func(st *State) { st.Annotations = with(st.Annotations, key, value) }}
+}
+
+// UnsetAnnotation removes a manifest annotation.
+func UnsetAnnotation(key string) Change {
+	return Change{"", func(st *State) { delete(st.Annotations, key) }}
+}
+
+func with(m map[string]string, key, value string) map[string]string {
+	m = maps.Clone(m)
+	if m == nil {
+		m = map[string]string{}
+	}
+	m[key] = value
+	return m
+}
+
+// Port exposes a port ("8080", "8080/tcp", "53/udp").
+func Port(port string) Change {
+	if !strings.Contains(port, "/") {
+		port += "/tcp"
+	}
+	return Change{"EXPOSE " + port, func(st *State) {
+		st.Config.Config.ExposedPorts = set(st.Config.Config.ExposedPorts, port)
+	}}
+}
+
+// Volume declares a volume.
+func Volume(path string) Change {
+	return Change{"VOLUME " + jsonText([]string{path}), func(st *State) {
+		st.Config.Config.Volumes = set(st.Config.Config.Volumes, path)
+	}}
+}
+
+func set(m map[string]struct{}, key string) map[string]struct{} {
+	m = maps.Clone(m)
+	if m == nil {
+		m = map[string]struct{}{}
+	}
+	m[key] = struct{}{}
+	return m
+}
+
+// WorkDir sets the working directory.
+func WorkDir(dir string) Change {
+	return Change{"WORKDIR " + dir, func(st *State) { st.Config.Config.WorkingDir = dir }}
+}
+
+// User sets the user (and group) commands run as.
+func User(user string) Change {
+	return Change{"USER " + user, func(st *State) { st.Config.Config.User = user }}
+}
+
+// StopSignal sets the signal that stops a container of the image.
+func StopSignal(sig string) Change {
+	return Change{"STOPSIGNAL " + sig, func(st *State) { st.Config.Config.StopSignal = sig }}
+}
+
+// Shell sets the shell of shell-form commands (docker format only).
+func Shell(argv []string) Change {
+	return Change{"SHELL " + jsonText(argv), func(st *State) { st.Docker.Shell = argv }}
+}
+
+// OnBuild adds a trigger run by builds based on the image (docker format only).
+func OnBuild(trigger string) Change {
+	return Change{"ONBUILD " + trigger, func(st *State) { st.Docker.OnBuild = append(slices.Clone(st.Docker.OnBuild), trigger) }}
+}
+
+// ClearOnBuild removes all ONBUILD triggers.
+func ClearOnBuild() Change {
+	return Change{"", func(st *State) { st.Docker.OnBuild = nil }}
+}
+
+// Healthcheck sets the health check (docker format only); nil removes it.
+func Healthcheck(hc *manifest.Schema2HealthConfig) Change {
+	text := "HEALTHCHECK NONE"
+	if hc != nil {
+		text = "HEALTHCHECK " + jsonText(hc.Test)
+	}
+	return Change{text, func(st *State) { st.Docker.Healthcheck = hc }}
+}
+
+// Author sets the image's author.
+func Author(a string) Change {
+	return Change{"", func(st *State) { st.Config.Author = a }}
+}
+
+// Comment sets the image's comment (docker format only).
+func Comment(s string) Change { return Change{"", func(st *State) { st.Docker.Comment = s }} }
+
+// CreatedBy sets what the next commit's history entry says made the layer.
+func CreatedBy(s string) Change { return Change{"", func(st *State) { st.CreatedBy = s }} }
+
+// HistoryComment sets the comment of the next commit's history entry.
+func HistoryComment(s string) Change {
+	return Change{"", func(st *State) { st.HistoryComment = s }}
+}
+
+// Arch sets the image's architecture.
+func Arch(a string) Change { return Change{"", func(st *State) { st.Config.Architecture = a }} }
+
+// OS sets the image's operating system.
+func OS(o string) Change { return Change{"", func(st *State) { st.Config.OS = o }} }
+
+// Variant sets the image's architecture variant.
+func Variant(v string) Change { return Change{"", func(st *State) { st.Config.Variant = v }} }
+
+// Hostname sets the default hostname (docker format only).
+func Hostname(h string) Change { return Change{"", func(st *State) { st.Docker.Hostname = h }} }
+
+// Domainname sets the default domain name (docker format only).
+func Domainname(d string) Change { return Change{"", func(st *State) { st.Docker.Domainname = d }} }
+
+// ParseCommand parses ENTRYPOINT/CMD text: a JSON array is exec form,
+// anything else is shell form run by shell (default "/bin/sh -c").
+// The empty string clears the setting, as buildah's --entrypoint "" does.
+func ParseCommand(text string, shell []string) ([]string, error) {
+	trimmed := strings.TrimSpace(text)
+	if trimmed == "" {
+		return nil, nil
+	}
+	if strings.HasPrefix(trimmed, "[") {
+		var argv []string
+		if err := json.Unmarshal([]byte(trimmed), &argv); err != nil {
+			return nil, fmt.Errorf("parse command %q as a JSON array of strings: %w", text, err)
+		}
+		return argv, nil
+	}
+	if len(shell) == 0 {
+		shell = []string{"/bin/sh", "-c"}
+	}
+	return append(slices.Clone(shell), text), nil
+}
+
+// ParseEnv parses "K=V" (set) or "K-" (unset) into a Change.
+func ParseEnv(kv string) (Change, error) {
+	key, value, ok := strings.Cut(kv, "=")
+	switch {
+	case !ok && strings.HasSuffix(kv, "-") && len(kv) > 1:
+		return UnsetEnv(strings.TrimSuffix(kv, "-")), nil
+	case !ok || key == "":
+		return Change{}, fmt.Errorf("parse environment variable %q: want KEY=VALUE or KEY-", kv)
+	}
+	return Env(key, value), nil
+}
+
+// ParseKeyValue parses a label or annotation "K=V" ("K" alone: empty value).
+func ParseKeyValue(what, kv string) (key, value string, err error) {
+	key, value, _ = strings.Cut(kv, "=")
+	if key == "" {
+		return "", "", fmt.Errorf("parse %s %q: want KEY=VALUE", what, kv)
+	}
+	return key, value, nil
+}

@@ -1,0 +1,171 @@
+package container
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+
+	"github.com/hodbuild/hod/storage"
+	"go.podman.io/image/v5/types"
+	cstorage "go.podman.io/storage"
+)
+
+var (
+	// ErrNotFound is returned (wrapped) for an unknown container name or ID.
+	ErrNotFound = errors.New("container not known")
+	// ErrNotOurs is returned (wrapped) for a container another tool
+	// (buildah, podman) owns.
+	ErrNotOurs = errors.New("container was not created by hod")
+)
+
+// Container is a working container: a containers/storage container whose
+// root filesystem and image configuration are being built into an image.
+type Container struct {
+	State
+	store cstorage.Store
+}
+
+// Options are the settings of From. The zero value names the container
+// after the image and pulls the image only if it is missing.
+type Options struct {
+	Name string
+	Pull storage.PullOptions
+}
+
+// From creates a working container from image, or an empty one from
+// "scratch", inheriting the image's configuration and history.
+func From(ctx context.Context, store cstorage.Store, sys *types.SystemContext, image string, opts Options) (_ *Container, err error) {
+	st := State{Version: stateVersion, Kind: kind, FromImage: image}
+	prefix := "scratch"
+	if image == "scratch" {
+		st.Config.Platform = ispecPlatform(runtime.GOOS, runtime.GOARCH)
+	} else {
+		img, err := storage.Pull(ctx, store, sys, image, opts.Pull)
+		if err != nil {
+			return nil, err
+		}
+		if err := st.inherit(ctx, store, sys, img.ID); err != nil {
+			return nil, err
+		}
+		st.FromImageID = img.ID
+		prefix = prefixFor(img, image)
+	}
+	name := opts.Name
+	if name == "" {
+		if name, err = uniqueName(store, prefix+"-working-container"); err != nil {
+			return nil, err
+		}
+	}
+	sc, err := store.CreateContainer("", []string{name}, st.FromImageID, "", marker, nil)
+	if err != nil {
+		return nil, fmt.Errorf("create container %q: %w", name, err)
+	}
+	defer func() {
+		if err != nil {
+			_ = store.DeleteContainer(sc.ID)
+		}
+	}()
+	st.ID, st.Name, st.BaseImageID = sc.ID, name, st.FromImageID
+	c := &Container{State: st, store: store}
+	return c, c.save()
+}
+
+func prefixFor(img *cstorage.Image, image string) string {
+	if len(img.Names) > 0 {
+		return storage.ShortName(img.Names[0])
+	}
+	if storage.HasTransport(image) {
+		_, rest, _ := strings.Cut(image, ":")
+		image = strings.Trim(rest, "/")
+	}
+	return storage.ShortName(image)
+}
+
+func uniqueName(store cstorage.Store, base string) (string, error) {
+	name := base
+	for i := 2; ; i++ {
+		_, err := store.Container(name)
+		if errors.Is(err, cstorage.ErrContainerUnknown) {
+			return name, nil
+		}
+		if err != nil {
+			return "", fmt.Errorf("look up container %q: %w", name, err)
+		}
+		name = fmt.Sprintf("%s-%d", base, i)
+	}
+}
+
+// Open loads the working container called nameOrID (a name, an ID or an ID prefix).
+func Open(store cstorage.Store, nameOrID string) (*Container, error) {
+	sc, err := store.Container(nameOrID)
+	if errors.Is(err, cstorage.ErrContainerUnknown) {
+		return nil, fmt.Errorf("%q: %w", nameOrID, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open container %q: %w", nameOrID, err)
+	}
+	c, err := load(store, sc)
+	if err != nil {
+		return nil, fmt.Errorf("open container %q: %w", nameOrID, err)
+	}
+	return c, nil
+}
+
+// load reads a storage container's state: the one loader behind Open and List.
+func load(store cstorage.Store, sc *cstorage.Container) (*Container, error) {
+	data, err := store.ContainerBigData(sc.ID, stateKey)
+	if err != nil {
+		return nil, ErrNotOurs
+	}
+	st, err := decodeState(data)
+	if err != nil {
+		return nil, err
+	}
+	return &Container{State: st, store: store}, nil
+}
+
+// List returns hod's working containers, in store order.
+func List(store cstorage.Store) ([]*Container, error) {
+	all, err := store.Containers()
+	if err != nil {
+		return nil, fmt.Errorf("list containers: %w", err)
+	}
+	var list []*Container
+	for i := range all {
+		if c, err := load(store, &all[i]); err == nil {
+			list = append(list, c)
+		}
+	}
+	return list, nil
+}
+
+// Delete removes the container and its layer, unmounting it first.
+func (c *Container) Delete() error {
+	if err := c.store.DeleteContainer(c.ID); err != nil {
+		return fmt.Errorf("remove container %s: %w", c.Name, err)
+	}
+	return nil
+}
+
+// Rename gives the container a new name.
+func (c *Container) Rename(name string) error {
+	if err := c.store.SetNames(c.ID, []string{name}); err != nil {
+		return fmt.Errorf("rename container %s to %q: %w", c.Name, name, err)
+	}
+	c.Name = name
+	return c.save()
+}
+
+// Store is the store the container lives in.
+func (c *Container) Store() cstorage.Store { return c.store }
+
+// LayerID is the container's own read-write layer.
+func (c *Container) LayerID() (string, error) {
+	sc, err := c.store.Container(c.ID)
+	if err != nil {
+		return "", fmt.Errorf("open container %s: %w", c.Name, err)
+	}
+	return sc.LayerID, nil
+}

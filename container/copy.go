@@ -1,0 +1,138 @@
+package container
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	securejoin "github.com/cyphar/filepath-securejoin"
+	"github.com/cyphar/filepath-securejoin/pathrs-lite"
+	"github.com/opencontainers/go-digest"
+	"go.podman.io/storage/pkg/archive"
+	"go.podman.io/storage/pkg/chrootarchive"
+)
+
+// CopyOptions are the settings of Copy. The zero value copies host files
+// relative to the current directory, owned by 0:0 with their own modes.
+type CopyOptions struct {
+	// Chown is "user[:group]", resolved in the container's rootfs.
+	Chown string
+	// Chmod is an octal mode applied to everything copied.
+	Chmod string
+	// FromRoot is another root filesystem (a mounted container or image)
+	// that sources are read from, confined to it, instead of the host.
+	FromRoot string
+	// ContextDir is where relative host sources and ignore patterns start.
+	ContextDir string
+	// Ignore holds .dockerignore-style patterns, relative to ContextDir.
+	Ignore []string
+	// Extract unpacks local tar archives (ADD); URLs are downloaded then.
+	Extract bool
+	// Checksum is the digest a downloaded URL must have.
+	Checksum digest.Digest
+}
+
+// Copy copies sources into the container at dest with Docker's rules: a
+// destination ending in "/", an existing directory or several sources is a
+// directory; a directory source copies its contents.
+//
+// Everything is written by one tar extraction chrooted into the rootfs, so
+// no symlink in the rootfs, no ".." and no archive entry can write outside it.
+func (c *Container) Copy(ctx context.Context, sources []string, dest string, opts CopyOptions) error {
+	root, err := c.Mount()
+	if err != nil {
+		return err
+	}
+	defer c.Unmount(false) //nolint:errcheck // a failed unmount leaves a mount, not a wrong image
+	owner, mode, err := c.copyAttributes(root, opts)
+	if err != nil {
+		return err
+	}
+	w, err := newTarSource(ctx, opts, owner, mode)
+	if err != nil {
+		return err
+	}
+	defer w.cleanup()
+	unsafeDest := c.inContainer(dest)
+	if err := w.expand(sources); err != nil {
+		return err
+	}
+	destDir, rename := targetDir(root, unsafeDest, dest, w.single())
+	if err := pathrs.MkdirAll(root, destDir, 0o755); err != nil {
+		return fmt.Errorf("create %s in container %s: %w", destDir, c.Name, err)
+	}
+	hostDir, err := securejoin.SecureJoin(root, destDir)
+	if err != nil {
+		return err
+	}
+	pr, pw := io.Pipe()
+	go func() { pw.CloseWithError(w.write(pw, rename)) }()
+	err = chrootarchive.UntarWithRoot(pr, hostDir, &archive.TarOptions{NoLchown: false}, root)
+	pr.CloseWithError(err)
+	if err != nil {
+		return fmt.Errorf("copy to %s in container %s: %w", dest, c.Name, err)
+	}
+	return nil
+}
+
+// inContainer makes dest absolute against the container's working directory.
+func (c *Container) inContainer(dest string) string {
+	if path.IsAbs(dest) {
+		return dest
+	}
+	wd := c.Config.Config.WorkingDir
+	if wd == "" {
+		wd = "/"
+	}
+	joined := path.Join(wd, dest)
+	if strings.HasSuffix(dest, "/") || dest == "." {
+		joined += "/"
+	}
+	return joined
+}
+
+// targetDir splits the destination into the directory the tar stream is
+// unpacked in and, for a single file copied to a new name, that name.
+func targetDir(root, unsafeDest, dest string, single bool) (dir, rename string) {
+	if strings.HasSuffix(dest, "/") || !single {
+		return path.Clean(unsafeDest), ""
+	}
+	if hostPath, err := securejoin.SecureJoin(root, unsafeDest); err == nil {
+		if fi, err := os.Stat(hostPath); err == nil && fi.IsDir() {
+			return path.Clean(unsafeDest), ""
+		}
+	}
+	return path.Dir(path.Clean(unsafeDest)), path.Base(unsafeDest)
+}
+
+func (c *Container) copyAttributes(root string, opts CopyOptions) (*Owner, os.FileMode, error) {
+	var mode os.FileMode
+	if opts.Chmod != "" {
+		m, err := strconv.ParseUint(opts.Chmod, 8, 32)
+		if err != nil || m > 0o7777 {
+			return nil, 0, fmt.Errorf("parse --chmod %q: want an octal mode", opts.Chmod)
+		}
+		mode = os.FileMode(m)
+	}
+	if opts.Chown == "" {
+		return &Owner{}, mode, nil
+	}
+	owner, err := LookupOwner(root, opts.Chown)
+	if err != nil {
+		return nil, 0, fmt.Errorf("parse --chown %q: %w", opts.Chown, err)
+	}
+	return &owner, mode, nil
+}
+
+// hostPath makes a host source absolute against the context directory.
+func hostPath(contextDir, src string) string {
+	if filepath.IsAbs(src) || contextDir == "" {
+		return src
+	}
+	return filepath.Join(contextDir, src)
+}

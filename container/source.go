@@ -1,0 +1,34 @@
+package container
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/hodbuild/hod/storage"
+	"go.podman.io/image/v5/types"
+	cstorage "go.podman.io/storage"
+)
+
+// MountSource mounts the root filesystem of a working container or, if no
+// container has that name, of an image (pulled if missing), for copying
+// from it. release undoes the mount.
+func MountSource(ctx context.Context, store cstorage.Store, sys *types.SystemContext, name string) (root string, release func(), err error) {
+	c, err := Open(store, name)
+	if err == nil {
+		root, err := c.Mount()
+		return root, func() { _ = c.Unmount(false) }, err
+	}
+	if !errors.Is(err, ErrNotFound) {
+		return "", nil, err
+	}
+	img, err := storage.Pull(ctx, store, sys, name, storage.PullOptions{})
+	if err != nil {
+		return "", nil, err
+	}
+	root, err = store.MountImage(img.ID, nil, "")
+	if err != nil {
+		return "", nil, fmt.Errorf("mount image %s: %w", name, err)
+	}
+	return root, func() { _, _ = store.UnmountImage(img.ID, false) }, nil
+}

@@ -1,0 +1,59 @@
+package storage
+
+import (
+	"errors"
+	"fmt"
+
+	"go.podman.io/image/v5/docker/reference"
+	cstorage "go.podman.io/storage"
+)
+
+// ErrImageNotFound is returned (wrapped) when no local image matches a name.
+var ErrImageNotFound = errors.New("image not known")
+
+// Lookup finds a local image by ID, ID prefix, or name as the user typed it,
+// trying the "localhost/" and docker.io spellings a short name may be stored
+// under.
+func Lookup(store cstorage.Store, name string) (*cstorage.Image, error) {
+	for _, candidate := range candidates(name) {
+		img, err := store.Image(candidate)
+		if err == nil {
+			return img, nil
+		}
+		if !errors.Is(err, cstorage.ErrImageUnknown) {
+			return nil, fmt.Errorf("look up image %q: %w", name, err)
+		}
+	}
+	return nil, fmt.Errorf("%q: %w", name, ErrImageNotFound)
+}
+
+func candidates(name string) []string {
+	names := []string{name}
+	if local, err := NormalizeName(name); err == nil {
+		names = append(names, local)
+	}
+	if named, err := reference.ParseNormalizedNamed(name); err == nil {
+		names = append(names, reference.TagNameOnly(named).String())
+	}
+	return names
+}
+
+// Tag adds names to the image called name.
+func Tag(store cstorage.Store, name string, tags ...string) error {
+	img, err := Lookup(store, name)
+	if err != nil {
+		return err
+	}
+	normalized := make([]string, 0, len(tags))
+	for _, t := range tags {
+		n, err := NormalizeName(t)
+		if err != nil {
+			return err
+		}
+		normalized = append(normalized, n)
+	}
+	if err := store.AddNames(img.ID, normalized); err != nil {
+		return fmt.Errorf("tag image %s: %w", img.ID, err)
+	}
+	return nil
+}

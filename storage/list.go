@@ -1,0 +1,85 @@
+package storage
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	cstorage "go.podman.io/storage"
+)
+
+// Summary describes a local image for listings.
+type Summary struct {
+	ID      string
+	Names   []string
+	Digest  string
+	Created time.Time
+	Size    int64
+}
+
+// List returns local images, newest first. Unnamed images that are the
+// base of another image or container (checkpoints, build steps) are left
+// out unless all is set. A non-empty filter keeps images one of whose names
+// has that repository (or is that name).
+func List(store cstorage.Store, filter string, all bool) ([]Summary, error) {
+	images, err := store.Images()
+	if err != nil {
+		return nil, fmt.Errorf("list images: %w", err)
+	}
+	parents, err := parentLayers(store)
+	if err != nil {
+		return nil, err
+	}
+	var list []Summary
+	for _, img := range images {
+		if !all && len(img.Names) == 0 && parents[img.TopLayer] {
+			continue
+		}
+		if filter != "" && !matches(img.Names, filter) && !strings.HasPrefix(img.ID, filter) {
+			continue
+		}
+		size, err := store.ImageSize(img.ID)
+		if err != nil {
+			size = -1
+		}
+		list = append(list, Summary{img.ID, img.Names, img.Digest.String(), img.Created, size})
+	}
+	slices.SortStableFunc(list, func(a, b Summary) int { return b.Created.Compare(a.Created) })
+	return list, nil
+}
+
+func parentLayers(store cstorage.Store) (map[string]bool, error) {
+	layers, err := store.Layers()
+	if err != nil {
+		return nil, fmt.Errorf("list layers: %w", err)
+	}
+	parents := map[string]bool{}
+	for _, l := range layers {
+		parents[l.Parent] = true
+	}
+	return parents, nil
+}
+
+func matches(names []string, filter string) bool {
+	for _, n := range names {
+		repo, _ := SplitTag(n)
+		for _, c := range candidates(filter) {
+			if n == c || repo == c || repo == strings.TrimSuffix(c, ":latest") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// SplitTag splits a stored image name into repository and tag (or digest).
+func SplitTag(name string) (repo, tag string) {
+	if i := strings.LastIndex(name, "@"); i >= 0 {
+		return name[:i], name[i+1:]
+	}
+	if i := strings.LastIndex(name, ":"); i > strings.LastIndex(name, "/") {
+		return name[:i], name[i+1:]
+	}
+	return name, "<none>"
+}

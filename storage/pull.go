@@ -1,0 +1,112 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/google/uuid"
+	"github.com/sirupsen/logrus"
+	"go.podman.io/image/v5/copy"
+	"go.podman.io/image/v5/docker"
+	"go.podman.io/image/v5/docker/reference"
+	istorage "go.podman.io/image/v5/storage"
+	"go.podman.io/image/v5/types"
+	cstorage "go.podman.io/storage"
+)
+
+// Pull policies, as buildah spells them.
+const (
+	PullMissing = "missing"
+	PullAlways  = "always"
+	PullNever   = "never"
+)
+
+// PullOptions are the settings of Pull. The zero value pulls only missing
+// images and reports no progress.
+type PullOptions struct {
+	Policy string
+	// Report receives progress lines; nil is quiet.
+	Report io.Writer
+}
+
+// Pull returns the local image for name, copying it into the store first
+// when name is another transport's reference or a registry image that is
+// missing (or always, by policy).
+func Pull(ctx context.Context, store cstorage.Store, sys *types.SystemContext, name string, opts PullOptions) (*cstorage.Image, error) {
+	if HasTransport(name) {
+		src, err := ParseReference(store, name)
+		if err != nil {
+			return nil, err
+		}
+		if src.Transport().Name() == istorage.Transport.Name() {
+			return istorage.Transport.GetStoreImage(store, src)
+		}
+		return copyIn(ctx, store, sys, src, opts.Report)
+	}
+	img, err := Lookup(store, name)
+	if err == nil && opts.Policy != PullAlways || opts.Policy == PullNever {
+		return img, err
+	}
+	named, perr := reference.ParseNormalizedNamed(name)
+	if perr != nil {
+		return nil, fmt.Errorf("pull %q: %w", name, perr)
+	}
+	src, err := docker.NewReference(reference.TagNameOnly(named))
+	if err != nil {
+		return nil, fmt.Errorf("pull %q: %w", name, err)
+	}
+	return copyIn(ctx, store, sys, src, opts.Report)
+}
+
+// copyIn copies src into the store. Sources without a registry name (an OCI
+// layout, a dir:) are stored by ID only; containers/image needs a name for
+// the copy, so a throw-away one is used and removed.
+func copyIn(ctx context.Context, store cstorage.Store, sys *types.SystemContext, src types.ImageReference, report io.Writer) (*cstorage.Image, error) {
+	named, temporary := src.DockerReference(), false
+	if named == nil {
+		temp, err := reference.ParseNormalizedNamed("localhost/hod-pull-" + uuid.NewString())
+		if err != nil {
+			return nil, err
+		}
+		named, temporary = temp, true
+	}
+	dest, err := istorage.Transport.NewStoreReference(store, named, "")
+	if err != nil {
+		return nil, err
+	}
+	if err := Copy(ctx, sys, dest, src, report); err != nil {
+		return nil, fmt.Errorf("pull %s: %w", transportsName(src), err)
+	}
+	img, err := istorage.Transport.GetStoreImage(store, dest)
+	if err != nil {
+		return nil, err
+	}
+	if temporary {
+		if err := store.RemoveNames(img.ID, []string{named.String()}); err != nil {
+			return nil, err
+		}
+	}
+	logrus.Debugf("pulled %s as %s", transportsName(src), img.ID)
+	return img, nil
+}
+
+// Copy copies an image between two references with the signature policy
+// and progress reporting every hod command uses.
+func Copy(ctx context.Context, sys *types.SystemContext, dest, src types.ImageReference, report io.Writer) error {
+	policy, err := PolicyContext(sys)
+	if err != nil {
+		return err
+	}
+	defer policy.Destroy()
+	_, err = copy.Image(ctx, policy, dest, src, &copy.Options{
+		ReportWriter:   report,
+		SourceCtx:      sys,
+		DestinationCtx: sys,
+	})
+	return err
+}
+
+func transportsName(ref types.ImageReference) string {
+	return ref.Transport().Name() + ":" + ref.StringWithinTransport()
+}

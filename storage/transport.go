@@ -1,0 +1,52 @@
+package storage
+
+import (
+	"fmt"
+	"strings"
+
+	istorage "go.podman.io/image/v5/storage"
+	"go.podman.io/image/v5/transports"
+	"go.podman.io/image/v5/transports/alltransports"
+	"go.podman.io/image/v5/types"
+	cstorage "go.podman.io/storage"
+)
+
+// HasTransport reports whether name starts with a containers/image transport
+// such as "oci:" or "docker://".
+func HasTransport(name string) bool {
+	prefix, _, ok := strings.Cut(name, ":")
+	return ok && transports.Get(prefix) != nil
+}
+
+// ParseReference parses name as an image reference: "transport:..." names
+// through containers/image, anything else as an image in local storage.
+// Local storage references are bound to store so they never open a second one.
+func ParseReference(store cstorage.Store, name string) (types.ImageReference, error) {
+	if !HasTransport(name) {
+		return localReference(store, name)
+	}
+	ref, err := alltransports.ParseImageName(name)
+	if err != nil {
+		return nil, fmt.Errorf("parse image reference %q: %w", name, err)
+	}
+	if ref.Transport().Name() == istorage.Transport.Name() {
+		_, rest, _ := strings.Cut(name, ":")
+		return localReference(store, rest)
+	}
+	return ref, nil
+}
+
+func localReference(store cstorage.Store, name string) (types.ImageReference, error) {
+	if img, err := store.Image(name); err == nil {
+		return istorage.Transport.NewStoreReference(store, nil, img.ID)
+	}
+	normalized, err := NormalizeName(name)
+	if err != nil {
+		return nil, err
+	}
+	ref, err := istorage.Transport.ParseStoreReference(store, normalized)
+	if err != nil {
+		return nil, fmt.Errorf("parse image name %q: %w", name, err)
+	}
+	return ref, nil
+}
