@@ -1,0 +1,59 @@
+# hod's build, test and demo. `make test` and `make demo` install what they
+# need with apt-get on a fresh Debian 12 machine.
+GO       ?= go
+TAGS     := containers_image_openpgp exclude_graphdriver_btrfs
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0-dev)
+LDFLAGS  := -X github.com/hodbuild/hod/cmd.Version=$(VERSION)
+APT_DEPS := runc skopeo umoci buildah docker-registry busybox-static uidmap
+SOURCES  := $(shell find . -name '*.go' -not -path './.git/*') go.mod go.sum
+
+.PHONY: all build deps test test-unit test-e2e lint completions check-completions demo bench install clean
+
+all: build
+
+build: bin/hod
+
+bin/hod: $(SOURCES)
+	$(GO) build -tags "$(TAGS)" -ldflags "$(LDFLAGS)" -o $@ ./cmd/hod
+
+# Installs only the packages that are missing, so it is cheap when done.
+deps:
+	@missing=""; for p in $(APT_DEPS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+test: deps lint test-unit test-e2e check-completions
+
+test-unit:
+	$(GO) test -tags "$(TAGS)" -count=1 $$($(GO) list -tags "$(TAGS)" ./... | grep -v /tests)
+
+test-e2e: bin/hod
+	HOD_BINARY=$(CURDIR)/bin/hod $(GO) test -tags "$(TAGS)" -count=1 ./tests/
+
+lint:
+	@bad=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$bad" ]; then echo "gofmt needed:"; echo "$$bad"; exit 1; fi
+	$(GO) vet -tags "$(TAGS)" ./...
+
+completions: bin/hod
+	for sh in bash zsh fish; do bin/hod completion $$sh > completions/hod.$$sh; done
+
+check-completions: bin/hod
+	@tmp=$$(mktemp -d); for sh in bash zsh fish; do bin/hod completion $$sh > $$tmp/hod.$$sh; done; \
+	diff -u completions $$tmp && rm -rf $$tmp || { echo "completions/ is stale: run make completions"; exit 1; }
+
+demo: deps bin/hod
+	HOD=bin/hod ./demo/demo.sh
+
+bench: deps bin/hod
+	HOD=bin/hod ./bench/bench.sh
+
+install: bin/hod
+	install -D -m 0755 bin/hod /usr/local/bin/hod
+	install -D -m 0644 completions/hod.bash /usr/share/bash-completion/completions/hod
+	install -D -m 0644 completions/hod.zsh /usr/share/zsh/vendor-completions/_hod
+	install -D -m 0644 completions/hod.fish /usr/share/fish/vendor_completions.d/hod.fish
+
+clean:
+	rm -rf bin

@@ -1,0 +1,169 @@
+package tests
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"time"
+
+	"github.com/opencontainers/go-digest"
+	"github.com/opencontainers/image-spec/specs-go"
+	ispec "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// busyboxApplets get symlinks in the fixture; the image's own tools.
+var busyboxApplets = []string{"sh", "ls", "cat", "echo", "id", "pwd", "mkdir", "rm", "touch", "test", "grep", "env", "true", "false", "wc", "ln", "stat"}
+
+// writeBusyboxLayout writes an OCI layout at dir holding one image, tagged
+// "latest", made of the host's busybox-static binary. It is written here,
+// with archive/tar and plain JSON, so a bug in hod cannot hide in the
+// fixture hod's tests start from.
+func writeBusyboxLayout(dir, busybox string) error {
+	layer, diffID, err := busyboxLayer(busybox)
+	if err != nil {
+		return err
+	}
+	created := time.Unix(0, 0).UTC()
+	cfg := ispec.Image{
+		Created:  &created,
+		Platform: ispec.Platform{OS: "linux", Architecture: "amd64"},
+		Config:   ispec.ImageConfig{Env: []string{"PATH=/bin:/usr/bin"}, Cmd: []string{"/bin/sh"}, Labels: map[string]string{"fixture": "busybox"}},
+		RootFS:   ispec.RootFS{Type: "layers", DiffIDs: []digest.Digest{diffID}},
+		History:  []ispec.History{{Created: &created, CreatedBy: "tests: busybox-static"}},
+	}
+	cfgBlob, err := json.Marshal(cfg)
+	if err != nil {
+		return err
+	}
+	m := ispec.Manifest{
+		Versioned: specs.Versioned{SchemaVersion: 2},
+		MediaType: ispec.MediaTypeImageManifest,
+		Config:    blobDescriptor(ispec.MediaTypeImageConfig, cfgBlob),
+		Layers:    []ispec.Descriptor{blobDescriptor(ispec.MediaTypeImageLayerGzip, layer)},
+	}
+	mBlob, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	mDesc := blobDescriptor(ispec.MediaTypeImageManifest, mBlob)
+	mDesc.Annotations = map[string]string{ispec.AnnotationRefName: "latest"}
+	index, err := json.Marshal(ispec.Index{Versioned: specs.Versioned{SchemaVersion: 2}, MediaType: ispec.MediaTypeImageIndex, Manifests: []ispec.Descriptor{mDesc}})
+	if err != nil {
+		return err
+	}
+	for _, blob := range [][]byte{layer, cfgBlob, mBlob} {
+		if err := writeFile(filepath.Join(dir, "blobs", "sha256", digest.FromBytes(blob).Encoded()), blob); err != nil {
+			return err
+		}
+	}
+	if err := writeFile(filepath.Join(dir, "oci-layout"), []byte(`{"imageLayoutVersion":"1.0.0"}`)); err != nil {
+		return err
+	}
+	return writeFile(filepath.Join(dir, "index.json"), index)
+}
+
+func blobDescriptor(mediaType string, blob []byte) ispec.Descriptor {
+	return ispec.Descriptor{MediaType: mediaType, Digest: digest.FromBytes(blob), Size: int64(len(blob))}
+}
+
+func writeFile(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, data, 0o644)
+}
+
+// busyboxLayer returns the gzipped layer and its diff ID.
+func busyboxLayer(busybox string) ([]byte, digest.Digest, error) {
+	bin, err := os.ReadFile(busybox)
+	if err != nil {
+		return nil, "", fmt.Errorf("read busybox (install busybox-static): %w", err)
+	}
+	var raw bytes.Buffer
+	tw := tar.NewWriter(&raw)
+	epoch := time.Unix(0, 0)
+	add := func(h *tar.Header, body []byte) {
+		h.ModTime = epoch
+		_ = tw.WriteHeader(h)
+		_, _ = tw.Write(body)
+	}
+	for _, d := range []string{"bin/", "etc/", "usr/", "usr/bin/"} {
+		add(&tar.Header{Name: d, Typeflag: tar.TypeDir, Mode: 0o755}, nil)
+	}
+	add(&tar.Header{Name: "tmp/", Typeflag: tar.TypeDir, Mode: 0o1777}, nil)
+	add(&tar.Header{Name: "bin/busybox", Typeflag: tar.TypeReg, Mode: 0o755, Size: int64(len(bin))}, bin)
+	for _, a := range busyboxApplets {
+		add(&tar.Header{Name: "bin/" + a, Typeflag: tar.TypeSymlink, Linkname: "busybox", Mode: 0o777}, nil)
+	}
+	passwd := []byte("root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/home/app:/bin/sh\n")
+	group := []byte("root:x:0:\napp:x:1000:\nstaff:x:50:\n")
+	add(&tar.Header{Name: "etc/passwd", Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(passwd))}, passwd)
+	add(&tar.Header{Name: "etc/group", Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(group))}, group)
+	if err := tw.Close(); err != nil {
+		return nil, "", err
+	}
+	diffID := digest.FromBytes(raw.Bytes())
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	if _, err := zw.Write(raw.Bytes()); err != nil {
+		return nil, "", err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, "", err
+	}
+	return gz.Bytes(), diffID, nil
+}
+
+// registry is a running docker-registry (Debian's "docker-registry").
+type registry struct {
+	Addr string
+	cmd  *exec.Cmd
+}
+
+// startRegistry starts a plain-HTTP registry on a free loopback port and
+// waits until it answers /v2/.
+func startRegistry(dir string) (*registry, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	addr := l.Addr().String()
+	l.Close()
+	cfg := fmt.Sprintf("version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s\n  delete:\n    enabled: true\nhttp:\n  addr: %s\n", filepath.Join(dir, "data"), addr)
+	cfgPath := filepath.Join(dir, "config.yml")
+	if err := writeFile(cfgPath, []byte(cfg)); err != nil {
+		return nil, err
+	}
+	cmd := exec.Command("docker-registry", "serve", cfgPath)
+	logFile, err := os.Create(filepath.Join(dir, "registry.log"))
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start docker-registry (install docker-registry): %w", err)
+	}
+	r := &registry{Addr: addr, cmd: cmd}
+	// Poll, never sleep blindly: the registry is up when /v2/ answers.
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if resp, err := http.Get("http://" + addr + "/v2/"); err == nil {
+			resp.Body.Close()
+			return r, nil
+		}
+	}
+	r.Stop()
+	return nil, fmt.Errorf("docker-registry on %s did not answer", addr)
+}
+
+// Stop stops the registry by its PID.
+func (r *registry) Stop() {
+	_ = r.cmd.Process.Kill()
+	_ = r.cmd.Wait()
+}

@@ -1,0 +1,183 @@
+package tests
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// shared is what TestMain prepares once for every script.
+var shared struct {
+	bin      string // directory holding the hod binary
+	busybox  string // OCI layout of the busybox fixture
+	registry string // host:port of the plain-HTTP registry, "" if none
+}
+
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	tmp, err := os.MkdirTemp("", "hod-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(tmp)
+	if err := setup(tmp); err != nil {
+		fmt.Fprintln(os.Stderr, "tests setup:", err)
+		return 1
+	}
+	if shared.registry != "" {
+		defer stopRegistry()
+	}
+	return m.Run()
+}
+
+var stopRegistry = func() {}
+
+func setup(tmp string) error {
+	shared.bin = filepath.Join(tmp, "bin")
+	if bin := os.Getenv("HOD_BINARY"); bin != "" {
+		shared.bin = filepath.Dir(bin)
+	} else {
+		build := exec.Command("go", "build", "-tags", "containers_image_openpgp exclude_graphdriver_btrfs", "-o", filepath.Join(shared.bin, "hod"), "../cmd/hod")
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			return fmt.Errorf("build hod: %w", err)
+		}
+	}
+	shared.busybox = filepath.Join(tmp, "busybox")
+	if err := writeBusyboxLayout(shared.busybox, "/bin/busybox"); err != nil {
+		return err
+	}
+	if _, err := exec.LookPath("docker-registry"); err == nil {
+		reg, err := startRegistry(filepath.Join(tmp, "registry"))
+		if err != nil {
+			return err
+		}
+		shared.registry, stopRegistry = reg.Addr, reg.Stop
+	}
+	return nil
+}
+
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata",
+		RequireExplicitExec: true,
+		RequireUniqueNames:  true,
+		Setup:               setupScript,
+		Condition:           condition,
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"rc": cmdRC,
+		},
+	})
+}
+
+// setupScript gives every script its own store (through a storage.conf
+// that hod, skopeo and buildah all read), hod on PATH, and the fixtures.
+func setupScript(env *testscript.Env) error {
+	work := env.WorkDir
+	conf := filepath.Join(work, ".storage.conf")
+	text := fmt.Sprintf("[storage]\ndriver = \"overlay\"\ngraphroot = %q\nrunroot = %q\n", filepath.Join(work, ".root"), filepath.Join(work, ".run"))
+	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
+		return err
+	}
+	env.Setenv("CONTAINERS_STORAGE_CONF", conf)
+	env.Setenv("PATH", shared.bin+string(os.PathListSeparator)+env.Getenv("PATH"))
+	env.Setenv("BUSYBOX", shared.busybox)
+	env.Setenv("REGISTRY", shared.registry)
+	env.Setenv("HOME", work)
+	env.Defer(func() { unmountUnder(work) })
+	return nil
+}
+
+// unmountUnder lazily unmounts everything mounted below dir (deepest
+// first), so a script's overlay mounts never keep its directory busy.
+func unmountUnder(dir string) {
+	f, err := os.Open("/proc/self/mountinfo")
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	var points []string
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		fields := strings.Fields(s.Text())
+		if len(fields) > 4 && strings.HasPrefix(fields[4], dir+"/") {
+			points = append(points, fields[4])
+		}
+	}
+	for i := len(points) - 1; i >= 0; i-- {
+		_ = syscall.Unmount(points[i], syscall.MNT_DETACH)
+	}
+}
+
+func condition(cond string) (bool, error) {
+	switch cond {
+	case "root":
+		return os.Geteuid() == 0, nil
+	case "registry":
+		return shared.registry != "", nil
+	}
+	return false, fmt.Errorf("unknown condition %q", cond)
+}
+
+// cmdRC runs a program and asserts its exact exit status:
+//
+//	rc 125 hod from nosuchimage
+func cmdRC(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: rc N program [args...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("rc: bad status %q", args[0])
+	}
+	cmd := exec.Command(args[1], args[2:]...)
+	cmd.Dir = ts.Getenv("PWD")
+	cmd.Env = scriptEnv(ts)
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err = cmd.Run()
+	got := 0
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		got = exit.ExitCode()
+	} else if err != nil {
+		ts.Fatalf("rc: %v", err)
+	}
+	// Written through ts so stdout/stderr assertions see them.
+	fmt.Fprint(ts.Stdout(), stdout.String())
+	fmt.Fprint(ts.Stderr(), stderr.String())
+	if got != want {
+		ts.Fatalf("rc: %s exited %d, want %d\n%s", args[1], got, want, stderr.String())
+	}
+}
+
+// overridden are the variables setupScript sets for every script.
+var overridden = []string{"PATH", "HOME", "CONTAINERS_STORAGE_CONF", "BUSYBOX", "REGISTRY", "WORK", "TMPDIR"}
+
+func scriptEnv(ts *testscript.TestScript) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if !slices.Contains(overridden, k) {
+			env = append(env, kv)
+		}
+	}
+	for _, k := range overridden {
+		env = append(env, k+"="+ts.Getenv(k))
+	}
+	return env
+}
