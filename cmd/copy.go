@@ -68,7 +68,7 @@ func newCopyCommand(g *globals, verb, short string, add bool, example string) *c
 	f.StringVar(&o.chown, "chown", "", "owner USER[:GROUP] of the copies, looked up in the container (default 0:0)")
 	f.StringVar(&o.chmod, "chmod", "", "octal mode of the copies")
 	f.StringVar(&o.from, "from", "", "copy from this container or image instead of the host")
-	f.StringVar(&o.contextDir, "contextdir", "", "directory relative sources and ignore patterns start from")
+	f.StringVar(&o.contextDir, "contextdir", "", "directory the ignore patterns are relative to")
 	f.StringVar(&o.ignoreFile, "ignorefile", "", "file of .dockerignore patterns (default CONTEXTDIR/.containerignore or .dockerignore)")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "print nothing")
 	if add {

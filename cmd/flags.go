@@ -64,8 +64,8 @@ func timestamp(cmd *cobra.Command, seconds int64) (*time.Time, error) {
 		t := time.Unix(seconds, 0).UTC()
 		return &t, nil
 	}
-	epoch, ok := os.LookupEnv("SOURCE_DATE_EPOCH")
-	if !ok {
+	epoch := os.Getenv("SOURCE_DATE_EPOCH")
+	if epoch == "" {
 		return nil, nil
 	}
 	n, err := strconv.ParseInt(epoch, 10, 64)

@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -27,7 +26,8 @@ type CopyOptions struct {
 	// FromRoot is another root filesystem (a mounted container or image)
 	// that sources are read from, confined to it, instead of the host.
 	FromRoot string
-	// ContextDir is where relative host sources and ignore patterns start.
+	// ContextDir is where Ignore patterns start; relative host sources
+	// start at the current directory, as in buildah.
 	ContextDir string
 	// Ignore holds .dockerignore-style patterns, relative to ContextDir.
 	Ignore []string
@@ -127,12 +127,4 @@ func (c *Container) copyAttributes(root string, opts CopyOptions) (*Owner, os.Fi
 		return nil, 0, fmt.Errorf("parse --chown %q: %w", opts.Chown, err)
 	}
 	return &owner, mode, nil
-}
-
-// hostPath makes a host source absolute against the context directory.
-func hostPath(contextDir, src string) string {
-	if filepath.IsAbs(src) || contextDir == "" {
-		return src
-	}
-	return filepath.Join(contextDir, src)
 }

@@ -84,7 +84,7 @@ func (s *tarSource) expand(sources []string) error {
 // resolved with securejoin after matching, so a symlink there cannot point
 // the copy at host files.
 func (s *tarSource) glob(src string) ([]string, error) {
-	pattern := hostPath(s.opts.ContextDir, src)
+	pattern := src
 	if s.opts.FromRoot != "" {
 		pattern = filepath.Join(s.opts.FromRoot, src)
 	}

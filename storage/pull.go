@@ -69,7 +69,7 @@ func copyIn(ctx context.Context, store cstorage.Store, sys *types.SystemContext,
 		if err != nil {
 			return nil, err
 		}
-		named, temporary = temp, true
+		named, temporary = reference.TagNameOnly(temp), true
 	}
 	dest, err := istorage.Transport.NewStoreReference(store, named, "")
 	if err != nil {
