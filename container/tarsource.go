@@ -72,7 +72,7 @@ func (s *tarSource) expand(sources []string) error {
 			return err
 		}
 		for _, m := range matches {
-			if err := s.add(m); err != nil {
+			if err := s.add(src, m); err != nil {
 				return err
 			}
 		}
@@ -110,10 +110,16 @@ func (s *tarSource) glob(src string) ([]string, error) {
 	return matches, nil
 }
 
-func (s *tarSource) add(p string) error {
+// add records one match of src; errors name src as the user wrote it, not
+// the host path it resolved to.
+func (s *tarSource) add(src, p string) error {
 	fi, err := os.Stat(p) // a top-level symlink is copied as its target, as Docker does
 	if err != nil {
-		return fmt.Errorf("copy %q: %w", p, err)
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fmt.Errorf("copy %q: %w", src, err)
 	}
 	it := item{path: p, name: filepath.Base(p), dir: fi.IsDir()}
 	if !it.dir && s.opts.Extract && s.opts.FromRoot == "" {

@@ -1,9 +1,11 @@
 package tests
 
 import (
+	"archive/tar"
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +14,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -79,7 +82,8 @@ func TestScripts(t *testing.T) {
 		Setup:               setupScript,
 		Condition:           condition,
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"rc": cmdRC,
+			"rc":    cmdRC,
+			"mktar": cmdMktar,
 		},
 	})
 }
@@ -180,4 +184,41 @@ func scriptEnv(ts *testscript.TestScript) []string {
 		env = append(env, k+"="+ts.Getenv(k))
 	}
 	return env
+}
+
+// cmdMktar writes a tar archive from entry specs, to build hostile archives
+// that the tar program refuses to make:
+//
+//	mktar evil.tar ../../x.txt=content link->/ hard=>/etc/passwd dir/
+func cmdMktar(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: mktar FILE ENTRY...")
+	}
+	f, err := os.Create(ts.MkAbs(args[0]))
+	ts.Check(err)
+	tw := tar.NewWriter(f)
+	for _, spec := range args[1:] {
+		ts.Check(writeSpec(tw, spec))
+	}
+	ts.Check(tw.Close())
+	ts.Check(f.Close())
+}
+
+func writeSpec(tw *tar.Writer, spec string) error {
+	hdr := &tar.Header{Mode: 0o644, ModTime: time.Unix(0, 0)}
+	var body string
+	if name, target, ok := strings.Cut(spec, "->"); ok {
+		hdr.Name, hdr.Typeflag, hdr.Linkname, hdr.Mode = name, tar.TypeSymlink, target, 0o777
+	} else if name, target, ok := strings.Cut(spec, "=>"); ok {
+		hdr.Name, hdr.Typeflag, hdr.Linkname = name, tar.TypeLink, target
+	} else if name, content, ok := strings.Cut(spec, "="); ok {
+		hdr.Name, hdr.Typeflag, hdr.Size, body = name, tar.TypeReg, int64(len(content)), content
+	} else {
+		hdr.Name, hdr.Typeflag, hdr.Mode = spec, tar.TypeDir, 0o755
+	}
+	if err := tw.WriteHeader(hdr); err != nil {
+		return err
+	}
+	_, err := io.WriteString(tw, body)
+	return err
 }
