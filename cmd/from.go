@@ -50,7 +50,6 @@ func NewFrom(g *globals) *cobra.Command {
 	f.StringVar(&name, "name", "", "name of the working container (default IMAGE-working-container)")
 	f.StringVar(&cidfile, "cidfile", "", "write the container ID to this file")
 	f.StringVar(&pull, "pull", storage.PullMissing, "pull policy: always, missing, never")
-	f.Lookup("pull").NoOptDefVal = "true"
 	f.BoolVarP(&quiet, "quiet", "q", false, "do not report pull progress")
 	addRegistryFlags(cmd, &reg)
 	return cmd

@@ -86,6 +86,9 @@ func copyIn(ctx context.Context, store cstorage.Store, sys *types.SystemContext,
 		if err := store.RemoveNames(img.ID, []string{named.String()}); err != nil {
 			return nil, err
 		}
+		if img, err = store.Image(img.ID); err != nil {
+			return nil, err
+		}
 	}
 	logrus.Debugf("pulled %s as %s", transportsName(src), img.ID)
 	return img, nil

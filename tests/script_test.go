@@ -148,7 +148,7 @@ func cmdRC(ts *testscript.TestScript, neg bool, args []string) {
 	if err != nil {
 		ts.Fatalf("rc: bad status %q", args[0])
 	}
-	cmd := exec.Command(args[1], args[2:]...)
+	cmd := exec.Command(lookPath(ts, args[1]), args[2:]...)
 	cmd.Dir = ts.Getenv("PWD")
 	cmd.Env = scriptEnv(ts)
 	var stdout, stderr strings.Builder
@@ -169,8 +169,19 @@ func cmdRC(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
+// lookPath finds a program on the script's PATH, not the test's.
+func lookPath(ts *testscript.TestScript, name string) string {
+	for _, dir := range filepath.SplitList(ts.Getenv("PATH")) {
+		p := filepath.Join(dir, name)
+		if fi, err := os.Stat(p); err == nil && fi.Mode()&0o111 != 0 {
+			return p
+		}
+	}
+	return name
+}
+
 // overridden are the variables setupScript sets for every script.
-var overridden = []string{"PATH", "HOME", "CONTAINERS_STORAGE_CONF", "BUSYBOX", "REGISTRY", "WORK", "TMPDIR"}
+var overridden = []string{"PATH", "HOME", "CONTAINERS_STORAGE_CONF", "BUSYBOX", "REGISTRY", "WORK", "TMPDIR", "SOURCE_DATE_EPOCH"}
 
 func scriptEnv(ts *testscript.TestScript) []string {
 	var env []string
@@ -181,7 +192,9 @@ func scriptEnv(ts *testscript.TestScript) []string {
 		}
 	}
 	for _, k := range overridden {
-		env = append(env, k+"="+ts.Getenv(k))
+		if v := ts.Getenv(k); v != "" {
+			env = append(env, k+"="+v)
+		}
 	}
 	return env
 }
