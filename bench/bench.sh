@@ -1,0 +1,65 @@
+#!/bin/bash
+# hod's speed and memory figures (never asserted in tests). Prints medians.
+#   commit:  a 500 MB change set (one 300 MB file + 20,000 files of 10 kB),
+#            against the floor `tar -cf - | tee >(sha256sum) | tar -x`
+#   short:   hod config --env / images / inspect
+#   memory:  peak RSS of commit (GNU time), which should not grow with the layer
+set -euo pipefail
+hod=${HOD:-bin/hod}
+runs=${RUNS:-5}
+dir=${BENCH_DIR:-$(mktemp -d /var/tmp/hod-bench.XXXXXX)}
+store=(--root "$dir/root" --runroot "$dir/run")
+trap 'for c in $($hod "${store[@]}" containers -q 2>/dev/null); do $hod "${store[@]}" rm "$c" >/dev/null; done; rm -rf "$dir"' EXIT
+
+now() { date +%s%N; }
+ms() { echo $(( ($2 - $1) / 1000000 )); }
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+data=$dir/data
+mkdir -p "$data/many"
+head -c 300M /dev/urandom > "$data/big"
+head -c $((20000 * 10240)) /dev/urandom | split -b 10240 -a 5 - "$data/many/f"
+
+floor=()
+for _ in $(seq "$runs"); do
+  rm -rf "$dir/out" && mkdir "$dir/out"
+  t0=$(now)
+  tar -cf - -C "$data" . | tee >(sha256sum >/dev/null) | tar -xf - -C "$dir/out"
+  floor+=("$(ms "$t0" "$(now)")")
+done
+rm -rf "$dir/out"
+
+commit=() rss=()
+for _ in $(seq "$runs"); do
+  ctr=$($hod "${store[@]}" from scratch)
+  mnt=$($hod "${store[@]}" mount "$ctr")
+  cp -a "$data/." "$mnt/"
+  sync
+  t0=$(now)
+  if [ -x /usr/bin/time ]; then
+    /usr/bin/time -f %M -o "$dir/rss" $hod "${store[@]}" commit -q "$ctr" >/dev/null
+    rss+=("$(cat "$dir/rss")")
+  else
+    $hod "${store[@]}" commit -q "$ctr" >/dev/null
+  fi
+  commit+=("$(ms "$t0" "$(now)")")
+  $hod "${store[@]}" rm "$ctr" >/dev/null
+  $hod "${store[@]}" rmi --prune >/dev/null
+done
+
+short() {
+  local t=()
+  for _ in $(seq 50); do
+    t0=$(now); $hod "${store[@]}" "$@" >/dev/null; t+=("$(( ($(now) - t0) / 100000 ))")
+  done
+  printf '%s\n' "${t[@]}" | median | awk '{printf "%.1f", $1 / 10}'
+}
+ctr=$($hod "${store[@]}" from scratch)
+
+f=$(printf '%s\n' "${floor[@]}" | median)
+c=$(printf '%s\n' "${commit[@]}" | median)
+echo "commit 500 MB change set: median ${c} ms; floor tar|tee sha256|tar: ${f} ms; ratio $(awk "BEGIN {printf \"%.2f\", $c / $f}")"
+[ ${#rss[@]} -gt 0 ] && echo "commit peak RSS: median $(printf '%s\n' "${rss[@]}" | median) kB"
+echo "hod config --env: median $(short config --env A=1 "$ctr") ms"
+echo "hod images:       median $(short images) ms"
+echo "hod inspect:      median $(short inspect "$ctr") ms"

@@ -1,0 +1,81 @@
+package container
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestParseCommand(t *testing.T) {
+	for _, tc := range []struct {
+		name, text string
+		shell      []string
+		want       []string
+		wantErr    bool
+	}{
+		{name: "exec form", text: `["/bin/app","--flag"]`, want: []string{"/bin/app", "--flag"}},
+		{name: "shell form", text: "echo $HOME", want: []string{"/bin/sh", "-c", "echo $HOME"}},
+		{name: "custom shell", text: "echo hi", shell: []string{"/bin/bash", "-ec"}, want: []string{"/bin/bash", "-ec", "echo hi"}},
+		{name: "empty clears", text: "  ", want: nil},
+		{name: "empty array", text: "[]", want: []string{}},
+		{name: "bad JSON", text: `["unterminated`, wantErr: true},
+		{name: "not strings", text: `[1, 2]`, wantErr: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := ParseCommand(tc.text, tc.shell)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("ParseCommand(%q) error = %v, wantErr %v", tc.text, err, tc.wantErr)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" && !tc.wantErr {
+				t.Errorf("ParseCommand(%q) (-want +got):\n%s", tc.text, diff)
+			}
+		})
+	}
+}
+
+func TestApplyEnv(t *testing.T) {
+	var st State
+	for _, kv := range []string{"A=1", "B=x=y", "A=2", "C=", "B-"} {
+		ch, err := ParseEnv(kv)
+		if err != nil {
+			t.Fatalf("ParseEnv(%q): %v", kv, err)
+		}
+		ch.edit(&st)
+	}
+	if diff := cmp.Diff([]string{"A=2", "C="}, st.Config.Config.Env); diff != "" {
+		t.Errorf("env (-want +got):\n%s", diff)
+	}
+	for _, bad := range []string{"", "=1", "NOVALUE", "-"} {
+		if _, err := ParseEnv(bad); err == nil {
+			t.Errorf("ParseEnv(%q) succeeded, want an error", bad)
+		}
+	}
+}
+
+func TestRecordHistory(t *testing.T) {
+	var st State
+	st.record([]string{"ENV A=1", "ENV B=2", "LABEL x=y", "ENV C=3"})
+	st.record(nil)
+	if len(st.Pending) != 1 {
+		t.Fatalf("got %d history entries, want 1", len(st.Pending))
+	}
+	h := st.Pending[0]
+	if want := "/bin/sh -c #(nop) ENV A=1 B=2 LABEL x=y ENV C=3"; h.CreatedBy != want || !h.EmptyLayer {
+		t.Errorf("entry = %q (empty %v), want %q (empty)", h.CreatedBy, h.EmptyLayer, want)
+	}
+}
+
+func TestChangesDoNotAlias(t *testing.T) {
+	// A Change applied to one state must not leak into a copy made before.
+	var a State
+	Label("k", "1").edit(&a)
+	b := a
+	Label("k", "2").edit(&b)
+	Port("80").edit(&b)
+	if a.Config.Config.Labels["k"] != "1" || len(a.Config.Config.ExposedPorts) != 0 {
+		t.Errorf("earlier state changed: %+v", a.Config.Config)
+	}
+	if _, ok := b.Config.Config.ExposedPorts["80/tcp"]; !ok {
+		t.Errorf("Port(80) = %v, want 80/tcp", b.Config.Config.ExposedPorts)
+	}
+}

@@ -1,0 +1,106 @@
+package container
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// TestCopyConfined copies through hostile rootfs symlinks and archives and
+// checks that nothing outside the rootfs changed.
+func TestCopyConfined(t *testing.T) {
+	ctx := context.Background()
+	store := newStore(t)
+	c, err := From(ctx, store, nil, "scratch", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := c.Mount()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Unmount(true) //nolint:errcheck
+	host := t.TempDir()
+	canary := filepath.Join(host, "canary")
+	must(t, os.WriteFile(canary, []byte("canary"), 0o644))
+	must(t, os.Symlink("/", filepath.Join(root, "slash")))
+	must(t, os.Symlink("../../../../../../..", filepath.Join(root, "dotdot")))
+	must(t, os.Symlink(canary, filepath.Join(root, "abs")))
+	must(t, os.Symlink("/slash"+host, filepath.Join(root, "chain")))
+	src := filepath.Join(t.TempDir(), "payload")
+	must(t, os.WriteFile(src, []byte("payload"), 0o644))
+
+	for _, tc := range []struct {
+		name, dest string
+		archive    []tar.Header // copied with Extract when set
+		wantErr    bool
+	}{
+		{name: "symlink to /", dest: "/slash" + host + "/a"},
+		{name: "symlink with ..", dest: "/dotdot" + host + "/b"},
+		{name: "symlink chain", dest: "/chain/c"},
+		{name: "absolute symlink file", dest: "/abs"},
+		{name: "dest with ..", dest: "../../../../.." + host + "/d"},
+		{name: "archive with ..", dest: "/x/", archive: []tar.Header{{Name: "../../../.." + host + "/e", Typeflag: tar.TypeReg}}, wantErr: true},
+		{name: "archive absolute", dest: "/", archive: []tar.Header{{Name: host + "/f", Typeflag: tar.TypeReg}}},
+		{name: "archive hardlink out", dest: "/", archive: []tar.Header{{Name: "hl", Typeflag: tar.TypeLink, Linkname: canary}}, wantErr: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			source, opts := src, CopyOptions{}
+			if tc.archive != nil {
+				source, opts.Extract = writeTar(t, tc.archive), true
+			}
+			err := c.Copy(ctx, []string{source}, tc.dest, opts)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("Copy to %q: error %v, wantErr %v", tc.dest, err, tc.wantErr)
+			}
+			entries, _ := os.ReadDir(host)
+			if len(entries) != 1 {
+				t.Errorf("host directory changed: %v", entries)
+			}
+			if b, _ := os.ReadFile(canary); string(b) != "canary" {
+				t.Errorf("host canary now %q", b)
+			}
+		})
+	}
+}
+
+func writeTar(t *testing.T, headers []tar.Header) string {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, h := range headers {
+		h.Mode = 0o644
+		must(t, tw.WriteHeader(&h))
+	}
+	must(t, tw.Close())
+	p := filepath.Join(t.TempDir(), "a.tar")
+	must(t, os.WriteFile(p, buf.Bytes(), 0o644))
+	return p
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestLookupOwner(t *testing.T) {
+	root := t.TempDir()
+	must(t, os.MkdirAll(filepath.Join(root, "etc"), 0o755))
+	must(t, os.WriteFile(filepath.Join(root, "etc/passwd"), []byte("root:x:0:0::/:/bin/sh\napp:x:1000:100::/:/bin/sh\n"), 0o644))
+	must(t, os.WriteFile(filepath.Join(root, "etc/group"), []byte("root:x:0:\nusers:x:100:\nstaff:x:50:\n"), 0o644))
+	for spec, want := range map[string]Owner{
+		"app": {1000, 100}, "app:staff": {1000, 50}, "1000:50": {1000, 50}, "4242": {4242, 4242}, "0": {0, 0},
+	} {
+		got, err := LookupOwner(root, spec)
+		if err != nil || got != want {
+			t.Errorf("LookupOwner(%q) = %v, %v; want %v", spec, got, err, want)
+		}
+	}
+	if _, err := LookupOwner(root, "nobody"); err == nil {
+		t.Error("LookupOwner(nobody) succeeded, want an error")
+	}
+}
