@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/hodbuild/hod/container"
@@ -50,11 +51,44 @@ func changes(c *container.Container, root string, squash bool) (io.ReadCloser, e
 	if err != nil {
 		return nil, err
 	}
+	if upper, lowers := overlayDirs(c.Store(), layerID); upper != "" {
+		// The upper directory is the change set. Tar it as the overlay
+		// driver's own Diff does, turning its whiteouts and opaque markers
+		// into OCI ones (the lower directories tell a recreated directory
+		// from a new one): the change-list route below loses opaque directories.
+		return archive.TarWithOptions(upper, &archive.TarOptions{WhiteoutFormat: archive.OverlayWhiteoutFormat, WhiteoutData: lowers})
+	}
 	list, err := c.Store().Changes("", layerID)
 	if err != nil {
 		return nil, fmt.Errorf("list changes: %w", err)
 	}
 	return archive.ExportChanges(root, list, nil, nil)
+}
+
+// overlayDirs returns a layer's overlay upper directory and lower
+// directories when the driver diffs natively (the upper directory then holds
+// exactly the layer's changes), or "".
+func overlayDirs(store cstorage.Store, layerID string) (string, []string) {
+	driver, err := store.GraphDriver()
+	if err != nil || driver.String() != "overlay" {
+		return "", nil
+	}
+	native := false
+	for _, kv := range driver.Status() {
+		native = native || kv[0] == "Native Overlay Diff" && kv[1] == "true"
+	}
+	if !native {
+		return "", nil
+	}
+	meta, err := driver.Metadata(layerID)
+	if err != nil {
+		return "", nil
+	}
+	var lowers []string
+	if meta["LowerDir"] != "" {
+		lowers = strings.Split(meta["LowerDir"], ":")
+	}
+	return meta["UpperDir"], lowers
 }
 
 // withTimestamp rewrites every entry's times to t and drops host user and

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -82,8 +84,9 @@ func TestScripts(t *testing.T) {
 		Setup:               setupScript,
 		Condition:           condition,
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"rc":    cmdRC,
-			"mktar": cmdMktar,
+			"rc":        cmdRC,
+			"mktar":     cmdMktar,
+			"httpserve": cmdHTTPServe,
 		},
 	})
 }
@@ -234,4 +237,20 @@ func writeSpec(tw *tar.Writer, spec string) error {
 	}
 	_, err := io.WriteString(tw, body)
 	return err
+}
+
+// cmdHTTPServe serves a directory of the script on a loopback port until
+// the script ends, and sets $URL to its address:
+//
+//	httpserve files
+func cmdHTTPServe(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: httpserve DIR")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	ts.Check(err)
+	srv := &http.Server{Handler: http.FileServer(http.Dir(ts.MkAbs(args[0])))}
+	go srv.Serve(l) //nolint:errcheck // ends with Close
+	ts.Defer(func() { srv.Close() })
+	ts.Setenv("URL", "http://"+l.Addr().String())
 }
