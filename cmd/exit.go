@@ -2,20 +2,16 @@ package cmd
 
 import (
 	"errors"
-	"strconv"
+
+	"github.com/hodbuild/hod/container"
 )
 
-// ExitError carries an exit status that is not hod's own failure, such as
-// a child's status.
-type ExitError struct{ Code int }
-
-func (e *ExitError) Error() string { return "exit status " + strconv.Itoa(e.Code) }
-
 // ExitCode maps an error to hod's exit status, buildah's convention: 0 for
-// success, the carried status for an *ExitError, and 125 for hod's own errors
-// (bad flags, unknown containers or images, storage failures).
+// success, a run's command status (126/127 when it could not start) for a
+// *container.ExitError, and 125 for hod's own errors (bad flags, unknown
+// containers or images, storage failures).
 func ExitCode(err error) int {
-	var exit *ExitError
+	var exit *container.ExitError
 	switch {
 	case err == nil:
 		return 0
@@ -23,4 +19,14 @@ func ExitCode(err error) int {
 		return exit.Code
 	}
 	return 125
+}
+
+// Message is what hod prints for err on stderr, or "" when the error is a
+// command's plain exit status, which the command has reported itself.
+func Message(err error) string {
+	var exit *container.ExitError
+	if err == nil || errors.As(err, &exit) && exit.Msg == "" {
+		return ""
+	}
+	return "Error: " + err.Error()
 }

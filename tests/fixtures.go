@@ -19,7 +19,7 @@ import (
 )
 
 // busyboxApplets get symlinks in the fixture; the image's own tools.
-var busyboxApplets = []string{"sh", "ls", "cat", "echo", "id", "pwd", "mkdir", "rm", "touch", "test", "grep", "env", "true", "false", "wc", "ln", "stat"}
+var busyboxApplets = []string{"sh", "ls", "cat", "echo", "id", "pwd", "mkdir", "rm", "touch", "test", "grep", "env", "true", "false", "wc", "ln", "stat", "ip", "hostname", "sleep", "chown", "tail", "head"}
 
 // writeBusyboxLayout writes an OCI layout at dir holding one image, tagged
 // "latest", made of the host's busybox-static binary. It is written here,

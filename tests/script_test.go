@@ -77,18 +77,36 @@ func setup(tmp string) error {
 }
 
 func TestScripts(t *testing.T) {
-	testscript.Run(t, testscript.Params{
-		Dir:                 "testdata",
+	testscript.Run(t, params("testdata", ""))
+}
+
+// TestRunScripts runs the scripts of testdata/run once per isolation.
+func TestRunScripts(t *testing.T) {
+	for _, isolation := range []string{"oci", "chroot"} {
+		t.Run(isolation, func(t *testing.T) {
+			testscript.Run(t, params("testdata/run", isolation))
+		})
+	}
+}
+
+func params(dir, isolation string) testscript.Params {
+	return testscript.Params{
+		Dir:                 dir,
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
-		Setup:               setupScript,
-		Condition:           condition,
+		Setup: func(env *testscript.Env) error {
+			if isolation != "" {
+				env.Setenv("HOD_ISOLATION", isolation)
+			}
+			return setupScript(env)
+		},
+		Condition: condition,
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"rc":        cmdRC,
 			"mktar":     cmdMktar,
 			"httpserve": cmdHTTPServe,
 		},
-	})
+	}
 }
 
 // setupScript gives every script its own store (through a storage.conf
@@ -136,6 +154,9 @@ func condition(cond string) (bool, error) {
 		return os.Geteuid() == 0, nil
 	case "registry":
 		return shared.registry != "", nil
+	case "runc":
+		_, err := exec.LookPath("runc")
+		return err == nil, nil
 	}
 	return false, fmt.Errorf("unknown condition %q", cond)
 }
@@ -184,7 +205,7 @@ func lookPath(ts *testscript.TestScript, name string) string {
 }
 
 // overridden are the variables setupScript sets for every script.
-var overridden = []string{"PATH", "HOME", "CONTAINERS_STORAGE_CONF", "BUSYBOX", "REGISTRY", "WORK", "TMPDIR", "SOURCE_DATE_EPOCH"}
+var overridden = []string{"PATH", "HOME", "CONTAINERS_STORAGE_CONF", "BUSYBOX", "REGISTRY", "WORK", "TMPDIR", "SOURCE_DATE_EPOCH", "HOD_ISOLATION"}
 
 func scriptEnv(ts *testscript.TestScript) []string {
 	var env []string

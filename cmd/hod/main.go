@@ -3,19 +3,20 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
 
 	"github.com/hodbuild/hod/cmd"
+	"github.com/hodbuild/hod/container"
 	"go.podman.io/storage/pkg/reexec"
 )
 
 func main() {
 	// containers/storage re-executes this binary for chrooted extraction
-	// and mounts; those children must stop here.
+	// and mounts, and chroot isolation for runs; those children stop here.
+	reexec.Register(container.ChrootCommand, container.ChrootMain)
 	if reexec.Init() {
 		return
 	}
@@ -24,9 +25,8 @@ func main() {
 	err := root.ExecuteContext(ctx)
 	closeStore()
 	stop()
-	var exit *cmd.ExitError
-	if err != nil && !errors.As(err, &exit) {
-		fmt.Fprintln(os.Stderr, "Error:", err)
+	if msg := cmd.Message(err); msg != "" {
+		fmt.Fprintln(os.Stderr, msg)
 	}
 	os.Exit(cmd.ExitCode(err))
 }

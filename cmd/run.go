@@ -1,0 +1,109 @@
+package cmd
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/hodbuild/hod/container"
+	"github.com/hodbuild/hod/mount"
+	"github.com/spf13/cobra"
+	cstorage "go.podman.io/storage"
+)
+
+// runFlags are "hod run"'s flags (bud's RUN will share them).
+type runFlags struct {
+	isolation, runtime, user, workDir, hostname, network string
+	runtimeFlags, env, volumes, mounts, capAdd, capDrop  []string
+	tty                                                  bool
+}
+
+// NewRun returns "hod run".
+func NewRun(g *globals) *cobra.Command {
+	var o runFlags
+	cmd := &cobra.Command{
+		Use:   "run [flags] CONTAINER [--] [COMMAND [ARG...]]",
+		Short: "Run a command in a working container",
+		Long: "Run COMMAND (default: the image's entrypoint and cmd) in CONTAINER's root filesystem, with its\n" +
+			"environment, user and working directory. hod exits with the command's status; 126 and 127 mean it\n" +
+			"could not be started, 125 is hod's own error. Isolation is \"oci\" (runc, or --runtime) or \"chroot\"\n" +
+			"(no runtime binary; $HOD_ISOLATION sets the default).",
+		Example: `  hod run "$ctr" -- sh -c 'echo hi > /greeting'
+  hod run --user app --workingdir /tmp -e FOO=bar "$ctr" -- sh -c 'id; pwd; echo $FOO'
+  hod run -v "$PWD/src:/src:ro" --network none "$ctr" -- ls /src
+  hod run --mount type=cache,id=go,dst=/root/.cache "$ctr" -- go build ./...
+  echo data | hod run --isolation chroot "$ctr" -- cat`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			store, err := g.Store()
+			if err != nil {
+				return err
+			}
+			c, err := container.Open(store, args[0])
+			if err != nil {
+				return err
+			}
+			opts, err := o.options(store)
+			if err != nil {
+				return err
+			}
+			opts.Stdin, opts.Stdout, opts.Stderr = cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr()
+			argv := args[1:]
+			if len(argv) > 0 && argv[0] == "--" {
+				argv = argv[1:]
+			}
+			return c.Run(cmd.Context(), argv, opts)
+		},
+	}
+	f := cmd.Flags()
+	f.SetInterspersed(false)
+	f.StringVar(&o.isolation, "isolation", firstEnv("HOD_ISOLATION", container.IsolationOCI), "isolation: oci or chroot")
+	f.StringVar(&o.runtime, "runtime", "runc", "OCI runtime binary (runc, crun, runsc, or a path)")
+	f.StringArrayVar(&o.runtimeFlags, "runtime-flag", nil, "global flag for the OCI runtime (repeatable), e.g. --runtime-flag=--debug")
+	f.StringVarP(&o.user, "user", "u", "", "USER[:GROUP] to run as (default: the image's)")
+	f.StringVar(&o.workDir, "workingdir", "", "working directory (default: the image's)")
+	f.StringArrayVarP(&o.env, "env", "e", nil, "set KEY=VALUE for the command (repeatable)")
+	f.StringArrayVarP(&o.volumes, "volume", "v", nil, "bind mount SRC:DST[:ro|rw] (repeatable)")
+	f.StringArrayVar(&o.mounts, "mount", nil, "mount type=bind|tmpfs|cache,dst=...,... (repeatable)")
+	f.StringVar(&o.network, "network", "private", "network: private (loopback only), none, or host")
+	f.StringArrayVar(&o.capAdd, "cap-add", nil, "add a capability (repeatable)")
+	f.StringArrayVar(&o.capDrop, "cap-drop", nil, "drop a capability, or all (repeatable)")
+	f.StringVar(&o.hostname, "hostname", "", "hostname inside the run (default: the container ID's prefix)")
+	f.BoolVarP(&o.tty, "tty", "t", false, "allocate a pseudo-terminal")
+	return cmd
+}
+
+func (o runFlags) options(store cstorage.Store) (container.RunOptions, error) {
+	opts := container.RunOptions{
+		Isolation: o.isolation, Runtime: o.runtime, RuntimeFlags: o.runtimeFlags, User: o.user, WorkDir: o.workDir,
+		Env: o.env, Hostname: o.hostname, Network: o.network, CapAdd: o.capAdd, CapDrop: o.capDrop, Terminal: o.tty,
+	}
+	switch {
+	case o.isolation != container.IsolationOCI && o.isolation != container.IsolationChroot:
+		return opts, fmt.Errorf("parse --isolation %q: want oci or chroot", o.isolation)
+	case o.network != "private" && o.network != "none" && o.network != "host":
+		return opts, fmt.Errorf("parse --network %q: want private, none or host", o.network)
+	}
+	for _, v := range o.volumes {
+		m, err := mount.ParseVolume(v)
+		if err != nil {
+			return opts, err
+		}
+		opts.Mounts = append(opts.Mounts, m)
+	}
+	for _, v := range o.mounts {
+		m, err := mount.ParseMount(v, filepath.Join(store.GraphRoot(), "hod-cache"))
+		if err != nil {
+			return opts, err
+		}
+		opts.Mounts = append(opts.Mounts, m)
+	}
+	return opts, nil
+}
+
+func firstEnv(key, fallback string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return fallback
+}

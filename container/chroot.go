@@ -1,0 +1,101 @@
+package container
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"syscall"
+
+	securejoin "github.com/cyphar/filepath-securejoin"
+	rspec "github.com/opencontainers/runtime-spec/specs-go"
+	"go.podman.io/storage/pkg/reexec"
+)
+
+// ChrootCommand is the re-exec name of chroot isolation's child; main
+// registers ChrootMain under it.
+const ChrootCommand = "hod-chroot"
+
+// chrootConfig is what the parent hands the child over a pipe. Mount
+// targets are already resolved to host paths inside the rootfs.
+type chrootConfig struct {
+	Root     string
+	Args     []string
+	Env      []string
+	Cwd      string
+	Owner    Owner
+	Hostname string
+	Network  string
+	Mounts   []rspec.Mount
+	Caps     []string
+}
+
+// runChroot runs the process without any runtime binary: hod re-executes
+// itself into new namespaces, where ChrootMain builds the container.
+func runChroot(ctx context.Context, root string, p *process, mounts []rspec.Mount, opts RunOptions) error {
+	cfg := chrootConfig{Root: root, Args: p.args, Env: p.env, Cwd: p.cwd, Owner: p.owner, Hostname: p.hostname, Network: opts.Network}
+	for _, m := range mounts {
+		target, err := securejoin.SecureJoin(root, m.Destination)
+		if err != nil {
+			return err
+		}
+		m.Destination = target
+		cfg.Mounts = append(cfg.Mounts, m)
+	}
+	s, err := spec(root, p, nil, opts)
+	if err != nil {
+		return err
+	}
+	cfg.Caps = s.Process.Capabilities.Bounding
+	r, w, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	cmd := reexec.Command(ChrootCommand)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = opts.Stdin, opts.Stdout, opts.Stderr
+	cmd.ExtraFiles = []*os.File{r}
+	flags := syscall.CLONE_NEWNS | syscall.CLONE_NEWPID | syscall.CLONE_NEWUTS | syscall.CLONE_NEWIPC
+	if opts.Network != "host" {
+		flags |= syscall.CLONE_NEWNET
+	}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: uintptr(flags), Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		w.Close()
+		return fmt.Errorf("start chroot isolation: %w", err)
+	}
+	err = json.NewEncoder(w).Encode(cfg)
+	w.Close()
+	if err != nil {
+		_ = cmd.Process.Kill()
+	}
+	return waitForwarding(ctx, cmd)
+}
+
+// chrootMounts are the file systems chroot isolation mounts itself; their
+// targets are prepared (and removed) like any other run-only mount point.
+func chrootMounts() []rspec.Mount {
+	return []rspec.Mount{{Destination: "/proc"}, {Destination: "/dev"}, {Destination: "/sys"}}
+}
+
+// ChrootMain is the child of chroot isolation, PID 1 of its new PID
+// namespace. It never returns: it execs the command or exits 125 (setup
+// failed) or 126/127.
+func ChrootMain() {
+	var cfg chrootConfig
+	if err := json.NewDecoder(os.NewFile(3, "config")).Decode(&cfg); err != nil {
+		fail(125, "read chroot configuration: %v", err)
+	}
+	if err := setupRoot(cfg); err != nil {
+		fail(125, "set up chroot isolation: %v", err)
+	}
+	if err := enter(cfg); err != nil {
+		fail(125, "enter chroot isolation: %v", err)
+	}
+	execCommand(cfg)
+}
+
+func fail(code int, format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "Error: "+format+"\n", args...)
+	os.Exit(code)
+}

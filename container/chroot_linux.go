@@ -1,0 +1,217 @@
+package container
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/moby/sys/capability"
+	rspec "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// setupRoot builds the container's mounts in the child's own mount
+// namespace: nothing here is visible on the host or survives the run.
+func setupRoot(cfg chrootConfig) error {
+	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
+		return err
+	}
+	if err := unix.Mount(cfg.Root, cfg.Root, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+		return err
+	}
+	if err := mountIfDir(filepath.Join(cfg.Root, "proc"), "proc", "proc", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, ""); err != nil {
+		return err
+	}
+	if err := mountIfDir(filepath.Join(cfg.Root, "sys"), "/sys", "", unix.MS_BIND|unix.MS_REC|unix.MS_RDONLY, ""); err != nil {
+		return err
+	}
+	if err := setupDev(filepath.Join(cfg.Root, "dev")); err != nil {
+		return err
+	}
+	for _, m := range cfg.Mounts {
+		if err := mountSpec(m); err != nil {
+			return err
+		}
+	}
+	if cfg.Network != "host" {
+		if err := loopbackUp(); err != nil {
+			return err
+		}
+	}
+	return unix.Sethostname([]byte(cfg.Hostname))
+}
+
+func mountIfDir(target, source, fstype string, flags uintptr, data string) error {
+	if fi, err := os.Lstat(target); err != nil || !fi.IsDir() {
+		return nil // the image has no such directory; creating one would change it
+	}
+	if err := unix.Mount(source, target, fstype, flags&^unix.MS_RDONLY, data); err != nil {
+		return err
+	}
+	if flags&unix.MS_RDONLY != 0 {
+		return unix.Mount("", target, "", flags|unix.MS_REMOUNT, "")
+	}
+	return nil
+}
+
+// setupDev gives the container a small /dev: a tmpfs with the host's
+// harmless character devices bound in, its own devpts, and shm.
+func setupDev(dev string) error {
+	if fi, err := os.Lstat(dev); err != nil || !fi.IsDir() {
+		return nil
+	}
+	if err := unix.Mount("tmpfs", dev, "tmpfs", unix.MS_NOSUID|unix.MS_NOEXEC, "mode=755,size=65536k"); err != nil {
+		return err
+	}
+	for _, name := range []string{"null", "zero", "full", "random", "urandom", "tty"} {
+		target := filepath.Join(dev, name)
+		if err := os.WriteFile(target, nil, 0o666); err != nil {
+			return err
+		}
+		if err := unix.Mount("/dev/"+name, target, "", unix.MS_BIND, ""); err != nil {
+			return err
+		}
+	}
+	for _, d := range []string{"pts", "shm"} {
+		if err := os.Mkdir(filepath.Join(dev, d), 0o755); err != nil {
+			return err
+		}
+	}
+	if err := unix.Mount("devpts", filepath.Join(dev, "pts"), "devpts", unix.MS_NOSUID|unix.MS_NOEXEC, "newinstance,ptmxmode=0666,mode=620"); err != nil {
+		return err
+	}
+	if err := unix.Mount("shm", filepath.Join(dev, "shm"), "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "mode=1777,size=65536k"); err != nil {
+		return err
+	}
+	for link, target := range map[string]string{"ptmx": "pts/ptmx", "fd": "/proc/self/fd", "stdin": "/proc/self/fd/0", "stdout": "/proc/self/fd/1", "stderr": "/proc/self/fd/2"} {
+		if err := os.Symlink(target, filepath.Join(dev, link)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func mountSpec(m rspec.Mount) error {
+	var flags uintptr
+	readOnly := false
+	for _, o := range m.Options {
+		switch o {
+		case "ro":
+			readOnly = true
+		case "nosuid":
+			flags |= unix.MS_NOSUID
+		case "nodev":
+			flags |= unix.MS_NODEV
+		}
+	}
+	var data []string
+	if m.Type == "bind" {
+		flags |= unix.MS_BIND | unix.MS_REC
+	} else {
+		for _, o := range m.Options {
+			if strings.HasPrefix(o, "size=") || strings.HasPrefix(o, "mode=") {
+				data = append(data, o)
+			}
+		}
+	}
+	if err := unix.Mount(m.Source, m.Destination, m.Type, flags, strings.Join(data, ",")); err != nil {
+		return &os.PathError{Op: "mount", Path: m.Destination, Err: err}
+	}
+	if readOnly {
+		return unix.Mount("", m.Destination, "", flags|unix.MS_REMOUNT|unix.MS_RDONLY, "")
+	}
+	return nil
+}
+
+// loopbackUp brings up "lo" in the new network namespace.
+func loopbackUp() error {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	ifr, err := unix.NewIfreq("lo")
+	if err != nil {
+		return err
+	}
+	if err := unix.IoctlIfreq(fd, unix.SIOCGIFFLAGS, ifr); err != nil {
+		return err
+	}
+	ifr.SetUint16(ifr.Uint16() | unix.IFF_UP)
+	return unix.IoctlIfreq(fd, unix.SIOCSIFFLAGS, ifr)
+}
+
+// enter pivots into the rootfs (pivot_root(".", ".") needs no directory in
+// it), bounds capabilities, sets no-new-privileges and switches user.
+func enter(cfg chrootConfig) error {
+	// Capabilities are read through /proc, which the new root may lack.
+	caps, err := capability.NewPid2(0)
+	if err != nil {
+		return err
+	}
+	if err := caps.Load(); err != nil {
+		return err
+	}
+	if err := unix.Chdir(cfg.Root); err != nil {
+		return err
+	}
+	if err := unix.PivotRoot(".", "."); err != nil {
+		return err
+	}
+	if err := unix.Unmount(".", unix.MNT_DETACH); err != nil {
+		return err
+	}
+	if err := unix.Chdir("/"); err != nil {
+		return err
+	}
+	if err := boundCapabilities(caps, cfg.Caps); err != nil {
+		return err
+	}
+	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+		return err
+	}
+	if err := unix.Setgroups(nil); err != nil {
+		return err
+	}
+	if err := unix.Setresgid(cfg.Owner.GID, cfg.Owner.GID, cfg.Owner.GID); err != nil {
+		return err
+	}
+	if err := unix.Setresuid(cfg.Owner.UID, cfg.Owner.UID, cfg.Owner.UID); err != nil {
+		return err
+	}
+	return unix.Chdir(cfg.Cwd)
+}
+
+func boundCapabilities(caps capability.Capabilities, keep []string) error {
+	allowed := map[string]bool{}
+	for _, k := range keep {
+		allowed[strings.ToLower(strings.TrimPrefix(k, "CAP_"))] = true
+	}
+	last, err := capability.LastCap()
+	if err != nil {
+		return err
+	}
+	for c := capability.Cap(0); c <= last; c++ {
+		if !allowed[c.String()] {
+			caps.Unset(capability.BOUNDING|capability.EFFECTIVE|capability.PERMITTED|capability.INHERITABLE, c)
+		}
+	}
+	return caps.Apply(capability.CAPS | capability.BOUNDS)
+}
+
+// execCommand replaces the child with the command, failing like a shell.
+func execCommand(cfg chrootConfig) {
+	for _, kv := range cfg.Env {
+		if p, ok := strings.CutPrefix(kv, "PATH="); ok {
+			os.Setenv("PATH", p)
+		}
+	}
+	path, err := exec.LookPath(cfg.Args[0])
+	if err != nil {
+		fail(127, "run %s: command not found", cfg.Args[0])
+	}
+	err = syscall.Exec(path, cfg.Args, cfg.Env)
+	fail(126, "run %s: %v", cfg.Args[0], err)
+}

@@ -1,0 +1,82 @@
+package container
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+
+	securejoin "github.com/cyphar/filepath-securejoin"
+	rspec "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// etcFile is a file a run sees at /etc/<name> without it being committed:
+// a copy in the run directory, bind-mounted over the rootfs' own.
+type etcFile struct {
+	name, hostPath string
+	written        []byte
+}
+
+type etcFiles []etcFile
+
+// etcFiles prepares /etc/hosts, /etc/resolv.conf and /etc/hostname for a
+// run, starting from the rootfs' own content. Images without /etc get none:
+// creating /etc would change the layer.
+func (c *Container) etcFiles(root, dir, hostname, network string) (etcFiles, error) {
+	etc, err := securejoin.SecureJoin(root, "/etc")
+	if err != nil {
+		return nil, err
+	}
+	if fi, err := os.Stat(etc); err != nil || !fi.IsDir() {
+		return nil, nil
+	}
+	hosts := readInRoot(root, "/etc/hosts")
+	if !bytes.Contains(hosts, []byte("localhost")) {
+		hosts = append(hosts, "127.0.0.1\tlocalhost\n::1\tlocalhost\n"...)
+	}
+	hosts = append(hosts, "127.0.1.1\t"+hostname+"\n"...)
+	resolv := readInRoot(root, "/etc/resolv.conf")
+	if network == "host" || len(resolv) == 0 {
+		resolv, _ = os.ReadFile("/etc/resolv.conf")
+	}
+	var files etcFiles
+	for name, content := range map[string][]byte{"hosts": hosts, "resolv.conf": resolv, "hostname": []byte(hostname + "\n")} {
+		f := etcFile{name: name, hostPath: filepath.Join(dir, name), written: content}
+		if err := os.WriteFile(f.hostPath, content, 0o644); err != nil {
+			return nil, err
+		}
+		files = append(files, f)
+	}
+	return files, nil
+}
+
+// readInRoot reads a file of the rootfs without following links out of it.
+func readInRoot(root, name string) []byte {
+	p, err := securejoin.SecureJoin(root, name)
+	if err != nil {
+		return nil
+	}
+	b, _ := os.ReadFile(p)
+	return b
+}
+
+func (files etcFiles) mounts() []rspec.Mount {
+	ms := make([]rspec.Mount, len(files))
+	for i, f := range files {
+		ms[i] = rspec.Mount{Destination: "/etc/" + f.name, Type: "bind", Source: f.hostPath, Options: []string{"rbind", "rprivate"}}
+	}
+	return ms
+}
+
+// writeBack keeps what the command itself wrote to these files: that is a
+// change the user made, and it belongs in the layer.
+func (files etcFiles) writeBack(root string) {
+	for _, f := range files {
+		now, err := os.ReadFile(f.hostPath)
+		if err != nil || bytes.Equal(now, f.written) {
+			continue
+		}
+		if p, err := securejoin.SecureJoin(root, "/etc/"+f.name); err == nil {
+			_ = os.WriteFile(p, now, 0o644)
+		}
+	}
+}

@@ -1,0 +1,91 @@
+package container
+
+import (
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+
+	securejoin "github.com/cyphar/filepath-securejoin"
+	"github.com/cyphar/filepath-securejoin/pathrs-lite"
+	"golang.org/x/sys/unix"
+)
+
+const defaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+// process is what a run executes, resolved against the rootfs.
+type process struct {
+	args     []string
+	env      []string
+	cwd      string
+	owner    Owner
+	hostname string
+}
+
+func (c *Container) process(root string, argv []string, opts RunOptions) (*process, error) {
+	cfg := c.Config.Config
+	if len(argv) == 0 {
+		argv = append(slices.Clone(cfg.Entrypoint), cfg.Cmd...)
+	}
+	if len(argv) == 0 {
+		return nil, fmt.Errorf("run in %s: no command given and the image has no entrypoint or cmd", c.Name)
+	}
+	p := &process{args: argv, cwd: firstOf(opts.WorkDir, cfg.WorkingDir, "/"), hostname: firstOf(opts.Hostname, c.ID[:12])}
+	p.env = slices.Clone(cfg.Env)
+	if !slices.ContainsFunc(p.env, func(kv string) bool { return strings.HasPrefix(kv, "PATH=") }) {
+		p.env = append(p.env, defaultPath)
+	}
+	for _, kv := range opts.Env {
+		k, v, _ := strings.Cut(kv, "=")
+		p.env = setEnv(p.env, k, v)
+	}
+	var err error
+	if user := firstOf(opts.User, cfg.User); user != "" {
+		if p.owner, err = LookupOwner(root, user); err != nil {
+			return nil, fmt.Errorf("run in %s: %w", c.Name, err)
+		}
+	}
+	// Docker creates a missing working directory; so does hod.
+	if err := pathrs.MkdirAll(root, p.cwd, 0o755); err != nil {
+		return nil, fmt.Errorf("run in %s: create working directory %s: %w", c.Name, p.cwd, err)
+	}
+	return p, checkCommand(root, p.args[0], p.env)
+}
+
+func firstOf(values ...string) string {
+	for _, v := range values {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// checkCommand finds the command in the rootfs as a shell would, so a
+// missing one fails with 127 and a non-executable one with 126.
+func checkCommand(root, name string, env []string) error {
+	dirs := []string{""}
+	if !strings.Contains(name, "/") {
+		dirs = nil
+		for _, kv := range env {
+			if p, ok := strings.CutPrefix(kv, "PATH="); ok {
+				dirs = strings.Split(p, ":")
+			}
+		}
+	}
+	found := false
+	for _, dir := range dirs {
+		hostPath, err := securejoin.SecureJoin(root, path.Join("/", dir, name))
+		if err != nil {
+			continue
+		}
+		if unix.Access(hostPath, unix.X_OK) == nil {
+			return nil
+		}
+		found = found || unix.Access(hostPath, unix.F_OK) == nil
+	}
+	if found {
+		return &ExitError{Code: 126, Msg: fmt.Sprintf("run %s: permission denied", name)}
+	}
+	return &ExitError{Code: 127, Msg: fmt.Sprintf("run %s: command not found", name)}
+}

@@ -1,0 +1,107 @@
+package container
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+
+	"github.com/hodbuild/hod/mount"
+	rspec "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// Isolations.
+const (
+	IsolationOCI    = "oci"
+	IsolationChroot = "chroot"
+)
+
+// RunOptions are the per-run settings of Run. The zero value runs with OCI
+// isolation through runc, the image's user, working directory and
+// environment, a private network namespace with loopback only, and hod's
+// standard streams taken from Stdin/Stdout/Stderr (nil: none).
+type RunOptions struct {
+	Isolation    string
+	Runtime      string
+	RuntimeFlags []string
+	User         string
+	WorkDir      string
+	Env          []string
+	Hostname     string
+	// Network is "private" (default: own namespace, loopback only),
+	// "none" (the same here: no interfaces are set up), or "host".
+	Network         string
+	CapAdd, CapDrop []string
+	Terminal        bool
+	// Mounts are the parsed -v and --mount options (see mount.ParseVolume).
+	Mounts         []rspec.Mount
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+}
+
+// ExitError is a command's non-zero exit status (or 126/127 when it could
+// not be started), to be passed on as hod's own.
+type ExitError struct {
+	Code int
+	Msg  string
+}
+
+func (e *ExitError) Error() string {
+	if e.Msg != "" {
+		return e.Msg
+	}
+	return "exit status " + strconv.Itoa(e.Code)
+}
+
+// Run runs argv (or the image's entrypoint and command when empty) in the
+// container. Mount targets and /etc files that exist only for the run are
+// removed afterwards, so they leave no trace in the next commit.
+func (c *Container) Run(ctx context.Context, argv []string, opts RunOptions) (err error) {
+	root, err := c.Mount()
+	if err != nil {
+		return err
+	}
+	defer c.Unmount(false) //nolint:errcheck // a failed unmount leaves a mount, not a wrong image
+	p, err := c.process(root, argv, opts)
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp(runDir(c), c.ID[:12]+"-")
+	if err != nil {
+		return fmt.Errorf("run in %s: %w", c.Name, err)
+	}
+	defer os.RemoveAll(dir)
+	targets := &mount.Targets{Root: root}
+	defer targets.Remove()
+	files, err := c.etcFiles(root, dir, p.hostname, opts.Network)
+	if err != nil {
+		return err
+	}
+	defer files.writeBack(root)
+	mounts := append(files.mounts(), opts.Mounts...)
+	if opts.Isolation == IsolationChroot {
+		if err := targets.Prepare(append(chrootMounts(), mounts...)); err != nil {
+			return err
+		}
+		return runChroot(ctx, root, p, mounts, opts)
+	}
+	s, err := spec(root, p, mounts, opts)
+	if err != nil {
+		return err
+	}
+	// All of the spec's mounts, /proc and /dev too: a runtime would create
+	// missing targets itself and leave them in the layer.
+	if err := targets.Prepare(s.Mounts); err != nil {
+		return err
+	}
+	return runOCI(ctx, c, dir, s, opts)
+}
+
+// runDir is where per-run bundles live: under the store's run root, so a
+// crash leaves them where "hod" and a reboot clean up.
+func runDir(c *Container) string {
+	dir := c.store.RunRoot() + "/hod-run"
+	_ = os.MkdirAll(dir, 0o700)
+	return dir
+}

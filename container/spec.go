@@ -1,0 +1,82 @@
+package container
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/moby/profiles/seccomp"
+	rspec "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/opencontainers/runtime-tools/generate"
+)
+
+// ociVersion is the runtime-spec version written into specs: the one
+// Debian's runc (1.1) and crun speak; newer ones are refused by some runtimes.
+const ociVersion = "1.0.2"
+
+// spec generates the runtime spec of a run: runtime-tools' defaults
+// (buildah/podman-like capabilities, masked and read-only /proc and /sys
+// paths, private PID/IPC/UTS/mount namespaces) plus no-new-privileges and
+// moby's default seccomp profile.
+func spec(root string, p *process, mounts []rspec.Mount, opts RunOptions) (*rspec.Spec, error) {
+	g, err := generate.New("linux")
+	if err != nil {
+		return nil, err
+	}
+	g.SetVersion(ociVersion)
+	g.SetRootPath(root)
+	g.SetProcessArgs(p.args)
+	g.SetProcessCwd(p.cwd)
+	g.SetProcessUID(uint32(p.owner.UID))
+	g.SetProcessGID(uint32(p.owner.GID))
+	g.SetProcessTerminal(opts.Terminal)
+	g.SetProcessNoNewPrivileges(true)
+	g.SetHostname(p.hostname)
+	g.ClearProcessEnv()
+	for _, kv := range p.env {
+		k, v, _ := strings.Cut(kv, "=")
+		g.AddProcessEnv(k, v)
+	}
+	if opts.Network == "host" {
+		if err := g.RemoveLinuxNamespace("network"); err != nil {
+			return nil, err
+		}
+		g.RemoveHostname()
+	}
+	if err := capabilities(&g, opts.CapAdd, opts.CapDrop); err != nil {
+		return nil, err
+	}
+	for _, m := range mounts {
+		g.AddMount(m)
+	}
+	s := g.Config
+	if s.Linux.Seccomp, err = seccomp.GetDefaultProfile(s); err != nil {
+		return nil, fmt.Errorf("default seccomp profile: %w", err)
+	}
+	return s, nil
+}
+
+func capabilities(g *generate.Generator, add, drop []string) error {
+	for _, c := range add {
+		if err := g.AddProcessCapability(capName(c)); err != nil {
+			return fmt.Errorf("--cap-add %s: %w", c, err)
+		}
+	}
+	for _, c := range drop {
+		if strings.EqualFold(c, "all") {
+			g.ClearProcessCapabilities()
+			continue
+		}
+		if err := g.DropProcessCapability(capName(c)); err != nil {
+			return fmt.Errorf("--cap-drop %s: %w", c, err)
+		}
+	}
+	return nil
+}
+
+func capName(c string) string {
+	c = strings.ToUpper(c)
+	if !strings.HasPrefix(c, "CAP_") {
+		c = "CAP_" + c
+	}
+	return c
+}

@@ -1,0 +1,110 @@
+package mount
+
+import (
+	"os"
+	"path"
+	"slices"
+	"strings"
+
+	securejoin "github.com/cyphar/filepath-securejoin"
+	"github.com/cyphar/filepath-securejoin/pathrs-lite"
+	rspec "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// Targets creates the mount points a run needs inside a rootfs and removes
+// the ones it created afterwards, so mounts made only for a run leave no
+// trace in the committed layer. Paths are resolved with securejoin: a
+// symlink in the rootfs cannot move a mount point onto the host.
+type Targets struct {
+	Root    string
+	created []string
+}
+
+// Prepare creates missing mount points: directories, or empty files for
+// file sources. Targets below another mount are left to that mount.
+func (t *Targets) Prepare(mounts []rspec.Mount) error {
+	dests := make([]string, len(mounts))
+	for i, m := range mounts {
+		dests[i] = path.Clean(m.Destination)
+	}
+	for i, m := range mounts {
+		if underAnother(dests[i], dests) {
+			continue
+		}
+		if err := t.ensure(dests[i], isFile(m.Source)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func underAnother(dest string, dests []string) bool {
+	for _, d := range dests {
+		if d != dest && strings.HasPrefix(dest, d+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+func isFile(source string) bool {
+	fi, err := os.Stat(source)
+	return err == nil && !fi.IsDir()
+}
+
+// ensure creates the mount point (and missing parents) where unsafeDest
+// resolves inside the rootfs, recording each new path. A target that is a
+// dangling symlink gets its confined target created, as the runtime will
+// mount there.
+func (t *Targets) ensure(unsafeDest string, file bool) error {
+	resolved, err := securejoin.SecureJoin(t.Root, unsafeDest)
+	if err != nil {
+		return err
+	}
+	dest := path.Join("/", strings.TrimPrefix(resolved, t.Root))
+	var missing []string
+	for p := dest; p != "/"; p = path.Dir(p) {
+		if _, err := os.Lstat(path.Join(t.Root, p)); err == nil {
+			break
+		}
+		missing = append(missing, p)
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	dir := dest
+	if file {
+		dir = path.Dir(dest)
+	}
+	if err := pathrs.MkdirAll(t.Root, dir, 0o755); err != nil {
+		return err
+	}
+	if file {
+		hostPath, err := securejoin.SecureJoin(t.Root, dest)
+		if err != nil {
+			return err
+		}
+		f, err := os.OpenFile(hostPath, os.O_CREATE|os.O_EXCL|os.O_WRONLY|unix.O_NOFOLLOW, 0o644)
+		if err != nil {
+			return err
+		}
+		f.Close()
+	}
+	slices.Reverse(missing)
+	t.created = append(t.created, missing...)
+	return nil
+}
+
+// Remove deletes the mount points Prepare created, deepest first, if they
+// are still empty: anything the run wrote there stays.
+func (t *Targets) Remove() {
+	for i := len(t.created) - 1; i >= 0; i-- {
+		if hostPath, err := securejoin.SecureJoin(t.Root, t.created[i]); err == nil {
+			if fi, err := os.Lstat(hostPath); err == nil && (fi.IsDir() || fi.Size() == 0) {
+				_ = os.Remove(hostPath)
+			}
+		}
+	}
+	t.created = nil
+}

@@ -1,0 +1,120 @@
+package mount
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	rspec "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// ParseVolume parses -v SRC:DST[:OPTS] into a bind mount. SRC is a host path
+// the user chose; OPTS are ro, rw and SELinux/ownership flags (z, Z, U),
+// which are accepted and ignored here.
+func ParseVolume(spec string) (rspec.Mount, error) {
+	parts := strings.Split(spec, ":")
+	if len(parts) < 2 || len(parts) > 3 {
+		return rspec.Mount{}, fmt.Errorf("parse volume %q: want SRC:DST[:OPTIONS]", spec)
+	}
+	m := bind(parts[0], parts[1])
+	if len(parts) == 3 {
+		for _, o := range strings.Split(parts[2], ",") {
+			switch o {
+			case "ro", "rw":
+				m.Options = append(m.Options, o)
+			case "z", "Z", "U", "":
+			default:
+				return rspec.Mount{}, fmt.Errorf("parse volume %q: unknown option %q", spec, o)
+			}
+		}
+	}
+	return m, checkBind(spec, m)
+}
+
+func bind(src, dst string) rspec.Mount {
+	return rspec.Mount{Type: "bind", Source: src, Destination: dst, Options: []string{"rbind", "rprivate"}}
+}
+
+func checkBind(spec string, m rspec.Mount) error {
+	if !path.IsAbs(m.Destination) {
+		return fmt.Errorf("parse volume %q: destination %q is not absolute", spec, m.Destination)
+	}
+	if _, err := os.Stat(m.Source); err != nil {
+		return fmt.Errorf("parse volume %q: %w", spec, err)
+	}
+	return nil
+}
+
+// ParseMount parses --mount type=bind|tmpfs|cache,... Cache mounts persist
+// between runs in a directory per id under cacheRoot.
+func ParseMount(spec, cacheRoot string) (rspec.Mount, error) {
+	kv := map[string]string{}
+	var flags []string
+	for _, field := range strings.Split(spec, ",") {
+		k, v, ok := strings.Cut(field, "=")
+		if !ok {
+			flags = append(flags, k)
+			continue
+		}
+		kv[k] = v
+	}
+	dst := firstNonEmpty(kv["destination"], kv["dst"], kv["target"])
+	if dst == "" || !path.IsAbs(dst) {
+		return rspec.Mount{}, fmt.Errorf("parse mount %q: want an absolute destination (dst=)", spec)
+	}
+	var m rspec.Mount
+	switch kv["type"] {
+	case "bind":
+		m = bind(firstNonEmpty(kv["source"], kv["src"]), dst)
+		if err := checkBind(spec, m); err != nil {
+			return m, err
+		}
+	case "tmpfs":
+		m = rspec.Mount{Type: "tmpfs", Source: "tmpfs", Destination: dst, Options: []string{"nosuid", "nodev"}}
+		if s := kv["tmpfs-size"]; s != "" {
+			m.Options = append(m.Options, "size="+s)
+		}
+		if s := kv["tmpfs-mode"]; s != "" {
+			m.Options = append(m.Options, "mode="+s)
+		}
+	case "cache":
+		dir, err := cacheDir(cacheRoot, firstNonEmpty(kv["id"], dst))
+		if err != nil {
+			return m, fmt.Errorf("parse mount %q: %w", spec, err)
+		}
+		m = bind(dir, dst)
+	default:
+		return m, fmt.Errorf("parse mount %q: type must be bind, tmpfs or cache", spec)
+	}
+	for _, f := range flags {
+		switch f {
+		case "ro", "readonly":
+			m.Options = append(m.Options, "ro")
+		case "rw":
+		default:
+			return m, fmt.Errorf("parse mount %q: unknown option %q", spec, f)
+		}
+	}
+	return m, nil
+}
+
+// cacheDir is the persistent directory of a cache id; ids are hashed so
+// any string is a safe, fixed-length directory name.
+func cacheDir(root, id string) (string, error) {
+	sum := sha256.Sum256([]byte(id))
+	dir := filepath.Join(root, hex.EncodeToString(sum[:16]))
+	return dir, os.MkdirAll(dir, 0o755)
+}
+
+func firstNonEmpty(values ...string) string {
+	for _, v := range values {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
