@@ -56,10 +56,27 @@ short() {
 }
 ctr=$($hod "${store[@]}" from scratch)
 
+# run: a rootfs with busybox, 20 runs of "true" per isolation, and the same
+# bundle run by bare runc for the floor.
+rctr=$($hod "${store[@]}" from scratch)
+rmnt=$($hod "${store[@]}" mount "$rctr")
+mkdir -p "$rmnt/bin" "$rmnt/etc" "$rmnt/proc" "$rmnt/dev" "$rmnt/sys"
+cp /bin/busybox "$rmnt/bin/" && ln -s busybox "$rmnt/bin/true"
+runs_of() {
+  local t=()
+  for _ in $(seq 20); do t0=$(now); "$@" >/dev/null; t+=("$(ms "$t0" "$(now)")"); done
+  printf '%s\n' "${t[@]}" | median
+}
+run_oci=$(runs_of $hod "${store[@]}" run "$rctr" -- /bin/true)
+run_chroot=$(runs_of $hod "${store[@]}" run --isolation chroot "$rctr" -- /bin/true)
+bundle=$dir/bundle && mkdir -p "$bundle" && (cd "$bundle" && runc spec && sed -i "s|\"path\": \"rootfs\"|\"path\": \"$rmnt\"|; s|\"sh\"|\"/bin/true\"|; s|\"terminal\": true|\"terminal\": false|" config.json)
+bare=$(runs_of runc --root "$dir/runc-state" run --bundle "$bundle" bench)
+
 f=$(printf '%s\n' "${floor[@]}" | median)
 c=$(printf '%s\n' "${commit[@]}" | median)
 echo "commit 500 MB change set: median ${c} ms; floor tar|tee sha256|tar: ${f} ms; ratio $(awk "BEGIN {printf \"%.2f\", $c / $f}")"
 [ ${#rss[@]} -gt 0 ] && echo "commit peak RSS: median $(printf '%s\n' "${rss[@]}" | median) kB"
 echo "hod config --env: median $(short config --env A=1 "$ctr") ms"
 echo "hod images:       median $(short images) ms"
+echo "hod run -- true: oci median ${run_oci} ms, chroot median ${run_chroot} ms; bare runc run: ${bare} ms"
 echo "hod inspect:      median $(short inspect "$ctr") ms"

@@ -69,7 +69,8 @@ func runChroot(ctx context.Context, root string, p *process, mounts []rspec.Moun
 	if err != nil {
 		_ = cmd.Process.Kill()
 	}
-	return waitForwarding(ctx, cmd)
+	// The child is PID 1 of its namespace: killing it ends every process in it.
+	return waitForwarding(ctx, cmd, func() { _ = cmd.Process.Kill() })
 }
 
 // chrootMounts are the file systems chroot isolation mounts itself; their

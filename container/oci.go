@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	rspec "github.com/opencontainers/runtime-spec/specs-go"
 )
@@ -32,7 +33,9 @@ func runOCI(ctx context.Context, c *Container, bundle string, s *rspec.Spec, opt
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("run in %s: start %s: %w", c.Name, runtime, err)
 	}
-	err = waitForwarding(ctx, cmd)
+	err = waitForwarding(ctx, cmd, func() {
+		_ = exec.Command(runtime, "--root", state, "kill", "--all", id, "KILL").Run()
+	})
 	// A killed runtime leaves its state; delete it so nothing leaks.
 	if _, serr := os.Stat(filepath.Join(state, id)); serr == nil {
 		_ = exec.Command(runtime, "--root", state, "delete", "--force", id).Run()
@@ -40,9 +43,15 @@ func runOCI(ctx context.Context, c *Container, bundle string, s *rspec.Spec, opt
 	return err
 }
 
-// waitForwarding waits for cmd, passing a cancelled context (SIGINT,
-// SIGTERM to hod) on as SIGTERM, and turns a non-zero exit into *ExitError.
-func waitForwarding(ctx context.Context, cmd *exec.Cmd) error {
+// stopGrace is how long a stopped run may take to exit after SIGTERM
+// before it is killed: a command running as PID 1 ignores SIGTERM unless
+// it handles it.
+const stopGrace = 2 * time.Second
+
+// waitForwarding waits for cmd. A cancelled context (SIGINT or SIGTERM to
+// hod) is passed on as SIGTERM, then kill() ends the run after stopGrace.
+// A non-zero exit becomes *ExitError.
+func waitForwarding(ctx context.Context, cmd *exec.Cmd, kill func()) error {
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	var err error
@@ -50,7 +59,12 @@ func waitForwarding(ctx context.Context, cmd *exec.Cmd) error {
 	case err = <-done:
 	case <-ctx.Done():
 		_ = cmd.Process.Signal(syscall.SIGTERM)
-		err = <-done
+		select {
+		case err = <-done:
+		case <-time.After(stopGrace):
+			kill()
+			err = <-done
+		}
 	}
 	var exit *exec.ExitError
 	if errors.As(err, &exit) {

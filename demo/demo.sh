@@ -20,6 +20,11 @@ $hod $store config --entrypoint '["/usr/bin/hello"]' --label org.opencontainers.
 $hod $store commit --rm --timestamp 0 "$ctr" localhost/hello:demo
 $hod $store images
 
+echo "== run the image's entrypoint in a working container (runc; --isolation chroot needs none)"
+ctr=$($hod $store from localhost/hello:demo)
+$hod $store run "$ctr" -- /usr/bin/hello hod
+$hod $store rm "$ctr" >/dev/null
+
 echo "== export to an OCI layout and read it with skopeo (an independent reader)"
 rm -rf "$dir/layout"
 ctr=$($hod $store from localhost/hello:demo)
