@@ -3,10 +3,8 @@ package cmd
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/hodbuild/hod/container"
-	"github.com/moby/patternmatcher/ignorefile"
 	"github.com/opencontainers/go-digest"
 	"github.com/spf13/cobra"
 )
@@ -86,7 +84,7 @@ func (o copyFlags) options(add bool) (container.CopyOptions, error) {
 		}
 		opts.Checksum = d
 	}
-	patterns, err := readIgnore(o.contextDir, o.ignoreFile)
+	patterns, err := container.ReadIgnore(o.contextDir, o.ignoreFile)
 	if err != nil {
 		return opts, err
 	}
@@ -95,32 +93,4 @@ func (o copyFlags) options(add bool) (container.CopyOptions, error) {
 		opts.ContextDir, err = os.Getwd()
 	}
 	return opts, err
-}
-
-// readIgnore reads --ignorefile, or the context's .containerignore or
-// .dockerignore; no file means no patterns.
-func readIgnore(contextDir, ignoreFile string) ([]string, error) {
-	files := []string{ignoreFile}
-	if ignoreFile == "" && contextDir != "" {
-		files = []string{filepath.Join(contextDir, ".containerignore"), filepath.Join(contextDir, ".dockerignore")}
-	}
-	for _, name := range files {
-		if name == "" {
-			continue
-		}
-		f, err := os.Open(name)
-		if os.IsNotExist(err) && ignoreFile == "" {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("read ignore file: %w", err)
-		}
-		defer f.Close()
-		patterns, err := ignorefile.ReadAll(f)
-		if err != nil {
-			return nil, fmt.Errorf("read ignore file %s: %w", name, err)
-		}
-		return patterns, nil
-	}
-	return nil, nil
 }

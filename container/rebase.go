@@ -1,7 +1,10 @@
 package container
 
 import (
+	"context"
 	"fmt"
+
+	"go.podman.io/image/v5/types"
 
 	ispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -35,4 +38,16 @@ func (c *Container) Rebase(imageID string, rootFS ispec.RootFS, history []ispec.
 	}
 	*c = next
 	return nil
+}
+
+// RebaseOnImage moves the container onto imageID and takes that image's
+// configuration and history: a build step whose result was found in the
+// cache instead of being made again.
+func (c *Container) RebaseOnImage(ctx context.Context, sys *types.SystemContext, imageID string) error {
+	var st State
+	if err := st.inherit(ctx, c.store, sys, imageID); err != nil {
+		return err
+	}
+	c.Config, c.Docker = st.Config, st.Docker
+	return c.Rebase(imageID, st.Config.RootFS, st.History)
 }

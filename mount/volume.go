@@ -82,11 +82,10 @@ func ParseMount(spec, cacheRoot string) (rspec.Mount, error) {
 			m.Options = append(m.Options, "mode="+s)
 		}
 	case "cache":
-		dir, err := cacheDir(cacheRoot, firstNonEmpty(kv["id"], dst))
-		if err != nil {
+		var err error
+		if m, err = Cache(cacheRoot, firstNonEmpty(kv["id"], dst), dst); err != nil {
 			return m, fmt.Errorf("parse mount %q: %w", spec, err)
 		}
-		m = bind(dir, dst)
 	default:
 		return m, fmt.Errorf("parse mount %q: type must be bind, tmpfs or cache", spec)
 	}
@@ -102,12 +101,12 @@ func ParseMount(spec, cacheRoot string) (rspec.Mount, error) {
 	return m, nil
 }
 
-// cacheDir is the persistent directory of a cache id; ids are hashed so
-// any string is a safe, fixed-length directory name.
-func cacheDir(root, id string) (string, error) {
+// Cache is a bind mount at dst of the persistent directory of cache id under
+// root; ids are hashed so any string is a safe, fixed-length directory name.
+func Cache(root, id, dst string) (rspec.Mount, error) {
 	sum := sha256.Sum256([]byte(id))
 	dir := filepath.Join(root, hex.EncodeToString(sum[:16]))
-	return dir, os.MkdirAll(dir, 0o755)
+	return bind(dir, dst), os.MkdirAll(dir, 0o755)
 }
 
 func firstNonEmpty(values ...string) string {

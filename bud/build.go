@@ -1,0 +1,164 @@
+package bud
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/hodbuild/hod/commit"
+	"github.com/hodbuild/hod/container"
+	"github.com/hodbuild/hod/storage"
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+	"go.podman.io/image/v5/types"
+	cstorage "go.podman.io/storage"
+)
+
+// Options are the settings of Build. The zero value builds ContextDir's
+// Containerfile or Dockerfile with the layer cache, OCI format, runc.
+type Options struct {
+	ContextDir string
+	// Dockerfile is a path, or "-" to read Stdin; empty finds
+	// Containerfile or Dockerfile in ContextDir.
+	Dockerfile string
+	Stdin      io.Reader
+	Tags       []string
+	BuildArgs  map[string]string
+	Target     string
+	// NoLayers commits only the final image: no per-step layers, no cache.
+	NoLayers bool
+	NoCache  bool
+	Pull     storage.PullOptions
+	Commit   commit.Options
+	// Secrets maps a secret's id to the host file RUN --mount=type=secret reads.
+	Secrets     map[string]string
+	Labels      map[string]string
+	Annotations map[string]string
+	IgnoreFile  string
+	Run         container.RunOptions
+	Sys         *types.SystemContext
+	// Out receives the STEP lines and RUN output; nil is quiet.
+	Out io.Writer
+}
+
+// Build builds the target stage and returns the image ID. Every step is a
+// call of the primitives the CLI uses; nothing is implemented twice.
+func Build(ctx context.Context, store cstorage.Store, opts Options) (string, error) {
+	name, text, err := readDockerfile(opts)
+	if err != nil {
+		return "", err
+	}
+	result, err := parser.Parse(bytes.NewReader(text))
+	if err != nil {
+		return "", located(name, err)
+	}
+	stages, metaArgs, err := instructions.Parse(result.AST, nil)
+	if err != nil {
+		return "", located(name, err)
+	}
+	b, err := newBuilder(ctx, store, opts, name, stages, metaArgs)
+	if err != nil {
+		return "", err
+	}
+	defer b.cleanup()
+	return b.build()
+}
+
+func readDockerfile(opts Options) (string, []byte, error) {
+	if opts.Dockerfile == "-" {
+		text, err := io.ReadAll(opts.Stdin)
+		return "Dockerfile", text, err
+	}
+	candidates := []string{opts.Dockerfile}
+	if opts.Dockerfile == "" {
+		candidates = []string{filepath.Join(opts.ContextDir, "Containerfile"), filepath.Join(opts.ContextDir, "Dockerfile")}
+	}
+	for _, c := range candidates {
+		text, err := os.ReadFile(c)
+		if err == nil || !errors.Is(err, os.ErrNotExist) || opts.Dockerfile != "" {
+			return c, text, err
+		}
+	}
+	return "", nil, fmt.Errorf("no Containerfile or Dockerfile in %s", opts.ContextDir)
+}
+
+// located prefixes a parse error with FILE:LINE.
+func located(file string, err error) error {
+	var loc *parser.LocationError
+	if errors.As(err, &loc) && len(loc.Locations) > 0 && len(loc.Locations[0]) > 0 {
+		return fmt.Errorf("%s:%d: %w", file, loc.Locations[0][0].Start.Line, err)
+	}
+	return fmt.Errorf("%s: %w", file, err)
+}
+
+// at prefixes an instruction's error with FILE:LINE, keeping its class
+// (a RUN's *container.ExitError stays one).
+func (b *builder) at(cmd instructions.Command, err error) error {
+	if loc, ok := cmd.(interface{ Location() []parser.Range }); ok && len(loc.Location()) > 0 {
+		return fmt.Errorf("%s:%d: %s: %w", b.file, loc.Location()[0].Start.Line, cmd.Name(), err)
+	}
+	return fmt.Errorf("%s: %s: %w", b.file, cmd.Name(), err)
+}
+
+func (b *builder) build() (string, error) {
+	target, err := b.targetIndex()
+	if err != nil {
+		return "", err
+	}
+	for _, i := range b.needed(target) {
+		if err := b.runStage(i); err != nil {
+			return "", err
+		}
+	}
+	return b.finish(b.stages[target])
+}
+
+// finish commits the target stage under the tags, from the cache when the
+// same final image was built before.
+func (b *builder) finish(s *stage) (id string, err error) {
+	var changes []container.Change
+	for k, v := range b.opts.Labels {
+		changes = append(changes, container.Label(k, v))
+	}
+	for k, v := range b.opts.Annotations {
+		changes = append(changes, container.Annotation(k, v))
+	}
+	if err := s.apply(changes...); err != nil {
+		return "", err
+	}
+	key := s.key("COMMIT", strconv.FormatBool(b.opts.Commit.Squash), b.opts.Commit.Format)
+	id, hit := b.cache.lookup(key)
+	if hit {
+		b.printf("--> Using cache %s\n", id)
+	} else {
+		if id, err = commit.Commit(b.ctx, s.c, "", b.opts.Commit); err != nil {
+			return "", err
+		}
+		b.cache.store(id, key)
+	}
+	return b.tag(id)
+}
+
+func (b *builder) tag(id string) (string, error) {
+	for _, t := range b.opts.Tags {
+		b.printf("COMMIT %s\n", t)
+	}
+	if len(b.opts.Tags) > 0 {
+		if err := storage.Tag(b.store, id, b.opts.Tags...); err != nil {
+			return "", err
+		}
+	}
+	b.printf("--> %s\n", id[:12])
+	return id, nil
+}
+
+func (b *builder) printf(format string, args ...any) {
+	if b.opts.Out != nil {
+		fmt.Fprintf(b.opts.Out, format, args...)
+	}
+}

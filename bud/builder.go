@@ -1,0 +1,147 @@
+package bud
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/hodbuild/hod/container"
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	cstorage "go.podman.io/storage"
+)
+
+// builder holds one build: its stages, the global ARGs and the cache.
+type builder struct {
+	ctx      context.Context
+	store    cstorage.Store
+	opts     Options
+	file     string
+	stages   []*stage
+	byName   map[string]int
+	metaArgs map[string]string
+	ignore   []string
+	cache    *cache
+	steps    int
+	step     int
+}
+
+func newBuilder(ctx context.Context, store cstorage.Store, opts Options, file string, parsed []instructions.Stage, metaArgs []instructions.ArgCommand) (*builder, error) {
+	contextDir, err := filepath.Abs(opts.ContextDir)
+	if err != nil {
+		return nil, err
+	}
+	opts.ContextDir = contextDir
+	ignore, err := container.ReadIgnore(contextDir, opts.IgnoreFile, filepath.Base(file)+".dockerignore", ".containerignore", ".dockerignore")
+	if err != nil {
+		return nil, err
+	}
+	b := &builder{ctx: ctx, store: store, opts: opts, file: file, byName: map[string]int{}, ignore: ignore,
+		cache: newCache(store, !opts.NoLayers && !opts.NoCache)}
+	b.metaArgs = predefinedArgs()
+	for _, a := range metaArgs {
+		for _, kv := range a.Args {
+			b.metaArgs[kv.Key] = b.argValue(kv, b.metaArgs)
+		}
+	}
+	for i, p := range parsed {
+		b.stages = append(b.stages, &stage{b: b, index: i, parsed: p})
+		if p.Name != "" {
+			b.byName[strings.ToLower(p.Name)] = i
+		}
+	}
+	return b, nil
+}
+
+func (b *builder) targetIndex() (int, error) {
+	if b.opts.Target == "" {
+		return len(b.stages) - 1, nil
+	}
+	i, ok := b.byName[strings.ToLower(b.opts.Target)]
+	if !ok {
+		return 0, fmt.Errorf("%s: no stage named %q (--target)", b.file, b.opts.Target)
+	}
+	return i, nil
+}
+
+// stageRef resolves a FROM or --from name to an earlier stage.
+func (b *builder) stageRef(name string, before int) (int, bool) {
+	if i, ok := b.byName[strings.ToLower(name)]; ok && i < before {
+		return i, true
+	}
+	if i, err := strconv.Atoi(name); err == nil && i >= 0 && i < before {
+		return i, true
+	}
+	return 0, false
+}
+
+// needed lists the stages the target depends on, in file order: unused
+// stages are never built.
+func (b *builder) needed(target int) []int {
+	want := map[int]bool{}
+	var visit func(i int)
+	visit = func(i int) {
+		if want[i] {
+			return
+		}
+		want[i] = true
+		for _, dep := range b.stages[i].dependencies() {
+			visit(dep)
+		}
+	}
+	visit(target)
+	var order []int
+	for i := range b.stages {
+		if want[i] {
+			order = append(order, i)
+			b.steps += 1 + len(b.stages[i].parsed.Commands)
+		}
+	}
+	return order
+}
+
+// cleanup removes every stage's working container.
+func (b *builder) cleanup() {
+	for _, s := range b.stages {
+		if s.c != nil {
+			_ = s.c.Delete()
+		}
+	}
+}
+
+func predefinedArgs() map[string]string {
+	return map[string]string{
+		"TARGETPLATFORM": "linux/" + goarch, "TARGETOS": "linux", "TARGETARCH": goarch, "TARGETVARIANT": "",
+		"BUILDPLATFORM": "linux/" + goarch, "BUILDOS": "linux", "BUILDARCH": goarch, "BUILDVARIANT": "",
+	}
+}
+
+// argValue is an ARG's value: --build-arg wins over the default, which is
+// expanded with the ARGs before it.
+func (b *builder) argValue(kv instructions.KeyValuePairOptional, scope map[string]string) string {
+	if v, ok := b.opts.BuildArgs[kv.Key]; ok {
+		return v
+	}
+	if kv.Value == nil {
+		if v, ok := b.metaArgs[kv.Key]; ok {
+			return v
+		}
+		return ""
+	}
+	v, err := expand(*kv.Value, scope, nil)
+	if err != nil {
+		return *kv.Value
+	}
+	return v
+}
+
+func keys(m map[string]string) []string {
+	k := make([]string, 0, len(m))
+	for key := range m {
+		k = append(k, key)
+	}
+	slices.Sort(k)
+	return k
+}

@@ -1,0 +1,126 @@
+package bud
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/moby/patternmatcher"
+	"github.com/sirupsen/logrus"
+	cstorage "go.podman.io/storage"
+)
+
+// cache maps step keys to the images (checkpoints) that steps made. A key
+// is recorded in the image's containers/storage metadata, so the cache is
+// the store itself: removing an image removes its entry.
+type cache struct {
+	images  cstorage.Store
+	enabled bool
+	byKey   map[string]string
+}
+
+type cacheMeta struct {
+	Key string `json:"hod.cache-key"`
+}
+
+func newCache(store cstorage.Store, enabled bool) *cache {
+	c := &cache{images: store, enabled: enabled, byKey: map[string]string{}}
+	if !enabled {
+		return c
+	}
+	images, err := store.Images()
+	if err != nil {
+		logrus.Debugf("build cache unavailable: %v", err)
+		return c
+	}
+	for _, img := range images {
+		var m cacheMeta
+		if json.Unmarshal([]byte(img.Metadata), &m) == nil && m.Key != "" {
+			c.byKey[m.Key] = img.ID
+		}
+	}
+	return c
+}
+
+func (c *cache) lookup(key string) (string, bool) {
+	if !c.enabled {
+		return "", false
+	}
+	id, ok := c.byKey[key]
+	logrus.Debugf("build cache %s: hit %v", key[:12], ok)
+	return id, ok
+}
+
+func (c *cache) store(id, key string) {
+	if !c.enabled {
+		return
+	}
+	data, _ := json.Marshal(cacheMeta{key})
+	if err := c.images.SetMetadata(id, string(data)); err != nil {
+		logrus.Debugf("record build cache key: %v", err)
+	}
+	c.byKey[key] = id
+}
+
+func digestOf(parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		io.WriteString(h, p)
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// contentDigest hashes what COPY/ADD sources hold (names, modes and
+// contents, not mtimes), skipping ignored files: the part of a COPY's key
+// that the Dockerfile text cannot show.
+func contentDigest(contextDir string, sources []string, ignore []string) string {
+	pm, _ := patternmatcher.New(ignore)
+	h := sha256.New()
+	for _, src := range sources {
+		matches, _ := filepath.Glob(src)
+		for _, m := range matches {
+			_ = filepath.WalkDir(m, func(p string, d fs.DirEntry, err error) error {
+				if err != nil {
+					return nil
+				}
+				rel, _ := filepath.Rel(contextDir, p)
+				if ok, _ := pm.MatchesOrParentMatches(filepath.ToSlash(rel)); ok && rel != "." {
+					return nil
+				}
+				fi, err := d.Info()
+				if err != nil {
+					return nil
+				}
+				io.WriteString(h, rel+"\x00"+fi.Mode().String()+"\x00")
+				if fi.Mode().IsRegular() {
+					if f, err := os.Open(p); err == nil {
+						_, _ = io.Copy(h, f)
+						f.Close()
+					}
+				} else if fi.Mode()&fs.ModeSymlink != 0 {
+					target, _ := os.Readlink(p)
+					io.WriteString(h, target)
+				}
+				return nil
+			})
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// usedArgs are the ARGs (name=value) a piece of Dockerfile text refers to.
+func usedArgs(text string, args map[string]string) []string {
+	var used []string
+	for _, k := range keys(args) {
+		if strings.Contains(text, "$"+k) || strings.Contains(text, "${"+k) {
+			used = append(used, k+"="+args[k])
+		}
+	}
+	return used
+}

@@ -1,0 +1,111 @@
+package bud
+
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/hodbuild/hod/container"
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"go.podman.io/image/v5/manifest"
+)
+
+// dispatch runs one instruction through the primitives: configuration
+// instructions are the Changes "hod config" makes, RUN is Run, COPY/ADD
+// are Copy.
+func (s *stage) dispatch(cmd instructions.Command) error {
+	if e, ok := cmd.(instructions.SupportsSingleWordExpansion); ok {
+		if err := e.Expand(func(word string) (string, error) { return expand(word, s.args, s.c.Config.Config.Env) }); err != nil {
+			return err
+		}
+	}
+	switch c := cmd.(type) {
+	case *instructions.RunCommand:
+		return s.run(c)
+	case *instructions.CopyCommand:
+		return s.copy(cmd, c.SourcesAndDest, copySpec{from: c.From, chown: c.Chown, chmod: c.Chmod})
+	case *instructions.AddCommand:
+		return s.copy(cmd, c.SourcesAndDest, copySpec{chown: c.Chown, chmod: c.Chmod, add: true, checksum: c.Checksum})
+	case *instructions.ArgCommand:
+		for _, kv := range c.Args {
+			s.args[kv.Key] = s.b.argValue(kv, s.args)
+		}
+		return nil
+	}
+	changes, err := s.changes(cmd)
+	if err != nil {
+		return err
+	}
+	s.pending = append(s.pending, source(cmd), strings.Join(usedArgs(source(cmd), s.args), " "))
+	return s.apply(changes...)
+}
+
+// changes maps a configuration instruction to its container.Changes.
+func (s *stage) changes(cmd instructions.Command) ([]container.Change, error) {
+	cfg := s.c.Config.Config
+	switch c := cmd.(type) {
+	case *instructions.EnvCommand:
+		var out []container.Change
+		for _, kv := range c.Env {
+			out = append(out, container.Env(kv.Key, kv.Value))
+		}
+		return out, nil
+	case *instructions.LabelCommand:
+		var out []container.Change
+		for _, kv := range c.Labels {
+			out = append(out, container.Label(kv.Key, kv.Value))
+		}
+		return out, nil
+	case *instructions.ExposeCommand:
+		return each(c.Ports, container.Port), nil
+	case *instructions.VolumeCommand:
+		return each(c.Volumes, container.Volume), nil
+	case *instructions.UserCommand:
+		return []container.Change{container.User(c.User)}, nil
+	case *instructions.WorkdirCommand:
+		return []container.Change{container.WorkDir(path.Join("/", cfg.WorkingDir, c.Path))}, nil
+	case *instructions.CmdCommand:
+		return []container.Change{container.Cmd(s.argv(c.ShellDependantCmdLine))}, nil
+	case *instructions.EntrypointCommand:
+		return []container.Change{container.Entrypoint(s.argv(c.ShellDependantCmdLine))}, nil
+	case *instructions.StopSignalCommand:
+		return []container.Change{container.StopSignal(c.Signal)}, nil
+	case *instructions.ShellCommand:
+		return []container.Change{container.Shell(c.Shell)}, nil
+	case *instructions.OnbuildCommand:
+		return []container.Change{container.OnBuild(c.Expression)}, nil
+	case *instructions.MaintainerCommand:
+		return []container.Change{container.Author(c.Maintainer)}, nil
+	case *instructions.HealthCheckCommand:
+		return []container.Change{container.Healthcheck(health(c))}, nil
+	}
+	return nil, fmt.Errorf("instruction %s is not supported", cmd.Name())
+}
+
+func each(values []string, change func(string) container.Change) []container.Change {
+	out := make([]container.Change, len(values))
+	for i, v := range values {
+		out[i] = change(v)
+	}
+	return out
+}
+
+func health(c *instructions.HealthCheckCommand) *manifest.Schema2HealthConfig {
+	h := c.Health
+	if len(h.Test) == 0 || h.Test[0] == "NONE" {
+		return nil
+	}
+	return &manifest.Schema2HealthConfig{Test: h.Test, Interval: h.Interval, Timeout: h.Timeout, StartPeriod: h.StartPeriod, Retries: h.Retries}
+}
+
+// argv is a command line in exec form, or run by the stage's SHELL.
+func (s *stage) argv(cl instructions.ShellDependantCmdLine) []string {
+	if !cl.PrependShell {
+		return cl.CmdLine
+	}
+	shell := s.c.Docker.Shell
+	if len(shell) == 0 {
+		shell = []string{"/bin/sh", "-c"}
+	}
+	return append(append([]string{}, shell...), strings.Join(cl.CmdLine, " "))
+}

@@ -1,0 +1,147 @@
+package bud
+
+import (
+	"fmt"
+	"path"
+	"path/filepath"
+	"strings"
+
+	securejoin "github.com/cyphar/filepath-securejoin"
+	"github.com/hodbuild/hod/container"
+	"github.com/hodbuild/hod/mount"
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	rspec "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// run is RUN: container.Run, then a layer. Build args in scope are the
+// command's environment (not the image's), and part of the cache key;
+// secrets are neither.
+func (s *stage) run(c *instructions.RunCommand) error {
+	argv := s.argv(c.ShellDependantCmdLine)
+	opts := s.b.opts.Run
+	for _, k := range keys(s.args) {
+		opts.Env = append(opts.Env, k+"="+s.args[k])
+	}
+	if len(c.Files) > 0 {
+		// A heredoc is the script: RUN <<EOF ... EOF runs it with the shell.
+		argv = s.argv(instructions.ShellDependantCmdLine{CmdLine: []string{c.Files[0].Data}, PrependShell: true})
+	}
+	switch network := instructions.GetNetwork(c); network {
+	case "none", "host":
+		opts.Network = network
+	}
+	mounts, release, err := s.runMounts(c)
+	defer release()
+	if err != nil {
+		return err
+	}
+	opts.Mounts = append(append([]rspec.Mount{}, opts.Mounts...), mounts...)
+	parts := append([]string{"RUN", strings.Join(argv, " "), opts.Network, mountsKey(c)}, opts.Env...)
+	if hit, err := s.cached(parts...); hit || err != nil {
+		return err
+	}
+	if err := s.apply(container.CreatedBy("/bin/sh -c " + strings.Join(c.CmdLine, " "))); err != nil {
+		return err
+	}
+	if err := s.c.Run(s.b.ctx, argv, opts); err != nil {
+		return err
+	}
+	_, err = s.layer(parts...)
+	return err
+}
+
+// mountsKey describes RUN --mount flags for the cache key: types and
+// targets, never a secret's content.
+func mountsKey(c *instructions.RunCommand) string {
+	var b strings.Builder
+	for _, m := range instructions.GetMounts(c) {
+		fmt.Fprintf(&b, "%s:%s:%s:%s;", m.Type, m.From, m.Source, m.Target)
+	}
+	return b.String()
+}
+
+// runMounts turns RUN --mount flags into mounts of the run; release
+// unmounts stages or images they were taken from.
+func (s *stage) runMounts(c *instructions.RunCommand) ([]rspec.Mount, func(), error) {
+	var mounts []rspec.Mount
+	var releases []func()
+	release := func() {
+		for _, r := range releases {
+			r()
+		}
+	}
+	for _, m := range instructions.GetMounts(c) {
+		var rm rspec.Mount
+		var err error
+		switch m.Type {
+		case instructions.MountTypeCache:
+			rm, err = mount.Cache(filepath.Join(s.b.store.GraphRoot(), "hod-cache"), firstOf(m.CacheID, m.Target), m.Target)
+		case instructions.MountTypeTmpfs:
+			rm = rspec.Mount{Type: "tmpfs", Source: "tmpfs", Destination: m.Target, Options: []string{"nosuid", "nodev"}}
+		case instructions.MountTypeSecret:
+			var ok bool
+			if rm, ok, err = s.secret(m); err == nil && !ok {
+				continue
+			}
+		case instructions.MountTypeBind:
+			var r func()
+			rm, r, err = s.bindMount(m)
+			if r != nil {
+				releases = append(releases, r)
+			}
+		default:
+			err = fmt.Errorf("RUN --mount=type=%s is not supported", m.Type)
+		}
+		if err != nil {
+			return nil, release, err
+		}
+		if m.ReadOnly {
+			rm.Options = append(rm.Options, "ro")
+		}
+		mounts = append(mounts, rm)
+	}
+	return mounts, release, nil
+}
+
+// secret mounts a --secret file read-only for this RUN only: mount points
+// made for it are removed afterwards, so it reaches no layer.
+func (s *stage) secret(m *instructions.Mount) (rspec.Mount, bool, error) {
+	id := firstOf(m.CacheID, path.Base(m.Target))
+	src, ok := s.b.opts.Secrets[id]
+	if !ok {
+		if m.Required {
+			return rspec.Mount{}, false, fmt.Errorf("secret %q is required: pass --secret id=%s,src=FILE", id, id)
+		}
+		return rspec.Mount{}, false, nil
+	}
+	target := firstOf(m.Target, "/run/secrets/"+id)
+	return rspec.Mount{Type: "bind", Source: src, Destination: target, Options: []string{"rbind", "ro"}}, true, nil
+}
+
+// bindMount mounts a path of the build context (confined to it) or of an
+// earlier stage or image.
+func (s *stage) bindMount(m *instructions.Mount) (rspec.Mount, func(), error) {
+	root, release := s.b.opts.ContextDir, func() {}
+	if m.From != "" {
+		var err error
+		if root, release, err = s.sourceRoot(m.From); err != nil {
+			return rspec.Mount{}, nil, err
+		}
+	}
+	src, err := securejoin.SecureJoin(root, m.Source)
+	if err != nil {
+		release()
+		return rspec.Mount{}, nil, err
+	}
+	return rspec.Mount{Type: "bind", Source: src, Destination: m.Target, Options: []string{"rbind"}}, release, nil
+}
+
+// sourceRoot mounts an earlier stage's container or an image for reading.
+func (s *stage) sourceRoot(from string) (string, func(), error) {
+	if i, ok := s.b.stageRef(from, s.index); ok {
+		c := s.b.stages[i].c
+		root, err := c.Mount()
+		return root, func() { _ = c.Unmount(false) }, err
+	}
+	return container.MountSource(s.b.ctx, s.b.store, s.b.opts.Sys, from)
+}

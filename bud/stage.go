@@ -1,0 +1,199 @@
+package bud
+
+import (
+	"fmt"
+	"runtime"
+	"strings"
+
+	"github.com/hodbuild/hod/commit"
+	"github.com/hodbuild/hod/container"
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+)
+
+const goarch = runtime.GOARCH
+
+// stage is one FROM section being built in its own working container.
+type stage struct {
+	b      *builder
+	index  int
+	parsed instructions.Stage
+	c      *container.Container
+	args   map[string]string // ARGs declared in this stage
+	// chain is the cache key of the stage so far; pending the instructions
+	// applied since its last layer, which the next key includes.
+	chain   string
+	pending []string
+	imageID string // set when a later FROM builds on this stage
+}
+
+// dependencies are the earlier stages this one builds on or copies from.
+func (s *stage) dependencies() []int {
+	var deps []int
+	add := func(name string) {
+		if i, ok := s.b.stageRef(name, s.index); ok {
+			deps = append(deps, i)
+		}
+	}
+	add(s.baseName())
+	for _, cmd := range s.parsed.Commands {
+		switch c := cmd.(type) {
+		case *instructions.CopyCommand:
+			add(c.From)
+		case *instructions.RunCommand:
+			for _, m := range instructions.GetMounts(c) {
+				add(m.From)
+			}
+		}
+	}
+	return deps
+}
+
+func (s *stage) baseName() string {
+	name, err := expand(s.parsed.BaseName, s.b.metaArgs, nil)
+	if err != nil {
+		return s.parsed.BaseName
+	}
+	return name
+}
+
+func (b *builder) runStage(i int) error {
+	s := b.stages[i]
+	s.args = map[string]string{}
+	b.step++
+	b.printf("STEP %d/%d: %s\n", b.step, b.steps, s.parsed.SourceCode)
+	if err := s.from(); err != nil {
+		return located(b.file, fmt.Errorf("FROM %s: %w", s.baseName(), err))
+	}
+	if err := s.onBuild(); err != nil {
+		return err
+	}
+	for _, cmd := range s.parsed.Commands {
+		b.step++
+		b.printf("STEP %d/%d: %s\n", b.step, b.steps, source(cmd))
+		if err := s.dispatch(cmd); err != nil {
+			return b.at(cmd, err)
+		}
+	}
+	if s.usedAsBase() {
+		id, err := s.layer("STAGE")
+		if err != nil {
+			return err
+		}
+		s.imageID = id
+	}
+	return nil
+}
+
+func source(cmd instructions.Command) string {
+	if sc, ok := cmd.(interface{ SourceContent() string }); ok && sc.SourceContent() != "" {
+		return sc.SourceContent()
+	}
+	return fmt.Sprint(cmd)
+}
+
+// from is FROM: container.From, or a working container on an earlier
+// stage's image.
+func (s *stage) from() error {
+	base := s.baseName()
+	image := base
+	if i, ok := s.b.stageRef(base, s.index); ok {
+		image = s.b.stages[i].imageID
+	}
+	c, err := container.From(s.b.ctx, s.b.store, s.b.opts.Sys, image, container.Options{Pull: s.b.opts.Pull})
+	if err != nil {
+		return err
+	}
+	s.c = c
+	s.chain = "FROM " + firstOf(c.FromImageID, "scratch")
+	return nil
+}
+
+// onBuild replays the base image's ONBUILD triggers through the same
+// dispatch as the Dockerfile's own instructions, then drops them, as
+// Docker does for the child image.
+func (s *stage) onBuild() error {
+	triggers := s.c.Docker.OnBuild
+	if len(triggers) == 0 {
+		return nil
+	}
+	for _, t := range triggers {
+		result, err := parser.Parse(strings.NewReader(t))
+		if err != nil || len(result.AST.Children) != 1 {
+			return fmt.Errorf("ONBUILD %s: bad trigger: %v", t, err)
+		}
+		cmd, err := instructions.ParseCommand(result.AST.Children[0])
+		if err != nil {
+			return fmt.Errorf("ONBUILD %s: %w", t, err)
+		}
+		if err := s.dispatch(cmd); err != nil {
+			return fmt.Errorf("ONBUILD %s: %w", t, err)
+		}
+	}
+	return s.apply(container.ClearOnBuild())
+}
+
+func (s *stage) usedAsBase() bool {
+	for _, other := range s.b.stages[s.index+1:] {
+		if i, ok := s.b.stageRef(other.baseName(), other.index); ok && i == s.index {
+			return true
+		}
+	}
+	return false
+}
+
+// apply makes configuration changes (hod config's Changes) and remembers
+// them for the next cache key.
+func (s *stage) apply(changes ...container.Change) error {
+	if len(changes) == 0 {
+		return nil
+	}
+	return s.c.Apply(changes...)
+}
+
+// key chains the stage's cache key with what happened since the last layer
+// and the step about to make one.
+func (s *stage) key(parts ...string) string {
+	return digestOf(append(append([]string{s.chain}, s.pending...), parts...)...)
+}
+
+// layer ends a layer-making step: commit --layer (a checkpoint) and record
+// it in the cache; or nothing without layers, the final commit taking all.
+func (s *stage) layer(parts ...string) (string, error) {
+	if s.b.opts.NoLayers && parts[0] != "STAGE" {
+		return "", nil
+	}
+	key := s.key(parts...)
+	id, err := commit.Checkpoint(s.b.ctx, s.c, s.b.opts.Commit)
+	if err != nil {
+		return "", err
+	}
+	s.b.cache.store(id, key)
+	s.chain, s.pending = key, nil
+	return id, nil
+}
+
+// cached moves the stage onto a cached result of a layer-making step and
+// reports whether there was one; the step is then not run.
+func (s *stage) cached(parts ...string) (bool, error) {
+	key := s.key(parts...)
+	id, ok := s.b.cache.lookup(key)
+	if !ok {
+		return false, nil
+	}
+	if err := s.c.RebaseOnImage(s.b.ctx, s.b.opts.Sys, id); err != nil {
+		return false, err
+	}
+	s.chain, s.pending = key, nil
+	s.b.printf("--> Using cache %s\n", id)
+	return true, nil
+}
+
+func firstOf(values ...string) string {
+	for _, v := range values {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,225 @@
+package cmd
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/hodbuild/hod/bud"
+	"github.com/hodbuild/hod/commit"
+	"github.com/hodbuild/hod/storage"
+	"github.com/spf13/cobra"
+	cstorage "go.podman.io/storage"
+)
+
+type budFlags struct {
+	file, target, format, iidfile, pull, ignoreFile, output      string
+	tags, buildArgs, buildArgFiles, secrets, labels, annotations []string
+	layers, noCache, squash, quiet, rm, forceRm                  bool
+	timestamp                                                    int64
+	jobs                                                         int
+	run                                                          runFlags
+	reg                                                          registryFlags
+}
+
+// NewBud returns "hod bud" (alias "build").
+func NewBud(g *globals) *cobra.Command {
+	var o budFlags
+	cmd := &cobra.Command{
+		Use:     "bud [flags] [CONTEXT]",
+		Aliases: []string{"build", "build-using-dockerfile"},
+		Short:   "Build an image from a Containerfile or Dockerfile",
+		Long: "Build an image from CONTEXT's Containerfile or Dockerfile (or -f) by replaying each instruction\n" +
+			"through hod's primitives: FROM is from, RUN is run, COPY/ADD are copy/add, configuration\n" +
+			"instructions are the changes config makes, and each step's layer is a commit --layer checkpoint,\n" +
+			"cached by the parent and the instruction (and COPY sources' content). The image ID is the last line.",
+		Example: `  hod bud -t localhost/app:1 .
+  hod build -f build/Dockerfile --target release --build-arg VERSION=1.2 -t app .
+  hod bud --secret id=npmrc,src=$HOME/.npmrc -t app .
+  cat Dockerfile | hod bud -f - .`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			contextDir := "."
+			if len(args) > 0 {
+				contextDir = args[0]
+			}
+			store, sys, err := g.storeAndSys(o.reg)
+			if err != nil {
+				return err
+			}
+			opts, err := o.options(cmd, store, contextDir)
+			if err != nil {
+				return err
+			}
+			opts.Sys = sys
+			id, err := bud.Build(cmd.Context(), store, opts)
+			if err != nil {
+				return err
+			}
+			if err := writeIDFile(o.iidfile, "sha256:"+id); err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), id)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&o.file, "file", "f", "", "Containerfile to build, or - for stdin (default CONTEXT/Containerfile or Dockerfile)")
+	f.StringArrayVarP(&o.tags, "tag", "t", nil, "name for the image (repeatable)")
+	f.StringArrayVar(&o.buildArgs, "build-arg", nil, "ARG value KEY=VALUE (repeatable)")
+	f.StringArrayVar(&o.buildArgFiles, "build-arg-file", nil, "file of KEY=VALUE lines (repeatable)")
+	f.StringVar(&o.target, "target", "", "stage to build (default the last)")
+	f.BoolVar(&o.layers, "layers", true, "commit a cached layer per step")
+	f.BoolVar(&o.noCache, "no-cache", false, "do not use cached steps")
+	f.StringVar(&o.pull, "pull", storage.PullMissing, "pull policy for FROM images: always, missing, never")
+	f.StringVar(&o.format, "format", commit.FormatOCI, "image format: oci or docker")
+	f.BoolVar(&o.squash, "squash", false, "squash the image into one layer")
+	f.StringVar(&o.iidfile, "iidfile", "", "write the image ID to this file")
+	f.BoolVar(&o.rm, "rm", true, "remove intermediate containers (always done)")
+	f.BoolVar(&o.forceRm, "force-rm", false, "remove intermediate containers even on failure (always done)")
+	f.StringArrayVar(&o.secrets, "secret", nil, "secret for RUN --mount=type=secret: id=ID,src=FILE or id=ID,env=VAR")
+	f.Int64Var(&o.timestamp, "timestamp", 0, "creation time and file mtimes in seconds since 1970 (reproducible builds)")
+	f.StringArrayVar(&o.labels, "label", nil, "label KEY=VALUE for the image (repeatable)")
+	f.StringArrayVar(&o.annotations, "annotation", nil, "manifest annotation KEY=VALUE (repeatable)")
+	f.IntVar(&o.jobs, "jobs", 1, "stages built at once (stages are built one after another for now)")
+	f.StringVar(&o.ignoreFile, "ignorefile", "", "file of .dockerignore patterns")
+	f.StringVarP(&o.output, "output", "o", "", "also export the image's files: type=local,dest=DIR or type=tar,dest=FILE")
+	f.BoolVarP(&o.quiet, "quiet", "q", false, "print only the image ID")
+	f.StringVar(&o.run.isolation, "isolation", firstEnv("HOD_ISOLATION", "oci"), "RUN isolation: oci or chroot")
+	f.StringVar(&o.run.runtime, "runtime", "runc", "OCI runtime for RUN")
+	f.StringVar(&o.run.network, "network", "private", "RUN network: private, none or host")
+	f.StringArrayVarP(&o.run.volumes, "volume", "v", nil, "bind mount SRC:DST[:ro|rw] into every RUN (repeatable)")
+	addRegistryFlags(cmd, &o.reg)
+	return cmd
+}
+
+func (o budFlags) options(cmd *cobra.Command, store cstorage.Store, contextDir string) (bud.Options, error) {
+	policy, err := pullPolicy(o.pull)
+	if err != nil {
+		return bud.Options{}, err
+	}
+	ts, err := timestamp(cmd, o.timestamp)
+	if err != nil {
+		return bud.Options{}, err
+	}
+	run, err := o.run.options(store)
+	if err != nil {
+		return bud.Options{}, err
+	}
+	out := io.Writer(cmd.OutOrStdout())
+	if o.quiet {
+		out = nil
+	}
+	run.Stdout, run.Stderr = out, cmd.ErrOrStderr()
+	if out == nil {
+		run.Stdout = io.Discard
+	}
+	opts := bud.Options{
+		ContextDir: contextDir, Dockerfile: o.file, Stdin: cmd.InOrStdin(), Tags: o.tags, Target: o.target,
+		NoLayers: !o.layers, NoCache: o.noCache, IgnoreFile: o.ignoreFile, Run: run, Out: out,
+		Pull:   storage.PullOptions{Policy: policy, Report: progress(cmd, o.quiet)},
+		Commit: commit.Options{Format: o.format, Squash: o.squash, Timestamp: ts},
+	}
+	if opts.BuildArgs, err = buildArgs(o.buildArgFiles, o.buildArgs); err != nil {
+		return opts, err
+	}
+	if opts.Labels, err = keyValues("label", o.labels); err != nil {
+		return opts, err
+	}
+	if opts.Annotations, err = keyValues("annotation", o.annotations); err != nil {
+		return opts, err
+	}
+	if opts.Secrets, err = secrets(o.secrets); err != nil {
+		return opts, err
+	}
+	if o.output != "" {
+		return opts, errors.New("--output is not supported yet")
+	}
+	return opts, nil
+}
+
+func buildArgs(files, args []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, name := range files {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, fmt.Errorf("read --build-arg-file: %w", err)
+		}
+		s := bufio.NewScanner(f)
+		for s.Scan() {
+			if line := strings.TrimSpace(s.Text()); line != "" && !strings.HasPrefix(line, "#") {
+				args = append([]string{line}, args...)
+			}
+		}
+		f.Close()
+	}
+	for _, kv := range args {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			v, ok = os.LookupEnv(k) // --build-arg KEY takes the value from the environment
+		}
+		if k == "" || !ok {
+			return nil, fmt.Errorf("parse --build-arg %q: want KEY=VALUE", kv)
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
+func keyValues(what string, list []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, kv := range list {
+		k, v, _ := strings.Cut(kv, "=")
+		if k == "" {
+			return nil, fmt.Errorf("parse --%s %q: want KEY=VALUE", what, kv)
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
+// secrets parses --secret id=ID,src=FILE|env=VAR; env secrets are written
+// to a private temporary file that the RUN mounts.
+func secrets(list []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, spec := range list {
+		kv := map[string]string{}
+		for _, field := range strings.Split(spec, ",") {
+			k, v, _ := strings.Cut(field, "=")
+			kv[k] = v
+		}
+		id, src := kv["id"], firstOf(kv["src"], kv["source"])
+		if id == "" {
+			return nil, fmt.Errorf("parse --secret %q: want id=ID,src=FILE or id=ID,env=VAR", spec)
+		}
+		if env := kv["env"]; env != "" {
+			f, err := os.CreateTemp("", "hod-secret-")
+			if err != nil {
+				return nil, err
+			}
+			_, err = f.WriteString(os.Getenv(env))
+			f.Close()
+			if err != nil {
+				return nil, err
+			}
+			src = f.Name()
+		}
+		if _, err := os.Stat(src); err != nil {
+			return nil, fmt.Errorf("parse --secret %q: %w", spec, err)
+		}
+		out[id] = src
+	}
+	return out, nil
+}
+
+func firstOf(values ...string) string {
+	for _, v := range values {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
