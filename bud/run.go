@@ -143,5 +143,5 @@ func (s *stage) sourceRoot(from string) (string, func(), error) {
 		root, err := c.Mount()
 		return root, func() { _ = c.Unmount(false) }, err
 	}
-	return container.MountSource(s.b.ctx, s.b.store, s.b.opts.Sys, from)
+	return container.MountSource(s.b.ctx, s.b.store, s.b.opts.Sys, from, s.b.opts.Pull)
 }

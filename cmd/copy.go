@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"github.com/hodbuild/hod/container"
+	"github.com/hodbuild/hod/storage"
 	"github.com/opencontainers/go-digest"
 	"github.com/spf13/cobra"
 )
@@ -52,7 +53,7 @@ func newCopyCommand(g *globals, verb, short string, add bool, example string) *c
 				return err
 			}
 			if o.from != "" {
-				root, release, err := container.MountSource(cmd.Context(), store, sys, o.from)
+				root, release, err := container.MountSource(cmd.Context(), store, sys, o.from, storage.PullOptions{})
 				if err != nil {
 					return err
 				}

@@ -22,10 +22,10 @@ func ExitCode(err error) int {
 }
 
 // Message is what hod prints for err on stderr, or "" when the error is a
-// command's plain exit status, which the command has reported itself.
+// run's bare exit status, which the command has reported itself. Wrapped
+// with context (a bud step), the status is printed with it.
 func Message(err error) string {
-	var exit *container.ExitError
-	if err == nil || errors.As(err, &exit) && exit.Msg == "" {
+	if exit, ok := err.(*container.ExitError); err == nil || ok && exit.Msg == "" {
 		return ""
 	}
 	return "Error: " + err.Error()

@@ -11,9 +11,9 @@ import (
 )
 
 // MountSource mounts the root filesystem of a working container or, if no
-// container has that name, of an image (pulled if missing), for copying
+// container has that name, of an image (pulled as pull says), for copying
 // from it. release undoes the mount.
-func MountSource(ctx context.Context, store cstorage.Store, sys *types.SystemContext, name string) (root string, release func(), err error) {
+func MountSource(ctx context.Context, store cstorage.Store, sys *types.SystemContext, name string, pull storage.PullOptions) (root string, release func(), err error) {
 	c, err := Open(store, name)
 	if err == nil {
 		root, err := c.Mount()
@@ -22,7 +22,7 @@ func MountSource(ctx context.Context, store cstorage.Store, sys *types.SystemCon
 	if !errors.Is(err, ErrNotFound) {
 		return "", nil, err
 	}
-	img, err := storage.Pull(ctx, store, sys, name, storage.PullOptions{})
+	img, err := storage.Pull(ctx, store, sys, name, pull)
 	if err != nil {
 		return "", nil, err
 	}

@@ -173,7 +173,7 @@ func cmdRC(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("rc: bad status %q", args[0])
 	}
 	cmd := exec.Command(lookPath(ts, args[1]), args[2:]...)
-	cmd.Dir = ts.Getenv("PWD")
+	cmd.Dir = ts.MkAbs(".")
 	cmd.Env = scriptEnv(ts)
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
