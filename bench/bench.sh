@@ -72,6 +72,21 @@ run_chroot=$(runs_of $hod "${store[@]}" run --isolation chroot "$rctr" -- /bin/t
 bundle=$dir/bundle && mkdir -p "$bundle" && (cd "$bundle" && runc spec && sed -i "s|\"path\": \"rootfs\"|\"path\": \"$rmnt\"|; s|\"sh\"|\"/bin/true\"|; s|\"terminal\": true|\"terminal\": false|" config.json)
 bare=$(runs_of runc --root "$dir/runc-state" run --bundle "$bundle" bench)
 
+# bud: a 40-step Dockerfile (ENV/RUN/COPY mix) on the run rootfs; rebuilt
+# with every step cached, and after changing the last COPY's source.
+$hod "${store[@]}" commit -q "$rctr" localhost/bench-base >/dev/null
+ctx=$dir/ctx && mkdir -p "$ctx"
+{ echo "FROM localhost/bench-base"
+  for i in $(seq 13); do echo "ENV V$i=$i"; echo "RUN echo $i > /r$i"; echo "f$i" > "$ctx/f$i"; echo "COPY f$i /f$i"; done
+  echo "ENV LAST=1"; } > "$ctx/Dockerfile"
+$hod "${store[@]}" bud -q "$ctx" >/dev/null
+cached=() changed=()
+for i in $(seq "$runs"); do
+  t0=$(now); $hod "${store[@]}" bud -q "$ctx" >/dev/null; cached+=("$(ms "$t0" "$(now)")")
+  echo "change $i" > "$ctx/f13"
+  t0=$(now); $hod "${store[@]}" bud -q "$ctx" >/dev/null; changed+=("$(ms "$t0" "$(now)")")
+done
+
 f=$(printf '%s\n' "${floor[@]}" | median)
 c=$(printf '%s\n' "${commit[@]}" | median)
 echo "commit 500 MB change set: median ${c} ms; floor tar|tee sha256|tar: ${f} ms; ratio $(awk "BEGIN {printf \"%.2f\", $c / $f}")"
@@ -79,4 +94,5 @@ echo "commit 500 MB change set: median ${c} ms; floor tar|tee sha256|tar: ${f} m
 echo "hod config --env: median $(short config --env A=1 "$ctr") ms"
 echo "hod images:       median $(short images) ms"
 echo "hod run -- true: oci median ${run_oci} ms, chroot median ${run_chroot} ms; bare runc run: ${bare} ms"
+echo "bud 40 steps, all cached: median $(printf '%s\n' "${cached[@]}" | median) ms; last COPY changed: median $(printf '%s\n' "${changed[@]}" | median) ms"
 echo "hod inspect:      median $(short inspect "$ctr") ms"

@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -61,6 +60,11 @@ func NewBud(g *globals) *cobra.Command {
 			}
 			if err := writeIDFile(o.iidfile, "sha256:"+id); err != nil {
 				return err
+			}
+			if o.output != "" {
+				if err := bud.Export(store, id, o.output, cmd.OutOrStdout()); err != nil {
+					return err
+				}
 			}
 			fmt.Fprintln(cmd.OutOrStdout(), id)
 			return nil
@@ -134,9 +138,6 @@ func (o budFlags) options(cmd *cobra.Command, store cstorage.Store, contextDir s
 	}
 	if opts.Secrets, err = secrets(o.secrets); err != nil {
 		return opts, err
-	}
-	if o.output != "" {
-		return opts, errors.New("--output is not supported yet")
 	}
 	return opts, nil
 }

@@ -1,0 +1,56 @@
+package bud
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	cstorage "go.podman.io/storage"
+	"go.podman.io/storage/pkg/archive"
+)
+
+// Export writes the files of image imageID out as --output says:
+// "type=local,dest=DIR" unpacks them into DIR, "type=tar,dest=FILE" (or
+// "-" for w) writes a tar archive.
+func Export(store cstorage.Store, imageID, spec string, w io.Writer) (err error) {
+	kv := map[string]string{}
+	for _, field := range strings.Split(spec, ",") {
+		k, v, _ := strings.Cut(field, "=")
+		kv[k] = v
+	}
+	kind, dest := kv["type"], kv["dest"]
+	if dest == "" || kind != "local" && kind != "tar" {
+		return fmt.Errorf("parse --output %q: want type=local,dest=DIR or type=tar,dest=FILE", spec)
+	}
+	root, err := store.MountImage(imageID, nil, "")
+	if err != nil {
+		return fmt.Errorf("mount image %s: %w", imageID, err)
+	}
+	defer store.UnmountImage(imageID, false) //nolint:errcheck // a failed unmount leaves a mount, not a wrong export
+	tarball, err := archive.TarWithOptions(root, &archive.TarOptions{Compression: archive.Uncompressed})
+	if err != nil {
+		return err
+	}
+	defer tarball.Close()
+	if kind == "local" {
+		if err := os.MkdirAll(dest, 0o755); err != nil {
+			return err
+		}
+		return archive.Untar(tarball, dest, &archive.TarOptions{NoLchown: true})
+	}
+	if dest != "-" {
+		f, err := os.Create(dest)
+		if err != nil {
+			return err
+		}
+		defer func() {
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+		}()
+		w = f
+	}
+	_, err = io.Copy(w, tarball)
+	return err
+}
