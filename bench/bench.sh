@@ -61,7 +61,7 @@ ctr=$($hod "${store[@]}" from scratch)
 rctr=$($hod "${store[@]}" from scratch)
 rmnt=$($hod "${store[@]}" mount "$rctr")
 mkdir -p "$rmnt/bin" "$rmnt/etc" "$rmnt/proc" "$rmnt/dev" "$rmnt/sys"
-cp /bin/busybox "$rmnt/bin/" && ln -s busybox "$rmnt/bin/true"
+cp /bin/busybox "$rmnt/bin/" && ln -s busybox "$rmnt/bin/true" && ln -s busybox "$rmnt/bin/sh"
 runs_of() {
   local t=()
   for _ in $(seq 20); do t0=$(now); "$@" >/dev/null; t+=("$(ms "$t0" "$(now)")"); done

@@ -33,11 +33,11 @@ func write(ctx context.Context, c *container.Container, opts Options) (_ *writte
 	if err != nil {
 		return nil, err
 	}
-	layer, err := putLayer(c, parent, opts)
+	layer, fresh, err := putLayer(c, parent, opts)
 	if err != nil {
 		return nil, err
 	}
-	keepLayer := false
+	keepLayer := !fresh
 	defer func() {
 		if !keepLayer {
 			_ = store.DeleteLayer(layer.ID)
@@ -57,9 +57,9 @@ func write(ctx context.Context, c *container.Container, opts Options) (_ *writte
 	if errors.Is(err, cstorage.ErrDuplicateID) {
 		logrus.Debugf("image %s exists already, reusing it", img.id)
 		img.created = false
-		return img, nil
+		return img, nil // a new layer of ours is deleted: the image has its own
 	}
-	keepLayer = err == nil
+	keepLayer = keepLayer || err == nil
 	return img, err
 }
 

@@ -4,7 +4,9 @@ import (
 	"archive/tar"
 	"errors"
 	"fmt"
+	"github.com/opencontainers/go-digest"
 	"io"
+	"path"
 	"strings"
 	"time"
 
@@ -13,56 +15,118 @@ import (
 	"go.podman.io/storage/pkg/archive"
 )
 
-// putLayer streams the container's changes (or, squashed, its whole rootfs)
-// from the mounted root filesystem straight into a new layer. The stream is
-// read once: PutLayer hashes it and stores tar-split data so later Diffs
-// reproduce it byte for byte. It deliberately avoids store.Diff, whose lock
-// would deadlock the PutLayer in the same process.
-func putLayer(c *container.Container, parent string, opts Options) (*cstorage.Layer, error) {
+// putLayer writes the container's changes (or, squashed, its whole rootfs)
+// as a new layer, streamed from the mounted root filesystem. PutLayer
+// hashes the stream and stores tar-split data so later Diffs reproduce it
+// byte for byte. store.Diff is avoided: its lock would deadlock PutLayer.
+//
+// The layer is named as containers/image names layers (a chain of parent
+// ID and diff ID): otherwise pulling an image hod committed back into the
+// same store, with hod, buildah or podman, collides with it. The diff ID is
+// known only after reading the changes, so they are hashed in a first,
+// read-only pass; an existing identical layer is reused. created says
+// whether the layer is new (and so the caller's to delete on failure).
+func putLayer(c *container.Container, parent string, opts Options) (layer *cstorage.Layer, created bool, err error) {
 	store := c.Store()
 	root, err := c.Mount()
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	defer c.Unmount(false) //nolint:errcheck // a failed unmount leaves a mount, not a wrong image
-	stream, err := changes(c, root, opts.Squash)
-	if err != nil {
-		return nil, err
-	}
-	defer stream.Close()
-	if opts.Timestamp != nil {
-		stream = withTimestamp(stream, *opts.Timestamp)
-	}
 	if opts.Squash {
 		parent = ""
 	}
-	layer, _, err := store.PutLayer("", parent, nil, "", false, nil, stream)
+	diffID, err := hashStream(func() (io.ReadCloser, error) { return layerStream(c, root, opts) })
 	if err != nil {
-		return nil, fmt.Errorf("write layer: %w", err)
+		return nil, false, err
 	}
-	return layer, nil
+	id := layerID(parent, diffID)
+	if l, err := store.Layer(id); err == nil {
+		return l, false, nil
+	}
+	stream, err := layerStream(c, root, opts)
+	if err != nil {
+		return nil, false, err
+	}
+	defer stream.Close()
+	layer, _, err = store.PutLayer(id, parent, nil, "", false, nil, stream)
+	if err != nil {
+		return nil, false, fmt.Errorf("write layer: %w", err)
+	}
+	if layer.UncompressedDigest != diffID {
+		_ = store.DeleteLayer(id)
+		return nil, false, fmt.Errorf("write layer: the container changed while it was committed; commit again")
+	}
+	return layer, true, nil
 }
 
-func changes(c *container.Container, root string, squash bool) (io.ReadCloser, error) {
+// layerID is containers/image's name for a layer with this parent and diff ID.
+func layerID(parent string, diffID digest.Digest) string {
+	if parent == "" {
+		return diffID.Encoded()
+	}
+	return digest.Canonical.FromString(parent + "+" + diffID.Encoded()).Encoded()
+}
+
+func hashStream(open func() (io.ReadCloser, error)) (digest.Digest, error) {
+	r, err := open()
+	if err != nil {
+		return "", err
+	}
+	defer r.Close()
+	digester := digest.Canonical.Digester()
+	if _, err := io.Copy(digester.Hash(), r); err != nil {
+		return "", fmt.Errorf("read changes: %w", err)
+	}
+	return digester.Digest(), nil
+}
+
+// layerStream is the layer's tar stream, the same bytes each time it is
+// opened for the same rootfs: times are fixed by --timestamp, and the
+// whiteouts the change-list route dates "now" are dated at the epoch.
+func layerStream(c *container.Container, root string, opts Options) (io.ReadCloser, error) {
+	stream, overlay, err := changes(c, root, opts.Squash)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case opts.Timestamp != nil:
+		return rewritten(stream, func(h *tar.Header) { setTimes(h, *opts.Timestamp) }), nil
+	case !overlay && !opts.Squash:
+		return rewritten(stream, func(h *tar.Header) {
+			if strings.HasPrefix(path.Base(h.Name), archive.WhiteoutPrefix) {
+				setTimes(h, time.Unix(0, 0))
+			}
+		}), nil
+	}
+	return stream, nil
+}
+
+// changes streams the layer's contents; overlay says whether it came from
+// overlay's upper directory.
+func changes(c *container.Container, root string, squash bool) (stream io.ReadCloser, overlay bool, err error) {
 	if squash {
-		return archive.TarWithOptions(root, &archive.TarOptions{Compression: archive.Uncompressed})
+		stream, err = archive.TarWithOptions(root, &archive.TarOptions{Compression: archive.Uncompressed})
+		return stream, false, err
 	}
 	layerID, err := c.LayerID()
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if upper, lowers := overlayDirs(c.Store(), layerID); upper != "" {
 		// The upper directory is the change set. Tar it as the overlay
 		// driver's own Diff does, turning its whiteouts and opaque markers
 		// into OCI ones (the lower directories tell a recreated directory
 		// from a new one): the change-list route below loses opaque directories.
-		return archive.TarWithOptions(upper, &archive.TarOptions{WhiteoutFormat: archive.OverlayWhiteoutFormat, WhiteoutData: lowers})
+		stream, err = archive.TarWithOptions(upper, &archive.TarOptions{WhiteoutFormat: archive.OverlayWhiteoutFormat, WhiteoutData: lowers})
+		return stream, true, err
 	}
 	list, err := c.Store().Changes("", layerID)
 	if err != nil {
-		return nil, fmt.Errorf("list changes: %w", err)
+		return nil, false, fmt.Errorf("list changes: %w", err)
 	}
-	return archive.ExportChanges(root, list, nil, nil)
+	stream, err = archive.ExportChanges(root, list, nil, nil)
+	return stream, false, err
 }
 
 // overlayDirs returns a layer's overlay upper directory and lower
@@ -91,12 +155,11 @@ func overlayDirs(store cstorage.Store, layerID string) (string, []string) {
 	return meta["UpperDir"], lowers
 }
 
-// withTimestamp rewrites every entry's times to t and drops host user and
-// group names, the parts of a layer that differ between otherwise equal builds.
-func withTimestamp(r io.ReadCloser, t time.Time) io.ReadCloser {
+// rewritten passes a tar stream through edit, entry by entry.
+func rewritten(r io.ReadCloser, edit func(*tar.Header)) io.ReadCloser {
 	pr, pw := io.Pipe()
 	go func() {
-		pw.CloseWithError(rewrite(r, pw, t))
+		pw.CloseWithError(rewrite(r, pw, edit))
 	}()
 	return struct {
 		io.Reader
@@ -104,7 +167,17 @@ func withTimestamp(r io.ReadCloser, t time.Time) io.ReadCloser {
 	}{pr, closers{pr, r}}
 }
 
-func rewrite(r io.Reader, w io.Writer, t time.Time) error {
+// setTimes fixes an entry's times and drops host user and group names:
+// the parts of a layer that differ between otherwise equal builds.
+func setTimes(h *tar.Header, t time.Time) {
+	h.ModTime, h.AccessTime, h.ChangeTime = t, time.Time{}, time.Time{}
+	h.Uname, h.Gname = "", ""
+	for _, k := range []string{"mtime", "atime", "ctime"} {
+		delete(h.PAXRecords, k)
+	}
+}
+
+func rewrite(r io.Reader, w io.Writer, edit func(*tar.Header)) error {
 	tr, tw := tar.NewReader(r), tar.NewWriter(w)
 	for {
 		hdr, err := tr.Next()
@@ -114,11 +187,7 @@ func rewrite(r io.Reader, w io.Writer, t time.Time) error {
 		if err != nil {
 			return err
 		}
-		hdr.ModTime, hdr.AccessTime, hdr.ChangeTime = t, time.Time{}, time.Time{}
-		hdr.Uname, hdr.Gname = "", ""
-		for _, k := range []string{"mtime", "atime", "ctime"} {
-			delete(hdr.PAXRecords, k)
-		}
+		edit(hdr)
 		if err := tw.WriteHeader(hdr); err != nil {
 			return err
 		}

@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/google/uuid"
 	"github.com/sirupsen/logrus"
 	"go.podman.io/image/v5/copy"
 	"go.podman.io/image/v5/docker"
 	"go.podman.io/image/v5/docker/reference"
+	"go.podman.io/image/v5/pkg/shortnames"
 	istorage "go.podman.io/image/v5/storage"
 	"go.podman.io/image/v5/types"
 	cstorage "go.podman.io/storage"
@@ -48,15 +50,36 @@ func Pull(ctx context.Context, store cstorage.Store, sys *types.SystemContext, n
 	if err == nil && opts.Policy != PullAlways || opts.Policy == PullNever {
 		return img, err
 	}
-	named, perr := reference.ParseNormalizedNamed(name)
-	if perr != nil {
-		return nil, fmt.Errorf("pull %q: %w", name, perr)
-	}
-	src, err := docker.NewReference(reference.TagNameOnly(named))
+	return pullRegistry(ctx, store, sys, name, opts.Report)
+}
+
+// pullRegistry pulls a registry image. A short name is resolved by
+// registries.conf (aliases, unqualified-search-registries, short-name
+// mode) through containers/image, which refuses ambiguity without a TTY.
+func pullRegistry(ctx context.Context, store cstorage.Store, sys *types.SystemContext, name string, report io.Writer) (*cstorage.Image, error) {
+	resolved, err := shortnames.Resolve(sys, name)
 	if err != nil {
 		return nil, fmt.Errorf("pull %q: %w", name, err)
 	}
-	return copyIn(ctx, store, sys, src, opts.Report)
+	var errs []error
+	for _, candidate := range resolved.PullCandidates {
+		src, err := docker.NewReference(candidate.Value)
+		if err != nil {
+			return nil, fmt.Errorf("pull %q: %w", name, err)
+		}
+		img, err := copyIn(ctx, store, sys, src, report)
+		if err == nil {
+			if err := candidate.Record(); err != nil {
+				logrus.Debugf("record short-name alias: %v", err)
+			}
+			return img, nil
+		}
+		errs = append(errs, err)
+	}
+	if len(errs) == 0 {
+		return nil, fmt.Errorf("pull %q: no registries to search (registries.conf)", name)
+	}
+	return nil, resolved.FormatPullErrors(errs)
 }
 
 // copyIn copies src into the store. Sources without a registry name (an OCI
@@ -97,19 +120,52 @@ func copyIn(ctx context.Context, store cstorage.Store, sys *types.SystemContext,
 // Copy copies an image between two references with the signature policy
 // and progress reporting every hod command uses.
 func Copy(ctx context.Context, sys *types.SystemContext, dest, src types.ImageReference, report io.Writer) error {
+	_, err := copyImage(ctx, sys, dest, src, &copy.Options{ReportWriter: report})
+	return err
+}
+
+// copyImage runs containers/image's copy under hod's signature policy and
+// returns the manifest written.
+func copyImage(ctx context.Context, sys *types.SystemContext, dest, src types.ImageReference, opts *copy.Options) ([]byte, error) {
 	policy, err := PolicyContext(sys)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer policy.Destroy()
-	_, err = copy.Image(ctx, policy, dest, src, &copy.Options{
-		ReportWriter:   report,
-		SourceCtx:      sys,
-		DestinationCtx: sys,
-	})
-	return err
+	if opts.SourceCtx == nil {
+		opts.SourceCtx = sys
+	}
+	if opts.DestinationCtx == nil {
+		opts.DestinationCtx = sys
+	}
+	return copy.Image(ctx, policy, dest, src, opts)
 }
 
 func transportsName(ref types.ImageReference) string {
 	return ref.Transport().Name() + ":" + ref.StringWithinTransport()
+}
+
+// RepositoryTags lists name's repository's tags as pullable references
+// ("pull --all-tags").
+func RepositoryTags(ctx context.Context, sys *types.SystemContext, name string) ([]string, error) {
+	named, err := reference.ParseNormalizedNamed(strings.TrimPrefix(name, "docker://"))
+	if err != nil {
+		return nil, fmt.Errorf("parse repository %q: %w", name, err)
+	}
+	if _, tagged := named.(reference.Tagged); tagged {
+		return nil, fmt.Errorf("--all-tags takes a repository without a tag, not %q", name)
+	}
+	ref, err := docker.NewReference(reference.TagNameOnly(named))
+	if err != nil {
+		return nil, err
+	}
+	tags, err := docker.GetRepositoryTags(ctx, sys, ref)
+	if err != nil {
+		return nil, fmt.Errorf("list tags of %s: %w", named.Name(), err)
+	}
+	names := make([]string, len(tags))
+	for i, t := range tags {
+		names[i] = "docker://" + named.Name() + ":" + t
+	}
+	return names, nil
 }

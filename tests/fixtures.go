@@ -6,10 +6,7 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"time"
 
@@ -119,51 +116,4 @@ func busyboxLayer(busybox string) ([]byte, digest.Digest, error) {
 		return nil, "", err
 	}
 	return gz.Bytes(), diffID, nil
-}
-
-// registry is a running docker-registry (Debian's "docker-registry").
-type registry struct {
-	Addr string
-	cmd  *exec.Cmd
-}
-
-// startRegistry starts a plain-HTTP registry on a free loopback port and
-// waits until it answers /v2/.
-func startRegistry(dir string) (*registry, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	addr := l.Addr().String()
-	l.Close()
-	cfg := fmt.Sprintf("version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s\n  delete:\n    enabled: true\nhttp:\n  addr: %s\n", filepath.Join(dir, "data"), addr)
-	cfgPath := filepath.Join(dir, "config.yml")
-	if err := writeFile(cfgPath, []byte(cfg)); err != nil {
-		return nil, err
-	}
-	cmd := exec.Command("docker-registry", "serve", cfgPath)
-	logFile, err := os.Create(filepath.Join(dir, "registry.log"))
-	if err != nil {
-		return nil, err
-	}
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start docker-registry (install docker-registry): %w", err)
-	}
-	r := &registry{Addr: addr, cmd: cmd}
-	// Poll, never sleep blindly: the registry is up when /v2/ answers.
-	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if resp, err := http.Get("http://" + addr + "/v2/"); err == nil {
-			resp.Body.Close()
-			return r, nil
-		}
-	}
-	r.Stop()
-	return nil, fmt.Errorf("docker-registry on %s did not answer", addr)
-}
-
-// Stop stops the registry by its PID.
-func (r *registry) Stop() {
-	_ = r.cmd.Process.Kill()
-	_ = r.cmd.Wait()
 }

@@ -23,9 +23,10 @@ import (
 
 // shared is what TestMain prepares once for every script.
 var shared struct {
-	bin      string // directory holding the hod binary
-	busybox  string // OCI layout of the busybox fixture
-	registry string // host:port of the plain-HTTP registry, "" if none
+	bin     string    // directory holding the hod binary
+	busybox string    // OCI layout of the busybox fixture
+	plain   *registry // plain-HTTP registry, nil without docker-registry
+	secure  *registry // TLS registry with htpasswd auth
 }
 
 func TestMain(m *testing.M) {
@@ -43,15 +44,15 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "tests setup:", err)
 		return 1
 	}
-	if shared.registry != "" {
-		defer stopRegistry()
+	for _, r := range []*registry{shared.plain, shared.secure} {
+		if r != nil {
+			defer r.Stop()
+		}
 	}
 	return m.Run()
 }
 
-var stopRegistry = func() {}
-
-func setup(tmp string) error {
+func setup(tmp string) (err error) {
 	shared.bin = filepath.Join(tmp, "bin")
 	if bin := os.Getenv("HOD_BINARY"); bin != "" {
 		shared.bin = filepath.Dir(bin)
@@ -66,14 +67,14 @@ func setup(tmp string) error {
 	if err := writeBusyboxLayout(shared.busybox, "/bin/busybox"); err != nil {
 		return err
 	}
-	if _, err := exec.LookPath("docker-registry"); err == nil {
-		reg, err := startRegistry(filepath.Join(tmp, "registry"))
-		if err != nil {
-			return err
-		}
-		shared.registry, stopRegistry = reg.Addr, reg.Stop
+	if _, err := exec.LookPath("docker-registry"); err != nil {
+		return nil
 	}
-	return nil
+	if shared.plain, err = startRegistry(filepath.Join(tmp, "registry"), false); err != nil {
+		return err
+	}
+	shared.secure, err = startRegistry(filepath.Join(tmp, "registry-tls"), true)
+	return err
 }
 
 func TestScripts(t *testing.T) {
@@ -121,7 +122,21 @@ func setupScript(env *testscript.Env) error {
 	env.Setenv("CONTAINERS_STORAGE_CONF", conf)
 	env.Setenv("PATH", shared.bin+string(os.PathListSeparator)+env.Getenv("PATH"))
 	env.Setenv("BUSYBOX", shared.busybox)
-	env.Setenv("REGISTRY", shared.registry)
+	xdg := filepath.Join(work, ".xdg")
+	if err := os.Mkdir(xdg, 0o700); err != nil {
+		return err
+	}
+	env.Setenv("XDG_RUNTIME_DIR", xdg)
+	if r := shared.plain; r != nil {
+		env.Setenv("REGISTRY", r.Addr)
+		env.Setenv("REGISTRY_LOG", r.Log)
+	}
+	if r := shared.secure; r != nil {
+		env.Setenv("TLS_REGISTRY", r.Addr)
+		env.Setenv("CERT_DIR", r.CertDir)
+		env.Setenv("REG_USER", registryUser)
+		env.Setenv("REG_PASS", registryPassword)
+	}
 	env.Setenv("HOME", work)
 	env.Defer(func() { unmountUnder(work) })
 	return nil
@@ -153,7 +168,7 @@ func condition(cond string) (bool, error) {
 	case "root":
 		return os.Geteuid() == 0, nil
 	case "registry":
-		return shared.registry != "", nil
+		return shared.plain != nil, nil
 	case "runc":
 		_, err := exec.LookPath("runc")
 		return err == nil, nil
@@ -205,7 +220,7 @@ func lookPath(ts *testscript.TestScript, name string) string {
 }
 
 // overridden are the variables setupScript sets for every script.
-var overridden = []string{"PATH", "HOME", "CONTAINERS_STORAGE_CONF", "BUSYBOX", "REGISTRY", "WORK", "TMPDIR", "SOURCE_DATE_EPOCH", "HOD_ISOLATION"}
+var overridden = []string{"PATH", "HOME", "CONTAINERS_STORAGE_CONF", "BUSYBOX", "REGISTRY", "WORK", "TMPDIR", "SOURCE_DATE_EPOCH", "HOD_ISOLATION", "XDG_RUNTIME_DIR", "REGISTRY_LOG", "TLS_REGISTRY", "CERT_DIR"}
 
 func scriptEnv(ts *testscript.TestScript) []string {
 	var env []string

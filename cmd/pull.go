@@ -1,0 +1,74 @@
+package cmd
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/hodbuild/hod/storage"
+	"github.com/spf13/cobra"
+)
+
+// NewPull returns "hod pull".
+func NewPull(g *globals) *cobra.Command {
+	var (
+		reg                             registryFlags
+		policy, platform, arch, os, vrt string
+		allTags, quiet                  bool
+	)
+	cmd := &cobra.Command{
+		Use:   "pull [flags] IMAGE",
+		Short: "Copy an image from a registry (or any transport) into local storage",
+		Long: "Pull IMAGE and print its ID. Short names are resolved by registries.conf (aliases,\n" +
+			"unqualified-search-registries); an ambiguous one fails without a terminal to ask on.",
+		Example: `  hod pull registry.local:5000/team/app:1
+  hod pull --all-tags --tls-verify=false 127.0.0.1:5000/team/app
+  hod pull --platform linux/arm64 docker://registry.local:5000/team/app:multi`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, err := pullPolicy(policy)
+			if err != nil {
+				return err
+			}
+			store, sys, err := g.storeAndSys(reg)
+			if err != nil {
+				return err
+			}
+			if platform != "" {
+				parts := strings.Split(platform, "/")
+				if len(parts) < 2 || len(parts) > 3 {
+					return fmt.Errorf("parse --platform %q: want OS/ARCH[/VARIANT]", platform)
+				}
+				os, arch = parts[0], parts[1]
+				if len(parts) == 3 {
+					vrt = parts[2]
+				}
+			}
+			sys.OSChoice, sys.ArchitectureChoice, sys.VariantChoice = os, arch, vrt
+			opts := storage.PullOptions{Policy: p, Report: progress(cmd, quiet)}
+			names := []string{args[0]}
+			if allTags {
+				if names, err = storage.RepositoryTags(cmd.Context(), sys, args[0]); err != nil {
+					return err
+				}
+			}
+			for _, name := range names {
+				img, err := storage.Pull(cmd.Context(), store, sys, name, opts)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), img.ID)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&policy, "policy", storage.PullAlways, "pull policy: always, missing, never")
+	f.BoolVarP(&allTags, "all-tags", "a", false, "pull every tag of the repository")
+	f.StringVar(&platform, "platform", "", "OS/ARCH[/VARIANT] to pick from a manifest list")
+	f.StringVar(&arch, "arch", "", "architecture to pick from a manifest list")
+	f.StringVar(&os, "os", "", "operating system to pick from a manifest list")
+	f.StringVar(&vrt, "variant", "", "architecture variant to pick from a manifest list")
+	f.BoolVarP(&quiet, "quiet", "q", false, "do not report progress")
+	addRegistryFlags(cmd, &reg)
+	return cmd
+}

@@ -1,0 +1,69 @@
+package cmd
+
+import (
+	"os"
+	"time"
+
+	"github.com/hodbuild/hod/storage"
+	"github.com/spf13/cobra"
+)
+
+// NewPush returns "hod push".
+func NewPush(g *globals) *cobra.Command {
+	var (
+		reg                                   registryFlags
+		format, compressionFormat, digestFile string
+		level, retry                          int
+		retryDelay                            time.Duration
+		rm, quiet                             bool
+	)
+	cmd := &cobra.Command{
+		Use:   "push [flags] IMAGE [DESTINATION]",
+		Short: "Copy a local image to a registry or another transport",
+		Long: "Push IMAGE to DESTINATION: a transport reference (docker://, oci:, oci-archive:, docker-archive:,\n" +
+			"dir:, containers-storage:) or a registry name (docker:// implied). Without DESTINATION, the image's name.",
+		Example: `  hod push localhost/app:1 docker://registry.local:5000/team/app:1
+  hod push registry.local:5000/team/app:1
+  hod push --compression-format zstd --digestfile d localhost/app:1 registry.local:5000/team/app:zstd
+  hod push localhost/app:1 oci-archive:/tmp/app.tar`,
+		Args: cobra.RangeArgs(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			store, sys, err := g.storeAndSys(reg)
+			if err != nil {
+				return err
+			}
+			dest := ""
+			if len(args) > 1 {
+				dest = args[1]
+			}
+			opts := storage.PushOptions{Format: format, Compression: compressionFormat, Retry: retry, RetryDelay: retryDelay, Report: progress(cmd, quiet)}
+			if cmd.Flags().Changed("compression-level") {
+				opts.CompressionLevel = &level
+			}
+			d, err := storage.Push(cmd.Context(), store, sys, args[0], dest, opts)
+			if err != nil {
+				return err
+			}
+			if digestFile != "" {
+				if err := os.WriteFile(digestFile, []byte(d.String()), 0o644); err != nil {
+					return err
+				}
+			}
+			if rm {
+				_, err = storage.Remove(store, args[0], false)
+			}
+			return err
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&format, "format", "f", "", "manifest format: oci or docker (default: as stored)")
+	f.StringVar(&compressionFormat, "compression-format", "", "layer compression: gzip, zstd or zstd:chunked")
+	f.IntVar(&level, "compression-level", 0, "compression level")
+	f.StringVar(&digestFile, "digestfile", "", "write the pushed manifest's digest to this file")
+	f.BoolVar(&rm, "rm", false, "remove the local image after pushing")
+	f.IntVar(&retry, "retry", 0, "times to retry a failed push")
+	f.DurationVar(&retryDelay, "retry-delay", 2*time.Second, "delay between retries")
+	f.BoolVarP(&quiet, "quiet", "q", false, "do not report progress")
+	addRegistryFlags(cmd, &reg)
+	return cmd
+}

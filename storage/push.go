@@ -1,0 +1,102 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/opencontainers/go-digest"
+	ispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/sirupsen/logrus"
+	"go.podman.io/image/v5/copy"
+	"go.podman.io/image/v5/manifest"
+	"go.podman.io/image/v5/pkg/compression"
+	istorage "go.podman.io/image/v5/storage"
+	"go.podman.io/image/v5/types"
+	cstorage "go.podman.io/storage"
+)
+
+// PushOptions are the settings of Push. The zero value pushes in the
+// image's own format with the destination's default compression, once.
+type PushOptions struct {
+	// Format is "oci", "docker" or "" (keep the stored format).
+	Format string
+	// Compression is "gzip", "zstd", "zstd:chunked" or "" (destination's default).
+	Compression      string
+	CompressionLevel *int
+	Retry            int
+	RetryDelay       time.Duration
+	Report           io.Writer
+}
+
+// Push copies the local image name to dest (any transport; a name without
+// one is a registry: "docker://" is implied, and an empty dest is the
+// image's own name) and returns the manifest digest written.
+func Push(ctx context.Context, store cstorage.Store, sys *types.SystemContext, name, dest string, opts PushOptions) (digest.Digest, error) {
+	img, err := Lookup(store, name)
+	if err != nil {
+		return "", err
+	}
+	if dest == "" {
+		dest = name
+		if n, err := NormalizeName(name); err == nil && !strings.HasPrefix(name, "localhost/") {
+			dest = n
+		}
+	}
+	if !HasTransport(dest) {
+		dest = "docker://" + dest
+	}
+	destRef, err := ParseReference(store, dest)
+	if err != nil {
+		return "", err
+	}
+	src, err := istorage.Transport.NewStoreReference(store, nil, img.ID)
+	if err != nil {
+		return "", err
+	}
+	copyOpts, err := opts.copyOptions(sys)
+	if err != nil {
+		return "", err
+	}
+	var raw []byte
+	for attempt := 0; ; attempt++ {
+		if raw, err = copyImage(ctx, sys, destRef, src, copyOpts); err == nil || attempt >= opts.Retry || ctx.Err() != nil {
+			break
+		}
+		logrus.Warnf("push %s: %v; retrying in %s", dest, err, opts.RetryDelay)
+		time.Sleep(opts.RetryDelay)
+	}
+	if err != nil {
+		return "", fmt.Errorf("push %s to %s: %w", name, dest, err)
+	}
+	return manifest.Digest(raw)
+}
+
+func (o PushOptions) copyOptions(sys *types.SystemContext) (*copy.Options, error) {
+	opts := &copy.Options{ReportWriter: o.Report}
+	switch o.Format {
+	case "":
+	case "oci":
+		opts.ForceManifestMIMEType = ispec.MediaTypeImageManifest
+	case "docker":
+		opts.ForceManifestMIMEType = manifest.DockerV2Schema2MediaType
+	default:
+		return nil, fmt.Errorf("unknown format %q: want oci or docker", o.Format)
+	}
+	if o.Compression != "" || o.CompressionLevel != nil {
+		dest := *sys
+		if o.Compression != "" {
+			algo, err := compression.AlgorithmByName(o.Compression)
+			if err != nil {
+				return nil, fmt.Errorf("parse --compression-format %q: %w", o.Compression, err)
+			}
+			dest.CompressionFormat = &algo
+			opts.ForceCompressionFormat = true
+		}
+		dest.CompressionLevel = o.CompressionLevel
+		opts.DestinationCtx = &dest
+	}
+	return opts, nil
+}
