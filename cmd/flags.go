@@ -9,6 +9,7 @@ import (
 
 	"github.com/hodbuild/hod/storage"
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 )
 
 // registryFlags are the flags of every command that may talk to a registry.
@@ -50,12 +51,14 @@ func pullPolicy(value string) (string, error) {
 	return "", fmt.Errorf("parse --pull %q: want always, missing, never, true or false", value)
 }
 
-// progress is where transfer progress goes: stderr, or nowhere when quiet.
+// progress is where transfer progress goes: stderr when it is a terminal,
+// and nowhere when it is not (logs, CI) or with --quiet.
 func progress(cmd *cobra.Command, quiet bool) io.Writer {
-	if quiet {
+	w := cmd.ErrOrStderr()
+	if f, ok := w.(*os.File); quiet || !ok || !term.IsTerminal(int(f.Fd())) {
 		return nil
 	}
-	return cmd.ErrOrStderr()
+	return w
 }
 
 // timestamp returns --timestamp when given, else $SOURCE_DATE_EPOCH, else nil.
