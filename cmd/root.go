@@ -71,7 +71,7 @@ func New() (*cobra.Command, func()) {
 	}
 	addGlobalFlags(root, g)
 	root.AddCommand(
-		NewFrom(g), NewRun(g), NewMount(g), NewUmount(g), NewCopy(g), NewAdd(g), NewConfig(g), NewCommit(g), NewBud(g), NewPull(g), NewPush(g), NewLogin(g), NewLogout(g),
+		NewFrom(g), NewRun(g), NewMount(g), NewUmount(g), NewCopy(g), NewAdd(g), NewConfig(g), NewCommit(g), NewBud(g), NewPull(g), NewPush(g), NewLogin(g), NewLogout(g), NewManifest(g),
 		NewContainers(g), NewImages(g), NewInspect(g), NewRm(g), NewRmi(g), NewTag(g), NewRename(g),
 		NewInfo(g), NewVersion(),
 	)
