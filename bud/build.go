@@ -131,11 +131,21 @@ func (b *builder) finish(s *stage) (id string, err error) {
 	if err := s.apply(changes...); err != nil {
 		return "", err
 	}
-	key := s.key("COMMIT", strconv.FormatBool(b.opts.Commit.Squash), b.opts.Commit.Format)
+	parts := []string{"COMMIT", strconv.FormatBool(b.opts.Commit.Squash), b.opts.Commit.Format}
+	for _, k := range keys(b.opts.Labels) {
+		parts = append(parts, "label:"+k+"="+b.opts.Labels[k])
+	}
+	for _, k := range keys(b.opts.Annotations) {
+		parts = append(parts, "annotation:"+k+"="+b.opts.Annotations[k])
+	}
+	key := s.key(parts...)
 	id, hit := b.cache.lookup(key)
 	if hit {
 		b.printf("--> Using cache %s\n", id)
 	} else {
+		if err := s.materialize(); err != nil {
+			return "", err
+		}
 		if id, err = commit.Commit(b.ctx, s.c, "", b.opts.Commit); err != nil {
 			return "", err
 		}

@@ -139,6 +139,9 @@ func (s *stage) bindMount(m *instructions.Mount) (rspec.Mount, func(), error) {
 // sourceRoot mounts an earlier stage's container or an image for reading.
 func (s *stage) sourceRoot(from string) (string, func(), error) {
 	if i, ok := s.b.stageRef(from, s.index); ok {
+		if err := s.b.stages[i].materialize(); err != nil {
+			return "", nil, err
+		}
 		c := s.b.stages[i].c
 		root, err := c.Mount()
 		return root, func() { _ = c.Unmount(false) }, err

@@ -25,6 +25,12 @@ type stage struct {
 	chain   string
 	pending []string
 	imageID string // set when a later FROM builds on this stage
+	// hit is a cached image the stage has reached without moving its
+	// container onto it yet; replay holds the configuration changes (one
+	// group per instruction) made since. A run of cache hits thus costs no
+	// container work at all; materialize catches up when something runs.
+	hit    string
+	replay [][]container.Change
 }
 
 // dependencies are the earlier stages this one builds on or copies from.
@@ -76,13 +82,29 @@ func (b *builder) runStage(i int) error {
 		}
 	}
 	if s.usedAsBase() {
-		id, err := s.layer("STAGE")
+		id, err := s.baseImage()
 		if err != nil {
 			return err
 		}
 		s.imageID = id
 	}
 	return nil
+}
+
+// baseImage is the image a later FROM builds on: the cached image the stage
+// ended on, or a checkpoint of its container.
+func (s *stage) baseImage() (string, error) {
+	if s.hit != "" && len(s.replay) == 0 {
+		return s.hit, nil
+	}
+	if err := s.materialize(); err != nil {
+		return "", err
+	}
+	id, err := commit.Checkpoint(s.b.ctx, s.c, s.b.opts.Commit)
+	if err != nil {
+		return "", err
+	}
+	return id, nil
 }
 
 func source(cmd instructions.Command) string {
@@ -142,13 +164,36 @@ func (s *stage) usedAsBase() bool {
 	return false
 }
 
-// apply makes configuration changes (hod config's Changes) and remembers
-// them for the next cache key.
+// apply makes configuration changes (hod config's Changes). While a cache
+// hit is pending they are also kept for replay onto the cached image.
 func (s *stage) apply(changes ...container.Change) error {
 	if len(changes) == 0 {
 		return nil
 	}
+	if s.hit != "" {
+		s.replay = append(s.replay, changes)
+	}
 	return s.c.Apply(changes...)
+}
+
+// materialize moves the container onto a pending cache hit and replays the
+// configuration changes made since, one Apply per instruction as in an
+// uncached build, so history comes out the same.
+func (s *stage) materialize() error {
+	if s.hit == "" {
+		return nil
+	}
+	id, replay := s.hit, s.replay
+	s.hit, s.replay = "", nil
+	if err := s.c.RebaseOnImage(s.b.ctx, s.b.opts.Sys, id); err != nil {
+		return err
+	}
+	for _, changes := range replay {
+		if err := s.c.Apply(changes...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // key chains the stage's cache key with what happened since the last layer
@@ -160,7 +205,7 @@ func (s *stage) key(parts ...string) string {
 // layer ends a layer-making step: commit --layer (a checkpoint) and record
 // it in the cache; or nothing without layers, the final commit taking all.
 func (s *stage) layer(parts ...string) (string, error) {
-	if s.b.opts.NoLayers && parts[0] != "STAGE" {
+	if s.b.opts.NoLayers {
 		return "", nil
 	}
 	key := s.key(parts...)
@@ -173,17 +218,16 @@ func (s *stage) layer(parts ...string) (string, error) {
 	return id, nil
 }
 
-// cached moves the stage onto a cached result of a layer-making step and
-// reports whether there was one; the step is then not run.
+// cached reports whether a layer-making step's result is in the cache; the
+// step is then not run, and the stage goes on from the cached image. On a
+// miss the container is brought up to date for the step to run.
 func (s *stage) cached(parts ...string) (bool, error) {
 	key := s.key(parts...)
 	id, ok := s.b.cache.lookup(key)
 	if !ok {
-		return false, nil
+		return false, s.materialize()
 	}
-	if err := s.c.RebaseOnImage(s.b.ctx, s.b.opts.Sys, id); err != nil {
-		return false, err
-	}
+	s.hit, s.replay = id, nil
 	s.chain, s.pending = key, nil
 	s.b.printf("--> Using cache %s\n", id)
 	return true, nil
