@@ -14,6 +14,8 @@ import (
 type copySpec struct {
 	from, chown, chmod, checksum string
 	add                          bool
+	// exclude holds COPY --exclude patterns, applied like .dockerignore's.
+	exclude []string
 }
 
 // copy is COPY and ADD: container.Copy (the same call as "hod copy" and
@@ -57,7 +59,8 @@ func (s *stage) sources(sd instructions.SourcesAndDest, spec copySpec, opts *con
 		}
 		return sd.SourcePaths, key, release, nil
 	}
-	opts.ContextDir, opts.Ignore = s.b.opts.ContextDir, s.b.ignore
+	ignore := append(append([]string{}, s.b.ignore...), spec.exclude...)
+	opts.ContextDir, opts.Ignore = s.b.opts.ContextDir, ignore
 	var sources []string
 	for _, src := range sd.SourcePaths {
 		if spec.add && (strings.HasPrefix(src, "http://") || strings.HasPrefix(src, "https://")) {
@@ -85,5 +88,5 @@ func (s *stage) sources(sd instructions.SourcesAndDest, spec copySpec, opts *con
 		}
 		opts.ContextDir = dir
 	}
-	return sources, contentDigest(s.b.opts.ContextDir, sources, s.b.ignore), cleanup, nil
+	return sources, contentDigest(s.b.opts.ContextDir, sources, ignore), cleanup, nil
 }

@@ -23,9 +23,12 @@ func (s *stage) dispatch(cmd instructions.Command) error {
 	case *instructions.RunCommand:
 		return s.run(c)
 	case *instructions.CopyCommand:
-		return s.copy(cmd, c.SourcesAndDest, copySpec{from: c.From, chown: c.Chown, chmod: c.Chmod})
+		if c.Parents {
+			return fmt.Errorf("COPY --parents is not supported")
+		}
+		return s.copy(cmd, c.SourcesAndDest, copySpec{from: c.From, chown: c.Chown, chmod: c.Chmod, exclude: c.ExcludePatterns})
 	case *instructions.AddCommand:
-		return s.copy(cmd, c.SourcesAndDest, copySpec{chown: c.Chown, chmod: c.Chmod, add: true, checksum: c.Checksum})
+		return s.copy(cmd, c.SourcesAndDest, copySpec{chown: c.Chown, chmod: c.Chmod, add: true, checksum: c.Checksum, exclude: c.ExcludePatterns})
 	case *instructions.ArgCommand:
 		for _, kv := range c.Args {
 			s.args[kv.Key] = s.b.argValue(kv, s.args)
