@@ -1,6 +1,7 @@
 package bud
 
 import (
+	"cmp"
 	"fmt"
 	"path"
 	"path/filepath"
@@ -75,7 +76,7 @@ func (s *stage) runMounts(c *instructions.RunCommand) ([]rspec.Mount, func(), er
 		var err error
 		switch m.Type {
 		case instructions.MountTypeCache:
-			rm, err = mount.Cache(filepath.Join(s.b.store.GraphRoot(), "hod-cache"), firstOf(m.CacheID, m.Target), m.Target)
+			rm, err = mount.Cache(filepath.Join(s.b.store.GraphRoot(), "hod-cache"), cmp.Or(m.CacheID, m.Target), m.Target)
 		case instructions.MountTypeTmpfs:
 			rm = rspec.Mount{Type: "tmpfs", Source: "tmpfs", Destination: m.Target, Options: []string{"nosuid", "nodev"}}
 		case instructions.MountTypeSecret:
@@ -106,7 +107,7 @@ func (s *stage) runMounts(c *instructions.RunCommand) ([]rspec.Mount, func(), er
 // secret mounts a --secret file read-only for this RUN only: mount points
 // made for it are removed afterwards, so it reaches no layer.
 func (s *stage) secret(m *instructions.Mount) (rspec.Mount, bool, error) {
-	id := firstOf(m.CacheID, path.Base(m.Target))
+	id := cmp.Or(m.CacheID, path.Base(m.Target))
 	src, ok := s.b.opts.Secrets[id]
 	if !ok {
 		if m.Required {
@@ -114,7 +115,7 @@ func (s *stage) secret(m *instructions.Mount) (rspec.Mount, bool, error) {
 		}
 		return rspec.Mount{}, false, nil
 	}
-	target := firstOf(m.Target, "/run/secrets/"+id)
+	target := cmp.Or(m.Target, "/run/secrets/"+id)
 	return rspec.Mount{Type: "bind", Source: src, Destination: target, Options: []string{"rbind", "ro"}}, true, nil
 }
 

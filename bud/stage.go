@@ -1,6 +1,7 @@
 package bud
 
 import (
+	"cmp"
 	"fmt"
 	"runtime"
 	"strings"
@@ -127,7 +128,7 @@ func (s *stage) from() error {
 		return err
 	}
 	s.c = c
-	s.chain = "FROM " + firstOf(c.FromImageID, "scratch")
+	s.chain = "FROM " + cmp.Or(c.FromImageID, "scratch")
 	return nil
 }
 
@@ -231,13 +232,4 @@ func (s *stage) cached(parts ...string) (bool, error) {
 	s.chain, s.pending = key, nil
 	s.b.printf("--> Using cache %s\n", id)
 	return true, nil
-}
-
-func firstOf(values ...string) string {
-	for _, v := range values {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"bufio"
+	"cmp"
 	"fmt"
 	"io"
 	"os"
@@ -92,10 +93,7 @@ func NewBud(g *globals) *cobra.Command {
 	f.StringVar(&o.ignoreFile, "ignorefile", "", "file of .dockerignore patterns")
 	f.StringVarP(&o.output, "output", "o", "", "also export the image's files: type=local,dest=DIR or type=tar,dest=FILE")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "print only the image ID")
-	f.StringVar(&o.run.isolation, "isolation", firstEnv("HOD_ISOLATION", "oci"), "RUN isolation: oci or chroot")
-	f.StringVar(&o.run.runtime, "runtime", "runc", "OCI runtime for RUN")
-	f.StringVar(&o.run.network, "network", "private", "RUN network: private, none or host")
-	f.StringArrayVarP(&o.run.volumes, "volume", "v", nil, "bind mount SRC:DST[:ro|rw] into every RUN (repeatable)")
+	addRunFlags(cmd, &o.run)
 	addRegistryFlags(cmd, &o.reg)
 	return cmd
 }
@@ -192,7 +190,7 @@ func secrets(list []string) (map[string]string, error) {
 			k, v, _ := strings.Cut(field, "=")
 			kv[k] = v
 		}
-		id, src := kv["id"], firstOf(kv["src"], kv["source"])
+		id, src := kv["id"], cmp.Or(kv["src"], kv["source"])
 		if id == "" {
 			return nil, fmt.Errorf("parse --secret %q: want id=ID,src=FILE or id=ID,env=VAR", spec)
 		}
@@ -214,13 +212,4 @@ func secrets(list []string) (map[string]string, error) {
 		out[id] = src
 	}
 	return out, nil
-}
-
-func firstOf(values ...string) string {
-	for _, v := range values {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -57,20 +58,26 @@ func NewRun(g *globals) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.SetInterspersed(false)
-	f.StringVar(&o.isolation, "isolation", firstEnv("HOD_ISOLATION", container.IsolationOCI), "isolation: oci or chroot")
-	f.StringVar(&o.runtime, "runtime", "runc", "OCI runtime binary (runc, crun, runsc, or a path)")
+	addRunFlags(cmd, &o)
 	f.StringArrayVar(&o.runtimeFlags, "runtime-flag", nil, "global flag for the OCI runtime (repeatable), e.g. --runtime-flag=--debug")
 	f.StringVarP(&o.user, "user", "u", "", "USER[:GROUP] to run as (default: the image's)")
 	f.StringVar(&o.workDir, "workingdir", "", "working directory (default: the image's)")
 	f.StringArrayVarP(&o.env, "env", "e", nil, "set KEY=VALUE for the command (repeatable)")
-	f.StringArrayVarP(&o.volumes, "volume", "v", nil, "bind mount SRC:DST[:ro|rw] (repeatable)")
 	f.StringArrayVar(&o.mounts, "mount", nil, "mount type=bind|tmpfs|cache,dst=...,... (repeatable)")
-	f.StringVar(&o.network, "network", "private", "network: private (loopback only), none, or host")
 	f.StringArrayVar(&o.capAdd, "cap-add", nil, "add a capability (repeatable)")
 	f.StringArrayVar(&o.capDrop, "cap-drop", nil, "drop a capability, or all (repeatable)")
 	f.StringVar(&o.hostname, "hostname", "", "hostname inside the run (default: the container ID's prefix)")
 	f.BoolVarP(&o.tty, "tty", "t", false, "allocate a pseudo-terminal")
 	return cmd
+}
+
+// addRunFlags adds the run flags "run" and "bud" share.
+func addRunFlags(cmd *cobra.Command, o *runFlags) {
+	f := cmd.Flags()
+	f.StringVar(&o.isolation, "isolation", cmp.Or(os.Getenv("HOD_ISOLATION"), container.IsolationOCI), "isolation of RUN commands: oci or chroot")
+	f.StringVar(&o.runtime, "runtime", "runc", "OCI runtime binary (runc, crun, runsc, or a path)")
+	f.StringVar(&o.network, "network", "private", "network: private (loopback only), none, or host")
+	f.StringArrayVarP(&o.volumes, "volume", "v", nil, "bind mount SRC:DST[:ro|rw] (repeatable)")
 }
 
 func (o runFlags) options(store cstorage.Store) (container.RunOptions, error) {
@@ -99,11 +106,4 @@ func (o runFlags) options(store cstorage.Store) (container.RunOptions, error) {
 		opts.Mounts = append(opts.Mounts, m)
 	}
 	return opts, nil
-}
-
-func firstEnv(key, fallback string) string {
-	if v := os.Getenv(key); v != "" {
-		return v
-	}
-	return fallback
 }

@@ -1,6 +1,7 @@
 package container
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -24,7 +25,7 @@ func runOCI(ctx context.Context, c *Container, bundle string, s *rspec.Spec, opt
 	if err := os.WriteFile(filepath.Join(bundle, "config.json"), data, 0o600); err != nil {
 		return err
 	}
-	runtime := firstOf(opts.Runtime, "runc")
+	runtime := cmp.Or(opts.Runtime, "runc")
 	state := filepath.Join(c.store.RunRoot(), "hod-runtime")
 	id := filepath.Base(bundle)
 	args := append(append([]string{"--root", state}, opts.RuntimeFlags...), "run", "--bundle", bundle, id)

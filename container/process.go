@@ -1,6 +1,7 @@
 package container
 
 import (
+	"cmp"
 	"fmt"
 	"path"
 	"slices"
@@ -30,7 +31,7 @@ func (c *Container) process(root string, argv []string, opts RunOptions) (*proce
 	if len(argv) == 0 {
 		return nil, fmt.Errorf("run in %s: no command given and the image has no entrypoint or cmd", c.Name)
 	}
-	p := &process{args: argv, cwd: firstOf(opts.WorkDir, cfg.WorkingDir, "/"), hostname: firstOf(opts.Hostname, c.ID[:12])}
+	p := &process{args: argv, cwd: cmp.Or(opts.WorkDir, cfg.WorkingDir, "/"), hostname: cmp.Or(opts.Hostname, c.ID[:12])}
 	p.env = slices.Clone(cfg.Env)
 	if !slices.ContainsFunc(p.env, func(kv string) bool { return strings.HasPrefix(kv, "PATH=") }) {
 		p.env = append(p.env, defaultPath)
@@ -40,7 +41,7 @@ func (c *Container) process(root string, argv []string, opts RunOptions) (*proce
 		p.env = setEnv(p.env, k, v)
 	}
 	var err error
-	if user := firstOf(opts.User, cfg.User); user != "" {
+	if user := cmp.Or(opts.User, cfg.User); user != "" {
 		if p.owner, err = LookupOwner(root, user); err != nil {
 			return nil, fmt.Errorf("run in %s: %w", c.Name, err)
 		}
@@ -50,15 +51,6 @@ func (c *Container) process(root string, argv []string, opts RunOptions) (*proce
 		return nil, fmt.Errorf("run in %s: create working directory %s: %w", c.Name, p.cwd, err)
 	}
 	return p, checkCommand(root, p.args[0], p.env)
-}
-
-func firstOf(values ...string) string {
-	for _, v := range values {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // checkCommand finds the command in the rootfs as a shell would, so a

@@ -1,6 +1,7 @@
 package mount
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -62,14 +63,14 @@ func ParseMount(spec, cacheRoot string) (rspec.Mount, error) {
 		}
 		kv[k] = v
 	}
-	dst := firstNonEmpty(kv["destination"], kv["dst"], kv["target"])
+	dst := cmp.Or(kv["destination"], kv["dst"], kv["target"])
 	if dst == "" || !path.IsAbs(dst) {
 		return rspec.Mount{}, fmt.Errorf("parse mount %q: want an absolute destination (dst=)", spec)
 	}
 	var m rspec.Mount
 	switch kv["type"] {
 	case "bind":
-		m = bind(firstNonEmpty(kv["source"], kv["src"]), dst)
+		m = bind(cmp.Or(kv["source"], kv["src"]), dst)
 		if err := checkBind(spec, m); err != nil {
 			return m, err
 		}
@@ -83,7 +84,7 @@ func ParseMount(spec, cacheRoot string) (rspec.Mount, error) {
 		}
 	case "cache":
 		var err error
-		if m, err = Cache(cacheRoot, firstNonEmpty(kv["id"], dst), dst); err != nil {
+		if m, err = Cache(cacheRoot, cmp.Or(kv["id"], dst), dst); err != nil {
 			return m, fmt.Errorf("parse mount %q: %w", spec, err)
 		}
 	default:
@@ -107,13 +108,4 @@ func Cache(root, id, dst string) (rspec.Mount, error) {
 	sum := sha256.Sum256([]byte(id))
 	dir := filepath.Join(root, hex.EncodeToString(sum[:16]))
 	return bind(dir, dst), os.MkdirAll(dir, 0o755)
-}
-
-func firstNonEmpty(values ...string) string {
-	for _, v := range values {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

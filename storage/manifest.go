@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -146,15 +147,8 @@ func describe(ctx context.Context, store cstorage.Store, sys *types.SystemContex
 	if err != nil {
 		return ispec.Descriptor{}, err
 	}
-	platform := &ispec.Platform{OS: first(p.OS, cfg.OS), Architecture: first(p.Arch, cfg.Architecture), Variant: first(p.Variant, cfg.Variant)}
+	platform := &ispec.Platform{OS: cmp.Or(p.OS, cfg.OS), Architecture: cmp.Or(p.Arch, cfg.Architecture), Variant: cmp.Or(p.Variant, cfg.Variant)}
 	return ispec.Descriptor{MediaType: mime, Digest: d, Size: int64(len(raw)), Platform: platform}, nil
-}
-
-func first(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 func removeDigest(ds []ispec.Descriptor, d digest.Digest) []ispec.Descriptor {
