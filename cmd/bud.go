@@ -50,7 +50,8 @@ func NewBud(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			opts, err := o.options(cmd, store, contextDir)
+			opts, cleanup, err := o.options(cmd, store, contextDir)
+			defer cleanup()
 			if err != nil {
 				return err
 			}
@@ -98,18 +99,21 @@ func NewBud(g *globals) *cobra.Command {
 	return cmd
 }
 
-func (o budFlags) options(cmd *cobra.Command, store cstorage.Store, contextDir string) (bud.Options, error) {
+// options turns the flags into bud.Options; cleanup removes the files
+// that hold --secret env= values.
+func (o budFlags) options(cmd *cobra.Command, store cstorage.Store, contextDir string) (_ bud.Options, cleanup func(), err error) {
+	cleanup = func() {}
 	policy, err := pullPolicy(o.pull)
 	if err != nil {
-		return bud.Options{}, err
+		return bud.Options{}, cleanup, err
 	}
 	ts, err := timestamp(cmd, o.timestamp)
 	if err != nil {
-		return bud.Options{}, err
+		return bud.Options{}, cleanup, err
 	}
 	run, err := o.run.options(store)
 	if err != nil {
-		return bud.Options{}, err
+		return bud.Options{}, cleanup, err
 	}
 	out := io.Writer(cmd.OutOrStdout())
 	if o.quiet {
@@ -126,18 +130,22 @@ func (o budFlags) options(cmd *cobra.Command, store cstorage.Store, contextDir s
 		Commit: commit.Options{Format: o.format, Squash: o.squash, Timestamp: ts},
 	}
 	if opts.BuildArgs, err = buildArgs(o.buildArgFiles, o.buildArgs); err != nil {
-		return opts, err
+		return opts, cleanup, err
 	}
 	if opts.Labels, err = keyValues("label", o.labels); err != nil {
-		return opts, err
+		return opts, cleanup, err
 	}
 	if opts.Annotations, err = keyValues("annotation", o.annotations); err != nil {
-		return opts, err
+		return opts, cleanup, err
 	}
-	if opts.Secrets, err = secrets(o.secrets); err != nil {
-		return opts, err
+	var temps []string
+	cleanup = func() {
+		for _, t := range temps {
+			os.Remove(t)
+		}
 	}
-	return opts, nil
+	opts.Secrets, temps, err = secrets(o.secrets)
+	return opts, cleanup, err
 }
 
 func buildArgs(files, args []string) (map[string]string, error) {
@@ -181,9 +189,9 @@ func keyValues(what string, list []string) (map[string]string, error) {
 }
 
 // secrets parses --secret id=ID,src=FILE|env=VAR; env secrets are written
-// to a private temporary file that the RUN mounts.
-func secrets(list []string) (map[string]string, error) {
-	out := map[string]string{}
+// to private temporary files (returned for removal) that the RUN mounts.
+func secrets(list []string) (out map[string]string, temps []string, err error) {
+	out = map[string]string{}
 	for _, spec := range list {
 		kv := map[string]string{}
 		for _, field := range strings.Split(spec, ",") {
@@ -192,24 +200,25 @@ func secrets(list []string) (map[string]string, error) {
 		}
 		id, src := kv["id"], cmp.Or(kv["src"], kv["source"])
 		if id == "" {
-			return nil, fmt.Errorf("parse --secret %q: want id=ID,src=FILE or id=ID,env=VAR", spec)
+			return nil, temps, fmt.Errorf("parse --secret %q: want id=ID,src=FILE or id=ID,env=VAR", spec)
 		}
 		if env := kv["env"]; env != "" {
 			f, err := os.CreateTemp("", "hod-secret-")
 			if err != nil {
-				return nil, err
+				return nil, temps, err
 			}
+			temps = append(temps, f.Name())
 			_, err = f.WriteString(os.Getenv(env))
 			f.Close()
 			if err != nil {
-				return nil, err
+				return nil, temps, err
 			}
 			src = f.Name()
 		}
 		if _, err := os.Stat(src); err != nil {
-			return nil, fmt.Errorf("parse --secret %q: %w", spec, err)
+			return nil, temps, fmt.Errorf("parse --secret %q: %w", spec, err)
 		}
 		out[id] = src
 	}
-	return out, nil
+	return out, temps, nil
 }
