@@ -193,9 +193,12 @@ func boundCapabilities(caps capability.Capabilities, keep []string) error {
 	if err != nil {
 		return err
 	}
+	// Only the bounding and inheritable sets shrink here: the switch of user
+	// below still needs its privileges, and exec derives the command's
+	// capabilities from the bounding set (a non-root user gets none).
 	for c := capability.Cap(0); c <= last; c++ {
 		if !allowed[c.String()] {
-			caps.Unset(capability.BOUNDING|capability.EFFECTIVE|capability.PERMITTED|capability.INHERITABLE, c)
+			caps.Unset(capability.BOUNDING|capability.INHERITABLE, c)
 		}
 	}
 	return caps.Apply(capability.CAPS | capability.BOUNDS)

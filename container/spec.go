@@ -55,12 +55,9 @@ func spec(root string, p *process, mounts []rspec.Mount, opts RunOptions) (*rspe
 	return s, nil
 }
 
+// capabilities drops, then adds: "--cap-drop all --cap-add chown" leaves
+// CAP_CHOWN alone, as in Docker and buildah.
 func capabilities(g *generate.Generator, add, drop []string) error {
-	for _, c := range add {
-		if err := g.AddProcessCapability(capName(c)); err != nil {
-			return fmt.Errorf("--cap-add %s: %w", c, err)
-		}
-	}
 	for _, c := range drop {
 		if strings.EqualFold(c, "all") {
 			g.ClearProcessCapabilities()
@@ -68,6 +65,11 @@ func capabilities(g *generate.Generator, add, drop []string) error {
 		}
 		if err := g.DropProcessCapability(capName(c)); err != nil {
 			return fmt.Errorf("--cap-drop %s: %w", c, err)
+		}
+	}
+	for _, c := range add {
+		if err := g.AddProcessCapability(capName(c)); err != nil {
+			return fmt.Errorf("--cap-add %s: %w", c, err)
 		}
 	}
 	return nil
