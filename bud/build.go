@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 
 	"github.com/hodbuild/hod/commit"
 	"github.com/hodbuild/hod/container"
@@ -32,9 +33,11 @@ type Options struct {
 	Target     string
 	// NoLayers commits only the final image: no per-step layers, no cache.
 	NoLayers bool
-	NoCache  bool
-	Pull     storage.PullOptions
-	Commit   commit.Options
+	// Jobs is how many independent stages are built at once (0 or 1: one).
+	Jobs    int
+	NoCache bool
+	Pull    storage.PullOptions
+	Commit  commit.Options
 	// Secrets maps a secret's id to the host file RUN --mount=type=secret reads.
 	Secrets     map[string]string
 	Labels      map[string]string
@@ -110,10 +113,11 @@ func (b *builder) build() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	for _, i := range b.needed(target) {
-		if err := b.runStage(i); err != nil {
-			return "", err
-		}
+	ctx, cancel := context.WithCancel(b.ctx)
+	defer cancel()
+	b.ctx = ctx
+	if err := b.runStages(b.needed(target), cancel); err != nil {
+		return "", err
 	}
 	return b.finish(b.stages[target])
 }
@@ -154,6 +158,43 @@ func (b *builder) finish(s *stage) (id string, err error) {
 	return b.tag(id)
 }
 
+// runStages builds stages concurrently, up to Jobs at once, each starting
+// when the stages it builds on or copies from are done; the first failure
+// cancels the rest.
+func (b *builder) runStages(order []int, cancel context.CancelFunc) error {
+	ctx := b.ctx
+	done := make(map[int]chan struct{}, len(order))
+	for _, i := range order {
+		done[i] = make(chan struct{})
+	}
+	slots := make(chan struct{}, max(1, b.opts.Jobs))
+	var (
+		wg       sync.WaitGroup
+		once     sync.Once
+		firstErr error
+	)
+	for _, i := range order {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer close(done[i])
+			for _, d := range b.stages[i].dependencies() {
+				<-done[d]
+			}
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			if ctx.Err() != nil {
+				return
+			}
+			if err := b.runStage(i); err != nil {
+				once.Do(func() { firstErr = err; cancel() })
+			}
+		}()
+	}
+	wg.Wait()
+	return firstErr
+}
+
 func (b *builder) tag(id string) (string, error) {
 	for _, t := range b.opts.Tags {
 		b.printf("COMMIT %s\n", t)
@@ -169,6 +210,8 @@ func (b *builder) tag(id string) (string, error) {
 
 func (b *builder) printf(format string, args ...any) {
 	if b.opts.Out != nil {
+		b.mu.Lock()
+		defer b.mu.Unlock()
 		fmt.Fprintf(b.opts.Out, format, args...)
 	}
 }

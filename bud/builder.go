@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/hodbuild/hod/container"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
@@ -25,7 +26,10 @@ type builder struct {
 	ignore   []string
 	cache    *cache
 	steps    int
-	step     int
+	// mu serializes output, step numbers and container creation (names are
+	// chosen free, then taken) across stages built at once.
+	mu   sync.Mutex
+	step int
 }
 
 func newBuilder(ctx context.Context, store cstorage.Store, opts Options, file string, parsed []instructions.Stage, metaArgs []instructions.ArgCommand) (*builder, error) {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/moby/patternmatcher"
 	"github.com/sirupsen/logrus"
@@ -21,6 +22,7 @@ import (
 type cache struct {
 	images  cstorage.Store
 	enabled bool
+	mu      sync.Mutex // stages are built concurrently
 	byKey   map[string]string
 }
 
@@ -51,7 +53,9 @@ func (c *cache) lookup(key string) (string, bool) {
 	if !c.enabled {
 		return "", false
 	}
+	c.mu.Lock()
 	id, ok := c.byKey[key]
+	c.mu.Unlock()
 	logrus.Debugf("build cache %s: hit %v", key[:12], ok)
 	return id, ok
 }
@@ -64,7 +68,9 @@ func (c *cache) store(id, key string) {
 	if err := c.images.SetMetadata(id, string(data)); err != nil {
 		logrus.Debugf("record build cache key: %v", err)
 	}
+	c.mu.Lock()
 	c.byKey[key] = id
+	c.mu.Unlock()
 }
 
 func digestOf(parts ...string) string {

@@ -67,8 +67,7 @@ func (s *stage) baseName() string {
 func (b *builder) runStage(i int) error {
 	s := b.stages[i]
 	s.args = map[string]string{}
-	b.step++
-	b.printf("STEP %d/%d: %s\n", b.step, b.steps, s.parsed.SourceCode)
+	b.stepf(s.parsed.SourceCode)
 	if err := s.from(); err != nil {
 		return located(b.file, fmt.Errorf("FROM %s: %w", s.baseName(), err))
 	}
@@ -76,8 +75,10 @@ func (b *builder) runStage(i int) error {
 		return err
 	}
 	for _, cmd := range s.parsed.Commands {
-		b.step++
-		b.printf("STEP %d/%d: %s\n", b.step, b.steps, source(cmd))
+		if err := b.ctx.Err(); err != nil {
+			return err
+		}
+		b.stepf(source(cmd))
 		if err := s.dispatch(cmd); err != nil {
 			return b.at(cmd, err)
 		}
@@ -108,6 +109,15 @@ func (s *stage) baseImage() (string, error) {
 	return id, nil
 }
 
+// stepf prints the next "STEP n/m:" line.
+func (b *builder) stepf(text string) {
+	b.mu.Lock()
+	b.step++
+	n := b.step
+	b.mu.Unlock()
+	b.printf("STEP %d/%d: %s\n", n, b.steps, text)
+}
+
 func source(cmd instructions.Command) string {
 	if sc, ok := cmd.(interface{ SourceContent() string }); ok && sc.SourceContent() != "" {
 		return sc.SourceContent()
@@ -123,7 +133,9 @@ func (s *stage) from() error {
 	if i, ok := s.b.stageRef(base, s.index); ok {
 		image = s.b.stages[i].imageID
 	}
+	s.b.mu.Lock()
 	c, err := container.From(s.b.ctx, s.b.store, s.b.opts.Sys, image, container.Options{Pull: s.b.opts.Pull})
+	s.b.mu.Unlock()
 	if err != nil {
 		return err
 	}

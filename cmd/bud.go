@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strings"
 
 	"github.com/hodbuild/hod/bud"
@@ -90,7 +91,7 @@ func NewBud(g *globals) *cobra.Command {
 	f.Int64Var(&o.timestamp, "timestamp", 0, "creation time and file mtimes in seconds since 1970 (reproducible builds)")
 	f.StringArrayVar(&o.labels, "label", nil, "label KEY=VALUE for the image (repeatable)")
 	f.StringArrayVar(&o.annotations, "annotation", nil, "manifest annotation KEY=VALUE (repeatable)")
-	f.IntVar(&o.jobs, "jobs", 1, "stages built at once (stages are built one after another for now)")
+	f.IntVar(&o.jobs, "jobs", runtime.NumCPU(), "independent stages built at once")
 	f.StringVar(&o.ignoreFile, "ignorefile", "", "file of .dockerignore patterns")
 	f.StringVarP(&o.output, "output", "o", "", "also export the image's files: type=local,dest=DIR or type=tar,dest=FILE")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "print only the image ID")
@@ -125,7 +126,7 @@ func (o budFlags) options(cmd *cobra.Command, store cstorage.Store, contextDir s
 	}
 	opts := bud.Options{
 		ContextDir: contextDir, Dockerfile: o.file, Stdin: cmd.InOrStdin(), Tags: o.tags, Target: o.target,
-		NoLayers: !o.layers, NoCache: o.noCache, IgnoreFile: o.ignoreFile, Run: run, Out: out,
+		NoLayers: !o.layers, NoCache: o.noCache, Jobs: o.jobs, IgnoreFile: o.ignoreFile, Run: run, Out: out,
 		Pull:   storage.PullOptions{Policy: policy, Report: progress(cmd, o.quiet)},
 		Commit: commit.Options{Format: o.format, Squash: o.squash, Timestamp: ts},
 	}
