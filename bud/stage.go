@@ -10,6 +10,7 @@ import (
 	"github.com/hodbuild/hod/container"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
+	"go.podman.io/image/v5/types"
 )
 
 const goarch = runtime.GOARCH
@@ -133,8 +134,12 @@ func (s *stage) from() error {
 	if i, ok := s.b.stageRef(base, s.index); ok {
 		image = s.b.stages[i].imageID
 	}
+	sys, err := s.platform()
+	if err != nil {
+		return err
+	}
 	s.b.mu.Lock()
-	c, err := container.From(s.b.ctx, s.b.store, s.b.opts.Sys, image, container.Options{Pull: s.b.opts.Pull})
+	c, err := container.From(s.b.ctx, s.b.store, sys, image, container.Options{Pull: s.b.opts.Pull})
 	s.b.mu.Unlock()
 	if err != nil {
 		return err
@@ -142,6 +147,32 @@ func (s *stage) from() error {
 	s.c = c
 	s.chain = "FROM " + cmp.Or(c.FromImageID, "scratch")
 	return nil
+}
+
+// platform is the containers/image context for FROM --platform=OS/ARCH[/VARIANT]
+// (expanded with the global ARGs, so $BUILDPLATFORM works): it picks the
+// instance of a manifest list.
+func (s *stage) platform() (*types.SystemContext, error) {
+	if s.parsed.Platform == "" {
+		return s.b.opts.Sys, nil
+	}
+	p, err := expand(s.parsed.Platform, s.b.metaArgs, nil)
+	if err != nil {
+		return nil, err
+	}
+	parts := strings.Split(p, "/")
+	if len(parts) < 2 || len(parts) > 3 {
+		return nil, fmt.Errorf("FROM --platform=%s: want OS/ARCH[/VARIANT]", p)
+	}
+	sys := types.SystemContext{}
+	if s.b.opts.Sys != nil {
+		sys = *s.b.opts.Sys
+	}
+	sys.OSChoice, sys.ArchitectureChoice = parts[0], parts[1]
+	if len(parts) == 3 {
+		sys.VariantChoice = parts[2]
+	}
+	return &sys, nil
 }
 
 // onBuild replays the base image's ONBUILD triggers through the same

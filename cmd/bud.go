@@ -3,6 +3,7 @@ package cmd
 import (
 	"bufio"
 	"cmp"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"github.com/hodbuild/hod/storage"
 	"github.com/spf13/cobra"
 	cstorage "go.podman.io/storage"
+	"go.podman.io/storage/pkg/archive"
 )
 
 type budFlags struct {
@@ -30,7 +32,7 @@ type budFlags struct {
 func NewBud(g *globals) *cobra.Command {
 	var o budFlags
 	cmd := &cobra.Command{
-		Use:     "bud [flags] [CONTEXT]",
+		Use:     "bud [flags] [CONTEXT|-]",
 		Aliases: []string{"build", "build-using-dockerfile"},
 		Short:   "Build an image from a Containerfile or Dockerfile",
 		Long: "Build an image from CONTEXT's Containerfile or Dockerfile (or -f) by replaying each instruction\n" +
@@ -40,12 +42,24 @@ func NewBud(g *globals) *cobra.Command {
 		Example: `  hod bud -t localhost/app:1 .
   hod build -f build/Dockerfile --target release --build-arg VERSION=1.2 -t app .
   hod bud --secret id=npmrc,src=$HOME/.npmrc -t app .
-  cat Dockerfile | hod bud -f - .`,
+  cat Dockerfile | hod bud -f - .
+  tar -czf - -C src . | hod bud -t app -`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			contextDir := "."
 			if len(args) > 0 {
 				contextDir = args[0]
+			}
+			if contextDir == "-" {
+				if o.file == "-" {
+					return errors.New("the context and the Containerfile cannot both come from stdin")
+				}
+				dir, err := contextFromStdin(cmd.InOrStdin())
+				defer os.RemoveAll(dir)
+				if err != nil {
+					return err
+				}
+				contextDir = dir
 			}
 			store, sys, err := g.storeAndSys(o.reg)
 			if err != nil {
@@ -147,6 +161,19 @@ func (o budFlags) options(cmd *cobra.Command, store cstorage.Store, contextDir s
 	}
 	opts.Secrets, temps, err = secrets(o.secrets)
 	return opts, cleanup, err
+}
+
+// contextFromStdin unpacks a (possibly compressed) tar archive read from
+// stdin into a temporary directory: "hod bud - < context.tar".
+func contextFromStdin(r io.Reader) (string, error) {
+	dir, err := os.MkdirTemp("", "hod-context-")
+	if err != nil {
+		return "", err
+	}
+	if err := archive.Untar(r, dir, &archive.TarOptions{NoLchown: true}); err != nil {
+		return dir, fmt.Errorf("read build context from stdin: %w", err)
+	}
+	return dir, nil
 }
 
 func buildArgs(files, args []string) (map[string]string, error) {
