@@ -100,12 +100,29 @@ for i in $(seq "$runs"); do
   t0=$(now); $hod "${store[@]}" bud -q "$ctx" >/dev/null; changed+=("$(ms "$t0" "$(now)")")
 done
 
+# bud: two independent stages that each take 2 s, built at once.
+pctx=$dir/pctx && mkdir -p "$pctx"
+printf '%s\n' 'FROM localhost/bench-base AS a' 'RUN ["/bin/busybox", "sleep", "2"]' \
+  'FROM localhost/bench-base AS b' 'RUN ["/bin/busybox", "sleep", "2"]' \
+  'FROM scratch' 'COPY --from=a /bin/true /a' 'COPY --from=b /bin/true /b' > "$pctx/Dockerfile"
+t0=$(now); $hod "${store[@]}" bud -q --no-cache "$pctx" >/dev/null; parallel=$(ms "$t0" "$(now)")
+
+# commit peak RSS of a 50 MB change set, against the 500 MB one above.
+small_rss=""
+if [ -x /usr/bin/time ]; then
+  sctr=$($hod "${store[@]}" from scratch)
+  head -c 50M /dev/urandom > "$($hod "${store[@]}" mount "$sctr")/small"
+  /usr/bin/time -f %M -o "$dir/rss" $hod "${store[@]}" commit -q "$sctr" >/dev/null
+  small_rss=$(cat "$dir/rss")
+fi
+
 f=$(printf '%s\n' "${floor[@]}" | median)
 c=$(printf '%s\n' "${commit[@]}" | median)
 echo "commit 500 MB change set: median ${c} ms; floor tar|tee sha256|tar: ${f} ms; ratio $(awk "BEGIN {printf \"%.2f\", $c / $f}")"
-[ ${#rss[@]} -gt 0 ] && echo "commit peak RSS: median $(printf '%s\n' "${rss[@]}" | median) kB"
+[ ${#rss[@]} -gt 0 ] && echo "commit peak RSS: 500 MB change set median $(printf '%s\n' "${rss[@]}" | median) kB; 50 MB change set ${small_rss} kB"
 echo "hod config --env: median $(short config --env A=1 "$ctr") ms"
 echo "hod images:       median $(short images) ms"
 echo "hod run -- true: oci median ${run_oci} ms, chroot median ${run_chroot} ms; runc run of the same bundle: ${bare} ms"
 echo "bud 40 steps, all cached: median $(printf '%s\n' "${cached[@]}" | median) ms; last COPY changed: median $(printf '%s\n' "${changed[@]}" | median) ms"
+echo "bud, two independent 2 s stages: ${parallel} ms wall"
 echo "hod inspect:      median $(short inspect "$ctr") ms"
