@@ -39,7 +39,12 @@ type Options struct {
 	Pull    storage.PullOptions
 	Commit  commit.Options
 	// Secrets maps a secret's id to the host file RUN --mount=type=secret reads.
-	Secrets     map[string]string
+	Secrets map[string]string
+	// SSH maps an id to the SSH agent socket RUN --mount=type=ssh forwards.
+	SSH map[string]string
+	// Platform (OS/ARCH[/VARIANT]) is the target platform: the default of
+	// FROM --platform and of the TARGET* ARGs. Empty: this machine's.
+	Platform    string
 	Labels      map[string]string
 	Annotations map[string]string
 	IgnoreFile  string

@@ -1,6 +1,7 @@
 package bud
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"path/filepath"
@@ -44,7 +45,7 @@ func newBuilder(ctx context.Context, store cstorage.Store, opts Options, file st
 	}
 	b := &builder{ctx: ctx, store: store, opts: opts, file: file, byName: map[string]int{}, ignore: ignore,
 		cache: newCache(store, !opts.NoLayers && !opts.NoCache)}
-	b.metaArgs = predefinedArgs()
+	b.metaArgs = predefinedArgs(opts.Platform)
 	for _, a := range metaArgs {
 		for _, kv := range a.Args {
 			b.metaArgs[kv.Key] = b.argValue(kv, b.metaArgs)
@@ -115,9 +116,16 @@ func (b *builder) cleanup() {
 	}
 }
 
-func predefinedArgs() map[string]string {
+// predefinedArgs are Docker's automatic platform ARGs for a build whose
+// target is platform (OS/ARCH[/VARIANT], or "" for this machine).
+func predefinedArgs(platform string) map[string]string {
+	target := strings.Split(cmp.Or(platform, "linux/"+goarch), "/")
+	variant := ""
+	if len(target) > 2 {
+		variant = target[2]
+	}
 	return map[string]string{
-		"TARGETPLATFORM": "linux/" + goarch, "TARGETOS": "linux", "TARGETARCH": goarch, "TARGETVARIANT": "",
+		"TARGETPLATFORM": strings.Join(target, "/"), "TARGETOS": target[0], "TARGETARCH": target[1], "TARGETVARIANT": variant,
 		"BUILDPLATFORM": "linux/" + goarch, "BUILDOS": "linux", "BUILDARCH": goarch, "BUILDVARIANT": "",
 	}
 }

@@ -1,7 +1,9 @@
 package bud
 
 import (
+	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 
@@ -16,6 +18,8 @@ type copySpec struct {
 	add                          bool
 	// exclude holds COPY --exclude patterns, applied like .dockerignore's.
 	exclude []string
+	// parents keeps each source's directories below the context (COPY --parents).
+	parents bool
 }
 
 // copy is COPY and ADD: container.Copy (the same call as "hod copy" and
@@ -36,11 +40,35 @@ func (s *stage) copy(cmd instructions.Command, sd instructions.SourcesAndDest, s
 	if err := s.apply(container.CreatedBy(createdBy)); err != nil {
 		return err
 	}
-	if err := s.c.Copy(s.b.ctx, sources, sd.DestPath, opts); err != nil {
+	if err := s.copyInto(sources, sd.DestPath, spec.parents, opts); err != nil {
 		return err
 	}
 	_, err = s.layer(parts...)
 	return err
+}
+
+// copyInto is one container.Copy, or with --parents one per source, each
+// into DEST plus the source's directory relative to the context.
+func (s *stage) copyInto(sources []string, dest string, parents bool, opts container.CopyOptions) error {
+	if !parents || opts.FromRoot != "" {
+		return s.c.Copy(s.b.ctx, sources, dest, opts)
+	}
+	for _, src := range sources {
+		matches, err := filepath.Glob(src)
+		if err != nil || len(matches) == 0 {
+			matches = []string{src}
+		}
+		for _, m := range matches {
+			rel, err := filepath.Rel(s.b.opts.ContextDir, filepath.Dir(m))
+			if err != nil || strings.HasPrefix(rel, "..") {
+				return fmt.Errorf("COPY --parents %s: not in the context", m)
+			}
+			if err := s.c.Copy(s.b.ctx, []string{m}, path.Join(dest, filepath.ToSlash(rel))+"/", opts); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // sources resolves COPY/ADD sources and returns what identifies their

@@ -23,10 +23,7 @@ func (s *stage) dispatch(cmd instructions.Command) error {
 	case *instructions.RunCommand:
 		return s.run(c)
 	case *instructions.CopyCommand:
-		if c.Parents {
-			return fmt.Errorf("COPY --parents is not supported")
-		}
-		return s.copy(cmd, c.SourcesAndDest, copySpec{from: c.From, chown: c.Chown, chmod: c.Chmod, exclude: c.ExcludePatterns})
+		return s.copy(cmd, c.SourcesAndDest, copySpec{from: c.From, chown: c.Chown, chmod: c.Chmod, exclude: c.ExcludePatterns, parents: c.Parents})
 	case *instructions.AddCommand:
 		return s.copy(cmd, c.SourcesAndDest, copySpec{chown: c.Chown, chmod: c.Chmod, add: true, checksum: c.Checksum, exclude: c.ExcludePatterns})
 	case *instructions.ArgCommand:

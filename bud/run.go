@@ -31,13 +31,14 @@ func (s *stage) run(c *instructions.RunCommand) error {
 	case "none", "host":
 		opts.Network = network
 	}
-	mounts, release, err := s.runMounts(c)
+	mounts, mountEnv, release, err := s.runMounts(c)
 	defer release()
 	if err != nil {
 		return err
 	}
 	opts.Mounts = append(append([]rspec.Mount{}, opts.Mounts...), mounts...)
 	parts := append([]string{"RUN", strings.Join(argv, " "), opts.Network, mountsKey(c)}, opts.Env...)
+	opts.Env = append(opts.Env, mountEnv...)
 	if hit, err := s.cached(parts...); hit || err != nil {
 		return err
 	}
@@ -63,9 +64,10 @@ func mountsKey(c *instructions.RunCommand) string {
 
 // runMounts turns RUN --mount flags into mounts of the run; release
 // unmounts stages or images they were taken from.
-func (s *stage) runMounts(c *instructions.RunCommand) ([]rspec.Mount, func(), error) {
+func (s *stage) runMounts(c *instructions.RunCommand) ([]rspec.Mount, []string, func(), error) {
 	var mounts []rspec.Mount
 	var releases []func()
+	var extraEnv []string
 	release := func() {
 		for _, r := range releases {
 			r()
@@ -84,6 +86,11 @@ func (s *stage) runMounts(c *instructions.RunCommand) ([]rspec.Mount, func(), er
 			if rm, ok, err = s.secret(m); err == nil && !ok {
 				continue
 			}
+		case instructions.MountTypeSSH:
+			var env string
+			if rm, env, err = s.ssh(m); err == nil {
+				extraEnv = append(extraEnv, env)
+			}
 		case instructions.MountTypeBind:
 			var r func()
 			rm, r, err = s.bindMount(m)
@@ -94,14 +101,26 @@ func (s *stage) runMounts(c *instructions.RunCommand) ([]rspec.Mount, func(), er
 			err = fmt.Errorf("RUN --mount=type=%s is not supported", m.Type)
 		}
 		if err != nil {
-			return nil, release, err
+			return nil, nil, release, err
 		}
 		if m.ReadOnly {
 			rm.Options = append(rm.Options, "ro")
 		}
 		mounts = append(mounts, rm)
 	}
-	return mounts, release, nil
+	return mounts, extraEnv, release, nil
+}
+
+// ssh forwards an SSH agent socket (--ssh) into this RUN only, and points
+// SSH_AUTH_SOCK at it, as BuildKit does.
+func (s *stage) ssh(m *instructions.Mount) (rspec.Mount, string, error) {
+	id := cmp.Or(m.CacheID, "default")
+	src, ok := s.b.opts.SSH[id]
+	if !ok {
+		return rspec.Mount{}, "", fmt.Errorf("RUN --mount=type=ssh: no --ssh %s given", id)
+	}
+	target := cmp.Or(m.Target, "/run/buildkit/ssh_agent.0")
+	return rspec.Mount{Type: "bind", Source: src, Destination: target, Options: []string{"rbind"}}, "SSH_AUTH_SOCK=" + target, nil
 }
 
 // secret mounts a --secret file read-only for this RUN only: mount points

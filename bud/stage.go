@@ -153,10 +153,10 @@ func (s *stage) from() error {
 // (expanded with the global ARGs, so $BUILDPLATFORM works): it picks the
 // instance of a manifest list.
 func (s *stage) platform() (*types.SystemContext, error) {
-	if s.parsed.Platform == "" {
+	if s.parsed.Platform == "" && s.b.opts.Platform == "" {
 		return s.b.opts.Sys, nil
 	}
-	p, err := expand(s.parsed.Platform, s.b.metaArgs, nil)
+	p, err := expand(cmp.Or(s.parsed.Platform, s.b.opts.Platform), s.b.metaArgs, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -20,6 +20,8 @@ import (
 
 type budFlags struct {
 	file, target, format, iidfile, pull, ignoreFile, output      string
+	platforms, manifest                                          string
+	ssh                                                          []string
 	tags, buildArgs, buildArgFiles, secrets, labels, annotations []string
 	layers, noCache, squash, quiet, rm, forceRm                  bool
 	timestamp                                                    int64
@@ -71,19 +73,20 @@ func NewBud(g *globals) *cobra.Command {
 				return err
 			}
 			opts.Sys = sys
-			id, err := bud.Build(cmd.Context(), store, opts)
-			if err != nil {
-				return err
+			platforms := strings.Split(o.platforms, ",")
+			if len(platforms) > 1 && o.manifest == "" {
+				return errors.New("--platform with several platforms needs --manifest LIST")
 			}
-			if err := writeIDFile(o.iidfile, "sha256:"+id); err != nil {
-				return err
-			}
-			if o.output != "" {
-				if err := bud.Export(store, id, o.output, cmd.OutOrStdout()); err != nil {
+			for _, p := range platforms {
+				opts.Platform = p
+				id, err := bud.Build(cmd.Context(), store, opts)
+				if err != nil {
+					return err
+				}
+				if err := o.finish(cmd, store, id, p); err != nil {
 					return err
 				}
 			}
-			fmt.Fprintln(cmd.OutOrStdout(), id)
 			return nil
 		},
 	}
@@ -109,6 +112,9 @@ func NewBud(g *globals) *cobra.Command {
 	f.StringVar(&o.ignoreFile, "ignorefile", "", "file of .dockerignore patterns")
 	f.StringVarP(&o.output, "output", "o", "", "also export the image's files: type=local,dest=DIR or type=tar,dest=FILE")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "print only the image ID")
+	f.StringArrayVar(&o.ssh, "ssh", nil, "SSH agent socket for RUN --mount=type=ssh: default or ID[=SOCKET] (default $SSH_AUTH_SOCK)")
+	f.StringVar(&o.platforms, "platform", "", "target OS/ARCH[/VARIANT]; several, comma-separated, with --manifest")
+	f.StringVar(&o.manifest, "manifest", "", "add the built image(s) to this manifest list, created if missing")
 	addRunFlags(cmd, &o.run)
 	addRegistryFlags(cmd, &o.reg)
 	return cmd
@@ -159,8 +165,58 @@ func (o budFlags) options(cmd *cobra.Command, store cstorage.Store, contextDir s
 			os.Remove(t)
 		}
 	}
-	opts.Secrets, temps, err = secrets(o.secrets)
+	if opts.Secrets, temps, err = secrets(o.secrets); err != nil {
+		return opts, cleanup, err
+	}
+	opts.SSH, err = sshSockets(o.ssh)
 	return opts, cleanup, err
+}
+
+// finish does what follows a build: the ID file, --output, --manifest, and
+// the ID as the last line.
+func (o budFlags) finish(cmd *cobra.Command, store cstorage.Store, id, platform string) error {
+	if err := writeIDFile(o.iidfile, "sha256:"+id); err != nil {
+		return err
+	}
+	if o.output != "" {
+		if err := bud.Export(store, id, o.output, cmd.OutOrStdout()); err != nil {
+			return err
+		}
+	}
+	if o.manifest != "" {
+		if _, err := storage.ManifestInspect(store, o.manifest); errors.Is(err, storage.ErrImageNotFound) {
+			if _, err := storage.ManifestCreate(store, o.manifest); err != nil {
+				return err
+			}
+		}
+		var p storage.Platform
+		if parts := strings.Split(platform, "/"); len(parts) >= 2 {
+			p.OS, p.Arch = parts[0], parts[1]
+			if len(parts) > 2 {
+				p.Variant = parts[2]
+			}
+		}
+		if _, err := storage.ManifestAdd(cmd.Context(), store, nil, o.manifest, id, p); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintln(cmd.OutOrStdout(), id)
+	return nil
+}
+
+// sshSockets parses --ssh ID[=SOCKET]; only agent sockets are forwarded
+// (key files would have to be loaded into an agent first).
+func sshSockets(list []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, spec := range list {
+		id, sock, _ := strings.Cut(spec, "=")
+		sock = cmp.Or(sock, os.Getenv("SSH_AUTH_SOCK"))
+		if fi, err := os.Stat(sock); err != nil || fi.Mode()&os.ModeSocket == 0 {
+			return nil, fmt.Errorf("parse --ssh %q: %q is not an SSH agent socket", spec, sock)
+		}
+		out[cmp.Or(id, "default")] = sock
+	}
+	return out, nil
 }
 
 // contextFromStdin unpacks a (possibly compressed) tar archive read from

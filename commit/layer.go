@@ -50,6 +50,12 @@ func putLayer(c *container.Container, parent string, opts Options) (layer *cstor
 	}
 	defer stream.Close()
 	layer, _, err = store.PutLayer(id, parent, nil, "", false, nil, stream)
+	if errors.Is(err, cstorage.ErrDuplicateID) {
+		// A concurrent commit (another build stage) wrote the same layer first.
+		if l, lerr := store.Layer(id); lerr == nil {
+			return l, false, nil
+		}
+	}
 	if err != nil {
 		return nil, false, fmt.Errorf("write layer: %w", err)
 	}

@@ -106,6 +106,7 @@ func params(dir, isolation string) testscript.Params {
 			"rc":        cmdRC,
 			"mktar":     cmdMktar,
 			"httpserve": cmdHTTPServe,
+			"sockserve": cmdSockServe,
 		},
 	}
 }
@@ -289,4 +290,26 @@ func cmdHTTPServe(ts *testscript.TestScript, neg bool, args []string) {
 	go srv.Serve(l) //nolint:errcheck // ends with Close
 	ts.Defer(func() { srv.Close() })
 	ts.Setenv("URL", "http://"+l.Addr().String())
+}
+
+// cmdSockServe listens on a Unix socket until the script ends, standing in
+// for an SSH agent:
+//
+//	sockserve agent.sock
+func cmdSockServe(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: sockserve PATH")
+	}
+	l, err := net.Listen("unix", ts.MkAbs(args[0]))
+	ts.Check(err)
+	ts.Defer(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
 }
