@@ -1,0 +1,54 @@
+#!/bin/bash
+# Push and pull of a ~200 MB image against a real docker-registry on
+# loopback (medians): hod push (gzip, zstd) against skopeo copy of the same
+# image, and hod pull against the floor `gzip -dc | tee >(sha256sum) | tar -x`.
+set -euo pipefail
+hod=${HOD:-bin/hod}
+runs=${RUNS:-3}
+dir=${BENCH_DIR:-$(mktemp -d /var/tmp/hod-regbench.XXXXXX)}
+store=(--root "$dir/root" --runroot "$dir/run")
+# Every push goes to a registry of its own: containers/image would otherwise
+# mount blobs across repositories it has pushed to before, uploading nothing.
+regpid=""
+fresh_registry() {
+  [ -n "$regpid" ] && kill "$regpid" && wait "$regpid" 2>/dev/null || true
+  regs=$((${regs:-0} + 1))
+  port=$((20000 + RANDOM % 20000)); reg=127.0.0.1:$port
+  printf 'version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: %s\n' "$dir/data$regs" "$reg" > "$dir/registry.yml"
+  docker-registry serve "$dir/registry.yml" > "$dir/registry.log" 2>&1 &
+  regpid=$!
+  until curl -sf "http://$reg/v2/" >/dev/null; do sleep 0.05; done
+}
+trap '[ -n "$regpid" ] && kill $regpid; for c in $($hod "${store[@]}" containers -q 2>/dev/null); do $hod "${store[@]}" rm "$c" >/dev/null; done; rm -rf "$dir"' EXIT
+
+now() { date +%s%N; }
+ms() { echo $(( ($2 - $1) / 1000000 )); }
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+# A rootfs that compresses like real ones do: half random, half text.
+ctr=$($hod "${store[@]}" from scratch)
+mnt=$($hod "${store[@]}" mount "$ctr")
+head -c 100M /dev/urandom > "$mnt/random"
+head -c 75M /dev/urandom | base64 > "$mnt/text"
+$hod "${store[@]}" commit -q --rm "$ctr" localhost/big >/dev/null
+src="containers-storage:[overlay@$dir/root+$dir/run]localhost/big"
+
+hodgz=() skgz=() hodzst=() pull=() floor=()
+for i in $(seq "$runs"); do
+  fresh_registry
+  t0=$(now); skopeo copy -q --dest-tls-verify=false "$src" "docker://$reg/b/skgz" >/dev/null; skgz+=("$(ms "$t0" "$(now)")")
+  fresh_registry
+  t0=$(now); $hod "${store[@]}" push -q --tls-verify=false --compression-format zstd localhost/big "$reg/b/hodzst"; hodzst+=("$(ms "$t0" "$(now)")")
+  fresh_registry
+  t0=$(now); $hod "${store[@]}" push -q --tls-verify=false localhost/big "$reg/b/hodgz1"; hodgz+=("$(ms "$t0" "$(now)")")
+  fresh=(--root "$dir/pull$i/root" --runroot "$dir/pull$i/run")
+  t0=$(now); $hod "${fresh[@]}" pull -q --tls-verify=false "$reg/b/hodgz1" >/dev/null; pull+=("$(ms "$t0" "$(now)")")
+  $hod "${fresh[@]}" rmi --all --force >/dev/null
+  layer=$(skopeo inspect --tls-verify=false --raw "docker://$reg/b/hodgz1" | grep -o 'sha256:[0-9a-f]*' | tail -1)
+  rm -rf "$dir/out" && mkdir "$dir/out"
+  t0=$(now); curl -s "http://$reg/v2/b/hodgz1/blobs/$layer" | gzip -dc | tee >(sha256sum >/dev/null) | tar -x -C "$dir/out"; floor+=("$(ms "$t0" "$(now)")")
+done
+g=$(printf '%s\n' "${hodgz[@]}" | median); s=$(printf '%s\n' "${skgz[@]}" | median); z=$(printf '%s\n' "${hodzst[@]}" | median)
+p=$(printf '%s\n' "${pull[@]}" | median); f=$(printf '%s\n' "${floor[@]}" | median)
+echo "push ~200 MB: hod gzip ${g} ms, skopeo gzip ${s} ms (ratio $(awk "BEGIN {printf \"%.2f\", $g / $s}")); hod zstd ${z} ms (ratio to skopeo gzip $(awk "BEGIN {printf \"%.2f\", $z / $s}"))"
+echo "pull ~200 MB: hod ${p} ms; floor gzip -dc|tee sha256|tar -x ${f} ms (ratio $(awk "BEGIN {printf \"%.2f\", $p / $f}"))"
