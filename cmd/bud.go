@@ -90,6 +90,11 @@ func NewBud(g *globals) *cobra.Command {
 			return nil
 		},
 	}
+	addBudFlags(cmd, &o)
+	return cmd
+}
+
+func addBudFlags(cmd *cobra.Command, o *budFlags) {
 	f := cmd.Flags()
 	f.StringVarP(&o.file, "file", "f", "", "Containerfile to build, or - for stdin (default CONTEXT/Containerfile or Dockerfile)")
 	f.StringArrayVarP(&o.tags, "tag", "t", nil, "name for the image (repeatable)")
@@ -117,7 +122,6 @@ func NewBud(g *globals) *cobra.Command {
 	f.StringVar(&o.manifest, "manifest", "", "add the built image(s) to this manifest list, created if missing")
 	addRunFlags(cmd, &o.run)
 	addRegistryFlags(cmd, &o.reg)
-	return cmd
 }
 
 // options turns the flags into bud.Options; cleanup removes the files

@@ -11,12 +11,7 @@ import (
 
 // NewCommit returns "hod commit".
 func NewCommit(g *globals) *cobra.Command {
-	var (
-		reg                         registryFlags
-		format, iidfile             string
-		squash, rm, omit, quiet, cp bool
-		seconds                     int64
-	)
+	var o commitFlags
 	cmd := &cobra.Command{
 		Use:   "commit [flags] CONTAINER [IMAGE]",
 		Short: "Write a working container's changes as a new image",
@@ -30,14 +25,14 @@ func NewCommit(g *globals) *cobra.Command {
   hod commit --layer "$ctr"          # checkpoint; keep working`,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if cp && (len(args) > 1 || rm || squash) {
+			if o.cp && (len(args) > 1 || o.rm || o.squash) {
 				return errors.New("--layer takes no IMAGE and cannot be combined with --rm or --squash")
 			}
-			ts, err := timestamp(cmd, seconds)
+			ts, err := timestamp(cmd, o.seconds)
 			if err != nil {
 				return err
 			}
-			store, sys, err := g.storeAndSys(reg)
+			store, sys, err := g.storeAndSys(o.reg)
 			if err != nil {
 				return err
 			}
@@ -45,13 +40,13 @@ func NewCommit(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			opts := commit.Options{Format: format, Squash: squash, Timestamp: ts, OmitHistory: omit, Sys: sys, Report: progress(cmd, quiet)}
+			opts := commit.Options{Format: o.format, Squash: o.squash, Timestamp: ts, OmitHistory: o.omit, Sys: sys, Report: progress(cmd, o.quiet)}
 			dest := ""
 			if len(args) > 1 {
 				dest = args[1]
 			}
 			var id string
-			if cp {
+			if o.cp {
 				id, err = commit.Checkpoint(cmd.Context(), c, opts)
 			} else {
 				id, err = commit.Commit(cmd.Context(), c, dest, opts)
@@ -59,10 +54,10 @@ func NewCommit(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := writeIDFile(iidfile, "sha256:"+id); err != nil {
+			if err := writeIDFile(o.iidfile, "sha256:"+id); err != nil {
 				return err
 			}
-			if rm {
+			if o.rm {
 				if err := c.Delete(); err != nil {
 					return err
 				}
@@ -71,15 +66,27 @@ func NewCommit(g *globals) *cobra.Command {
 			return nil
 		},
 	}
-	f := cmd.Flags()
-	f.StringVarP(&format, "format", "f", commit.FormatOCI, "image format: oci or docker")
-	f.BoolVar(&squash, "squash", false, "write the whole root filesystem as the image's only layer")
-	f.BoolVar(&rm, "rm", false, "remove the working container after committing")
-	f.BoolVar(&omit, "omit-history", false, "write no history into the image")
-	f.BoolVar(&cp, "layer", false, "checkpoint: commit a layer boundary and keep working")
-	f.Int64Var(&seconds, "timestamp", 0, "creation time and file mtimes, in seconds since 1970 (reproducible builds)")
-	f.StringVar(&iidfile, "iidfile", "", "write the image ID to this file")
-	f.BoolVarP(&quiet, "quiet", "q", false, "do not report progress")
-	addRegistryFlags(cmd, &reg)
+	addCommitFlags(cmd, &o)
 	return cmd
+}
+
+// commitFlags are "hod commit"'s flags.
+type commitFlags struct {
+	reg                         registryFlags
+	format, iidfile             string
+	squash, rm, omit, quiet, cp bool
+	seconds                     int64
+}
+
+func addCommitFlags(cmd *cobra.Command, o *commitFlags) {
+	f := cmd.Flags()
+	f.StringVarP(&o.format, "format", "f", commit.FormatOCI, "image format: oci or docker")
+	f.BoolVar(&o.squash, "squash", false, "write the whole root filesystem as the image's only layer")
+	f.BoolVar(&o.rm, "rm", false, "remove the working container after committing")
+	f.BoolVar(&o.omit, "omit-history", false, "write no history into the image")
+	f.BoolVar(&o.cp, "layer", false, "checkpoint: commit a layer boundary and keep working")
+	f.Int64Var(&o.seconds, "timestamp", 0, "creation time and file mtimes, in seconds since 1970 (reproducible builds)")
+	f.StringVar(&o.iidfile, "iidfile", "", "write the image ID to this file")
+	f.BoolVarP(&o.quiet, "quiet", "q", false, "do not report progress")
+	addRegistryFlags(cmd, &o.reg)
 }
