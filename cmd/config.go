@@ -74,26 +74,9 @@ func NewConfig(g *globals) *cobra.Command {
 // the history entry is the same whatever the order on the command line.
 func (o configFlags) changes(cmd *cobra.Command, shell []string) ([]container.Change, error) {
 	set := cmd.Flags().Changed
-	var out []container.Change
-	if set("shell") {
-		argv, err := container.ParseCommand(o.shell, nil)
-		if err != nil {
-			return nil, err
-		}
-		out, shell = append(out, container.Shell(argv)), argv
-	}
-	for _, f := range []struct {
-		name   string
-		change func([]string) container.Change
-		value  string
-	}{{"entrypoint", container.Entrypoint, o.entrypoint}, {"cmd", container.Cmd, o.cmd}} {
-		if set(f.name) {
-			argv, err := container.ParseCommand(f.value, shell)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, f.change(argv))
-		}
+	out, err := o.commandChanges(set, shell)
+	if err != nil {
+		return nil, err
 	}
 	for _, e := range o.env {
 		ch, err := container.ParseEnv(e)
@@ -141,6 +124,33 @@ func (o configFlags) changes(cmd *cobra.Command, shell []string) ([]container.Ch
 		out = append(out, *hc)
 	}
 	return out, err
+}
+
+// commandChanges parses --shell, --entrypoint and --cmd; a new --shell
+// applies to shell-form --entrypoint and --cmd of the same call.
+func (o configFlags) commandChanges(set func(string) bool, shell []string) ([]container.Change, error) {
+	var out []container.Change
+	if set("shell") {
+		argv, err := container.ParseCommand(o.shell, nil)
+		if err != nil {
+			return nil, err
+		}
+		out, shell = append(out, container.Shell(argv)), argv
+	}
+	for _, f := range []struct {
+		name   string
+		change func([]string) container.Change
+		value  string
+	}{{"entrypoint", container.Entrypoint, o.entrypoint}, {"cmd", container.Cmd, o.cmd}} {
+		if set(f.name) {
+			argv, err := container.ParseCommand(f.value, shell)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, f.change(argv))
+		}
+	}
+	return out, nil
 }
 
 func each(values []string, change func(string) container.Change) []container.Change {
