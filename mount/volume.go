@@ -36,7 +36,12 @@ func ParseVolume(spec string) (rspec.Mount, error) {
 	return m, checkBind(spec, m)
 }
 
+// bind is a bind mount of src, made absolute: the runtime would resolve a
+// relative source against its bundle directory, not where the user stood.
 func bind(src, dst string) rspec.Mount {
+	if abs, err := filepath.Abs(src); err == nil {
+		src = abs
+	}
 	return rspec.Mount{Type: "bind", Source: src, Destination: dst, Options: []string{"rbind", "rprivate"}}
 }
 
