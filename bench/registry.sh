@@ -38,7 +38,7 @@ for i in $(seq "$runs"); do
   fresh_registry
   t0=$(now); skopeo copy -q --dest-tls-verify=false "$src" "docker://$reg/b/skgz" >/dev/null; skgz+=("$(ms "$t0" "$(now)")")
   fresh_registry
-  t0=$(now); $hod "${store[@]}" push -q --tls-verify=false --compression-format zstd localhost/big "$reg/b/hodzst"; hodzst+=("$(ms "$t0" "$(now)")")
+  t0=$(now); $hod "${store[@]}" push -q --tls-verify=false --compression-format zstd ${ZSTD_LEVEL:+--compression-level $ZSTD_LEVEL} localhost/big "$reg/b/hodzst"; hodzst+=("$(ms "$t0" "$(now)")")
   fresh_registry
   t0=$(now); $hod "${store[@]}" push -q --tls-verify=false localhost/big "$reg/b/hodgz1"; hodgz+=("$(ms "$t0" "$(now)")")
   fresh=(--root "$dir/pull$i/root" --runroot "$dir/pull$i/run")
