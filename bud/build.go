@@ -140,15 +140,15 @@ func (b *builder) finish(s *stage) (id string, err error) {
 	if err := s.apply(changes...); err != nil {
 		return "", err
 	}
-	parts := []string{"COMMIT", strconv.FormatBool(b.opts.Commit.Squash), b.opts.Commit.Format}
+	parts := []string{"COMMIT", "squash=" + strconv.FormatBool(b.opts.Commit.Squash), "format=" + b.opts.Commit.Format}
 	for _, k := range keys(b.opts.Labels) {
 		parts = append(parts, "label:"+k+"="+b.opts.Labels[k])
 	}
 	for _, k := range keys(b.opts.Annotations) {
 		parts = append(parts, "annotation:"+k+"="+b.opts.Annotations[k])
 	}
-	key := s.key(parts...)
-	id, hit := b.cache.lookup(key)
+	st := s.step(parts...)
+	id, hit := b.cache.lookup(st)
 	if hit {
 		b.printf("--> Using cache %s\n", id)
 	} else {
@@ -158,7 +158,7 @@ func (b *builder) finish(s *stage) (id string, err error) {
 		if id, err = commit.Commit(b.ctx, s.c, "", b.opts.Commit); err != nil {
 			return "", err
 		}
-		b.cache.store(id, key)
+		b.cache.store(id, st)
 	}
 	return b.tag(id)
 }

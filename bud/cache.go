@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -24,11 +25,26 @@ type cache struct {
 	enabled bool
 	mu      sync.Mutex // stages are built concurrently
 	byKey   map[string]string
+	entries []cacheMeta
 }
 
+// cacheMeta is what a cached step's image records: its key, and the parts
+// of it that explain a later miss (never a secret: secrets are in no key).
 type cacheMeta struct {
-	Key string `json:"hod.cache-key"`
+	Key    string   `json:"hod.cache-key"`
+	Parent string   `json:"hod.cache-parent,omitempty"`
+	Step   string   `json:"hod.cache-step,omitempty"`
+	Inputs []string `json:"hod.cache-inputs,omitempty"`
 }
+
+// step identifies a layer-making step for the cache: what came before it,
+// the instruction, and its inputs (build args, content digests, flags).
+type step struct {
+	parent, text string
+	inputs       []string
+}
+
+func (s step) key() string { return digestOf(append([]string{s.parent, s.text}, s.inputs...)...) }
 
 func newCache(store cstorage.Store, enabled bool) *cache {
 	c := &cache{images: store, enabled: enabled, byKey: map[string]string{}}
@@ -44,32 +60,58 @@ func newCache(store cstorage.Store, enabled bool) *cache {
 		var m cacheMeta
 		if json.Unmarshal([]byte(img.Metadata), &m) == nil && m.Key != "" {
 			c.byKey[m.Key] = img.ID
+			c.entries = append(c.entries, m)
 		}
 	}
 	return c
 }
 
-func (c *cache) lookup(key string) (string, bool) {
+func (c *cache) lookup(s step) (string, bool) {
 	if !c.enabled {
 		return "", false
 	}
 	c.mu.Lock()
-	id, ok := c.byKey[key]
-	c.mu.Unlock()
-	logrus.Debugf("build cache %s: hit %v", key[:12], ok)
+	defer c.mu.Unlock()
+	id, ok := c.byKey[s.key()]
+	if ok {
+		logrus.Debugf("build cache hit for %q: %s", s.text, id)
+	} else {
+		logrus.Debugf("build cache miss for %q: %s", s.text, c.explain(s))
+	}
 	return id, ok
 }
 
-func (c *cache) store(id, key string) {
+// explain says why a step missed, from the steps cached before.
+func (c *cache) explain(s step) string {
+	sameText := false
+	for _, e := range c.entries {
+		if e.Step != s.text {
+			continue
+		}
+		sameText = true
+		if e.Parent == s.parent {
+			return fmt.Sprintf("its inputs changed (cached: %v, now: %v)", e.Inputs, s.inputs)
+		}
+	}
+	if sameText {
+		return "an earlier step or the base image changed"
+	}
+	return "the step was not built before"
+}
+
+func (c *cache) store(id string, s step) {
 	if !c.enabled {
 		return
 	}
-	data, _ := json.Marshal(cacheMeta{key})
+	key := s.key()
+	meta := cacheMeta{Key: key, Parent: s.parent, Step: s.text, Inputs: s.inputs}
+	data, _ := json.Marshal(meta)
 	if err := c.images.SetMetadata(id, string(data)); err != nil {
 		logrus.Debugf("record build cache key: %v", err)
 	}
 	c.mu.Lock()
 	c.byKey[key] = id
+	c.entries = append(c.entries, meta)
 	c.mu.Unlock()
 }
 

@@ -32,7 +32,7 @@ func (s *stage) copy(cmd instructions.Command, sd instructions.SourcesAndDest, s
 		return err
 	}
 	verb := strings.ToUpper(cmd.Name())
-	parts := []string{verb, source(cmd), content, spec.chown, spec.chmod}
+	parts := []string{source(cmd), "content=" + content, "chown=" + spec.chown, "chmod=" + spec.chmod}
 	if hit, err := s.cached(parts...); hit || err != nil {
 		return err
 	}

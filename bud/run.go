@@ -37,7 +37,7 @@ func (s *stage) run(c *instructions.RunCommand) error {
 		return err
 	}
 	opts.Mounts = append(append([]rspec.Mount{}, opts.Mounts...), mounts...)
-	parts := append([]string{"RUN", strings.Join(argv, " "), opts.Network, mountsKey(c)}, opts.Env...)
+	parts := append([]string{"RUN " + strings.Join(argv, " "), "network=" + opts.Network, "mounts=" + mountsKey(c)}, opts.Env...)
 	opts.Env = append(opts.Env, mountEnv...)
 	if hit, err := s.cached(parts...); hit || err != nil {
 		return err

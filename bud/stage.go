@@ -240,10 +240,11 @@ func (s *stage) materialize() error {
 	return nil
 }
 
-// key chains the stage's cache key with what happened since the last layer
-// and the step about to make one.
-func (s *stage) key(parts ...string) string {
-	return digestOf(append(append([]string{s.chain}, s.pending...), parts...)...)
+// step describes the layer-making step about to run for the cache: its
+// parent is the stage's key so far plus the instructions since the last
+// layer; parts are the instruction and then its inputs.
+func (s *stage) step(parts ...string) step {
+	return step{parent: digestOf(append([]string{s.chain}, s.pending...)...), text: parts[0], inputs: parts[1:]}
 }
 
 // layer ends a layer-making step: commit --layer (a checkpoint) and record
@@ -252,13 +253,13 @@ func (s *stage) layer(parts ...string) (string, error) {
 	if s.b.opts.NoLayers {
 		return "", nil
 	}
-	key := s.key(parts...)
+	st := s.step(parts...)
 	id, err := commit.Checkpoint(s.b.ctx, s.c, s.b.opts.Commit)
 	if err != nil {
 		return "", err
 	}
-	s.b.cache.store(id, key)
-	s.chain, s.pending = key, nil
+	s.b.cache.store(id, st)
+	s.chain, s.pending = st.key(), nil
 	return id, nil
 }
 
@@ -266,13 +267,13 @@ func (s *stage) layer(parts ...string) (string, error) {
 // step is then not run, and the stage goes on from the cached image. On a
 // miss the container is brought up to date for the step to run.
 func (s *stage) cached(parts ...string) (bool, error) {
-	key := s.key(parts...)
-	id, ok := s.b.cache.lookup(key)
+	st := s.step(parts...)
+	id, ok := s.b.cache.lookup(st)
 	if !ok {
 		return false, s.materialize()
 	}
 	s.hit, s.replay = id, nil
-	s.chain, s.pending = key, nil
+	s.chain, s.pending = st.key(), nil
 	s.b.printf("--> Using cache %s\n", id)
 	return true, nil
 }
