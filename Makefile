@@ -1,10 +1,12 @@
 # hod's build, test and demo. `make test` and `make demo` install what they
-# need with apt-get on a fresh Debian 12 machine.
+# need with apt-get on a fresh Debian 12 machine. hod itself is built with
+# TAGS (pure-Go OpenPGP, no btrfs: the binary links only libc); the gpgme and
+# btrfs headers are installed so plain `go build/vet ./...` work as well.
 GO       ?= go
 TAGS     := containers_image_openpgp exclude_graphdriver_btrfs
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0-dev)
 LDFLAGS  := -X github.com/hodbuild/hod/cmd.Version=$(VERSION)
-APT_DEPS := runc skopeo umoci buildah docker-registry busybox-static uidmap time attr bzip2 xz-utils zstd curl
+APT_DEPS := runc skopeo umoci buildah docker-registry busybox-static uidmap time attr bzip2 xz-utils zstd curl libgpgme-dev libbtrfs-dev
 SOURCES  := $(shell find . -name '*.go' -not -path './.git/*') go.mod go.sum
 
 .PHONY: all build deps test test-unit test-e2e lint completions check-completions demo bench install clean

@@ -9,31 +9,15 @@ import (
 	"time"
 
 	"github.com/hodbuild/hod/container"
+	"github.com/hodbuild/hod/storage/storetest"
 	"github.com/opencontainers/go-digest"
 	ispec "github.com/opencontainers/image-spec/specs-go/v1"
 	cstorage "go.podman.io/storage"
-	"go.podman.io/storage/pkg/reexec"
 )
 
-func TestMain(m *testing.M) {
-	if reexec.Init() {
-		return
-	}
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { storetest.Main(m) }
 
-func newStore(t *testing.T) cstorage.Store {
-	t.Helper()
-	dir := t.TempDir()
-	store, err := cstorage.GetStore(cstorage.StoreOptions{
-		GraphRoot: filepath.Join(dir, "root"), RunRoot: filepath.Join(dir, "run"), GraphDriverName: "vfs",
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _, _ = store.Shutdown(true) })
-	return store
-}
+var newStore = storetest.New
 
 // scratchWith creates a working container from scratch holding files.
 func scratchWith(t *testing.T, store cstorage.Store, files map[string]string) *container.Container {
