@@ -30,6 +30,7 @@ const (
 type registry struct {
 	Addr    string
 	Log     string
+	Data    string // its storage directory, for tests that corrupt a blob
 	CertDir string // set for TLS: holds ca.crt, as --cert-dir expects
 	cmd     *exec.Cmd
 }
@@ -44,8 +45,8 @@ func startRegistry(dir string, secure bool) (*registry, error) {
 	}
 	addr := l.Addr().String()
 	l.Close()
-	r := &registry{Addr: addr, Log: filepath.Join(dir, "registry.log")}
-	cfg := fmt.Sprintf("version: 0.1\nlog:\n  level: info\nstorage:\n  filesystem:\n    rootdirectory: %s\n  delete:\n    enabled: true\nhttp:\n  addr: %s\n", filepath.Join(dir, "data"), addr)
+	r := &registry{Addr: addr, Log: filepath.Join(dir, "registry.log"), Data: filepath.Join(dir, "data")}
+	cfg := fmt.Sprintf("version: 0.1\nlog:\n  level: info\nstorage:\n  filesystem:\n    rootdirectory: %s\n  delete:\n    enabled: true\nhttp:\n  addr: %s\n", r.Data, addr)
 	if secure {
 		extra, err := r.secure(dir)
 		if err != nil {

@@ -131,6 +131,7 @@ func setupScript(env *testscript.Env) error {
 	if r := shared.plain; r != nil {
 		env.Setenv("REGISTRY", r.Addr)
 		env.Setenv("REGISTRY_LOG", r.Log)
+		env.Setenv("REGISTRY_DATA", r.Data)
 	}
 	if r := shared.secure; r != nil {
 		env.Setenv("TLS_REGISTRY", r.Addr)
@@ -221,7 +222,7 @@ func lookPath(ts *testscript.TestScript, name string) string {
 }
 
 // overridden are the variables setupScript sets for every script.
-var overridden = []string{"PATH", "HOME", "CONTAINERS_STORAGE_CONF", "BUSYBOX", "REGISTRY", "WORK", "TMPDIR", "SOURCE_DATE_EPOCH", "HOD_ISOLATION", "XDG_RUNTIME_DIR", "REGISTRY_LOG", "TLS_REGISTRY", "CERT_DIR"}
+var overridden = []string{"PATH", "HOME", "CONTAINERS_STORAGE_CONF", "BUSYBOX", "REGISTRY", "WORK", "TMPDIR", "SOURCE_DATE_EPOCH", "HOD_ISOLATION", "XDG_RUNTIME_DIR", "REGISTRY_LOG", "REGISTRY_DATA", "TLS_REGISTRY", "CERT_DIR"}
 
 func scriptEnv(ts *testscript.TestScript) []string {
 	var env []string
