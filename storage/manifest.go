@@ -195,10 +195,7 @@ func ManifestPush(ctx context.Context, store cstorage.Store, sys *types.SystemCo
 	if err != nil {
 		return "", err
 	}
-	if !HasTransport(dest) {
-		dest = "docker://" + dest
-	}
-	destRef, err := ParseReference(store, dest)
+	destRef, err := ParseDestination(store, dest)
 	if err != nil {
 		return "", err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/opencontainers/go-digest"
@@ -40,15 +39,11 @@ func Push(ctx context.Context, store cstorage.Store, sys *types.SystemContext, n
 		return "", err
 	}
 	if dest == "" {
-		dest = name
-		if n, err := NormalizeName(name); err == nil && !strings.HasPrefix(name, "localhost/") {
-			dest = n
+		if dest, err = NormalizeName(name); err != nil {
+			return "", err
 		}
 	}
-	if !HasTransport(dest) {
-		dest = "docker://" + dest
-	}
-	destRef, err := ParseReference(store, dest)
+	destRef, err := ParseDestination(store, dest)
 	if err != nil {
 		return "", err
 	}

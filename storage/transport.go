@@ -36,6 +36,15 @@ func ParseReference(store cstorage.Store, name string) (types.ImageReference, er
 	return ref, nil
 }
 
+// ParseDestination parses where push-like commands send an image: a
+// transport reference, or else a registry name ("docker://" implied).
+func ParseDestination(store cstorage.Store, dest string) (types.ImageReference, error) {
+	if !HasTransport(dest) {
+		dest = "docker://" + dest
+	}
+	return ParseReference(store, dest)
+}
+
 func localReference(store cstorage.Store, name string) (types.ImageReference, error) {
 	if img, err := store.Image(name); err == nil {
 		return istorage.Transport.NewStoreReference(store, nil, img.ID)
