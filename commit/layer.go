@@ -4,13 +4,13 @@ import (
 	"archive/tar"
 	"errors"
 	"fmt"
-	"github.com/opencontainers/go-digest"
 	"io"
 	"path"
 	"strings"
 	"time"
 
 	"github.com/hodbuild/hod/container"
+	"github.com/opencontainers/go-digest"
 	cstorage "go.podman.io/storage"
 	"go.podman.io/storage/pkg/archive"
 )
@@ -36,7 +36,11 @@ func putLayer(c *container.Container, parent string, opts Options) (layer *cstor
 	if opts.Squash {
 		parent = ""
 	}
-	diffID, err := hashStream(func() (io.ReadCloser, error) { return layerStream(c, root, opts) })
+	open, err := layerSource(c, root, opts)
+	if err != nil {
+		return nil, false, err
+	}
+	diffID, err := hashStream(open)
 	if err != nil {
 		return nil, false, err
 	}
@@ -44,7 +48,7 @@ func putLayer(c *container.Container, parent string, opts Options) (layer *cstor
 	if l, err := store.Layer(id); err == nil {
 		return l, false, nil
 	}
-	stream, err := layerStream(c, root, opts)
+	stream, err := open()
 	if err != nil {
 		return nil, false, err
 	}
@@ -74,7 +78,7 @@ func layerID(parent string, diffID digest.Digest) string {
 	return digest.Canonical.FromString(parent + "+" + diffID.Encoded()).Encoded()
 }
 
-func hashStream(open func() (io.ReadCloser, error)) (digest.Digest, error) {
+func hashStream(open opener) (digest.Digest, error) {
 	r, err := open()
 	if err != nil {
 		return "", err
@@ -87,33 +91,47 @@ func hashStream(open func() (io.ReadCloser, error)) (digest.Digest, error) {
 	return digester.Digest(), nil
 }
 
-// layerStream is the layer's tar stream, the same bytes each time it is
-// opened for the same rootfs: times are fixed by --timestamp, and the
-// whiteouts the change-list route dates "now" are dated at the epoch.
-func layerStream(c *container.Container, root string, opts Options) (io.ReadCloser, error) {
-	stream, overlay, err := changes(c, root, opts.Squash)
+// opener opens a layer's tar stream, once per pass.
+type opener func() (io.ReadCloser, error)
+
+// layerSource finds the layer's contents once and returns what streams
+// them, the same bytes each time for the same rootfs: times are fixed by
+// --timestamp, and the whiteouts the change-list route dates "now" are
+// dated at the epoch.
+func layerSource(c *container.Container, root string, opts Options) (opener, error) {
+	raw, overlay, err := changes(c, root, opts.Squash)
 	if err != nil {
 		return nil, err
 	}
+	var edit func(*tar.Header)
 	switch {
 	case opts.Timestamp != nil:
-		return rewritten(stream, func(h *tar.Header) { setTimes(h, *opts.Timestamp) }), nil
+		edit = func(h *tar.Header) { setTimes(h, *opts.Timestamp) }
 	case !overlay && !opts.Squash:
-		return rewritten(stream, func(h *tar.Header) {
+		edit = func(h *tar.Header) {
 			if strings.HasPrefix(path.Base(h.Name), archive.WhiteoutPrefix) {
 				setTimes(h, time.Unix(0, 0))
 			}
-		}), nil
+		}
+	default:
+		return raw, nil
 	}
-	return stream, nil
+	return func() (io.ReadCloser, error) {
+		stream, err := raw()
+		if err != nil {
+			return nil, err
+		}
+		return rewritten(stream, edit), nil
+	}, nil
 }
 
-// changes streams the layer's contents; overlay says whether it came from
-// overlay's upper directory.
-func changes(c *container.Container, root string, squash bool) (stream io.ReadCloser, overlay bool, err error) {
+// changes finds what the layer holds and returns its raw stream; overlay
+// says whether it comes from overlay's upper directory.
+func changes(c *container.Container, root string, squash bool) (open opener, overlay bool, err error) {
 	if squash {
-		stream, err = archive.TarWithOptions(root, &archive.TarOptions{Compression: archive.Uncompressed})
-		return stream, false, err
+		return func() (io.ReadCloser, error) {
+			return archive.TarWithOptions(root, &archive.TarOptions{Compression: archive.Uncompressed})
+		}, false, nil
 	}
 	layerID, err := c.LayerID()
 	if err != nil {
@@ -124,15 +142,16 @@ func changes(c *container.Container, root string, squash bool) (stream io.ReadCl
 		// driver's own Diff does, turning its whiteouts and opaque markers
 		// into OCI ones (the lower directories tell a recreated directory
 		// from a new one): the change-list route below loses opaque directories.
-		stream, err = archive.TarWithOptions(upper, &archive.TarOptions{WhiteoutFormat: archive.OverlayWhiteoutFormat, WhiteoutData: lowers})
-		return stream, true, err
+		return func() (io.ReadCloser, error) {
+			return archive.TarWithOptions(upper, &archive.TarOptions{WhiteoutFormat: archive.OverlayWhiteoutFormat, WhiteoutData: lowers})
+		}, true, nil
 	}
+	// Comparing the trees is the costly part: done once for both passes.
 	list, err := c.Store().Changes("", layerID)
 	if err != nil {
 		return nil, false, fmt.Errorf("list changes: %w", err)
 	}
-	stream, err = archive.ExportChanges(root, list, nil, nil)
-	return stream, false, err
+	return func() (io.ReadCloser, error) { return archive.ExportChanges(root, list, nil, nil) }, false, nil
 }
 
 // overlayDirs returns a layer's overlay upper directory and lower
