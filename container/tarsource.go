@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -80,14 +81,39 @@ func (s *tarSource) expand(sources []string) error {
 	return nil
 }
 
-// glob expands a source pattern. Sources in another root filesystem are
-// resolved with securejoin after matching, so a symlink there cannot point
-// the copy at host files.
+// glob expands a source pattern on the host, or inside FromRoot.
 func (s *tarSource) glob(src string) ([]string, error) {
-	pattern := src
 	if s.opts.FromRoot != "" {
-		pattern = filepath.Join(s.opts.FromRoot, src)
+		return globIn(s.opts.FromRoot, src)
 	}
+	return globMatches(src, src)
+}
+
+// globIn expands a pattern inside another root filesystem. Its directory
+// part is resolved with securejoin first, so neither ".." nor a symlink in
+// that rootfs makes the match list a host directory; only the last element
+// may hold wildcards. Each match is resolved again, as it may be a symlink.
+func globIn(root, src string) ([]string, error) {
+	unsafeDir, pattern := path.Split(path.Join("/", src))
+	dir, err := securejoin.SecureJoin(root, unsafeDir)
+	if err != nil {
+		return nil, err
+	}
+	matches, err := globMatches(src, filepath.Join(dir, pattern))
+	if err != nil {
+		return nil, err
+	}
+	for i, m := range matches {
+		if matches[i], err = securejoin.SecureJoin(root, strings.TrimPrefix(m, root)); err != nil {
+			return nil, err
+		}
+	}
+	return matches, nil
+}
+
+// globMatches expands pattern; a pattern matching nothing must name an
+// existing file (a name with wildcard characters in it).
+func globMatches(src, pattern string) ([]string, error) {
 	matches, err := filepath.Glob(pattern)
 	if err != nil {
 		return nil, fmt.Errorf("expand %q: %w", src, err)
@@ -97,15 +123,6 @@ func (s *tarSource) glob(src string) ([]string, error) {
 			return nil, fmt.Errorf("copy %q: %w", src, fs.ErrNotExist)
 		}
 		matches = []string{pattern}
-	}
-	if s.opts.FromRoot == "" {
-		return matches, nil
-	}
-	for i, m := range matches {
-		rel := strings.TrimPrefix(m, s.opts.FromRoot)
-		if matches[i], err = securejoin.SecureJoin(s.opts.FromRoot, rel); err != nil {
-			return nil, err
-		}
 	}
 	return matches, nil
 }
