@@ -57,9 +57,9 @@ func (s *stage) changes(cmd instructions.Command) ([]container.Change, error) {
 		}
 		return out, nil
 	case *instructions.ExposeCommand:
-		return each(c.Ports, container.Port), nil
+		return container.Each(c.Ports, container.Port), nil
 	case *instructions.VolumeCommand:
-		return each(c.Volumes, container.Volume), nil
+		return container.Each(c.Volumes, container.Volume), nil
 	case *instructions.UserCommand:
 		return []container.Change{container.User(c.User)}, nil
 	case *instructions.WorkdirCommand:
@@ -80,14 +80,6 @@ func (s *stage) changes(cmd instructions.Command) ([]container.Change, error) {
 		return []container.Change{container.Healthcheck(health(c))}, nil
 	}
 	return nil, fmt.Errorf("instruction %s is not supported", cmd.Name())
-}
-
-func each(values []string, change func(string) container.Change) []container.Change {
-	out := make([]container.Change, len(values))
-	for i, v := range values {
-		out[i] = change(v)
-	}
-	return out
 }
 
 func health(c *instructions.HealthCheckCommand) *manifest.Schema2HealthConfig {

@@ -98,11 +98,11 @@ func (o configFlags) changes(cmd *cobra.Command, shell []string) ([]container.Ch
 			out = append(out, kv.change(key, value))
 		}
 	}
-	out = append(out, each(o.unsetLabels, container.UnsetLabel)...)
-	out = append(out, each(o.unsetAnnotations, container.UnsetAnnotation)...)
-	out = append(out, each(o.ports, container.Port)...)
-	out = append(out, each(o.volumes, container.Volume)...)
-	out = append(out, each(o.onBuild, container.OnBuild)...)
+	out = append(out, container.Each(o.unsetLabels, container.UnsetLabel)...)
+	out = append(out, container.Each(o.unsetAnnotations, container.UnsetAnnotation)...)
+	out = append(out, container.Each(o.ports, container.Port)...)
+	out = append(out, container.Each(o.volumes, container.Volume)...)
+	out = append(out, container.Each(o.onBuild, container.OnBuild)...)
 	for _, s := range []struct {
 		name   string
 		change func(string) container.Change
@@ -153,10 +153,3 @@ func (o configFlags) commandChanges(set func(string) bool, shell []string) ([]co
 	return out, nil
 }
 
-func each(values []string, change func(string) container.Change) []container.Change {
-	out := make([]container.Change, len(values))
-	for i, v := range values {
-		out[i] = change(v)
-	}
-	return out
-}

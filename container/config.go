@@ -38,6 +38,16 @@ func jsonText(v any) string {
 	return string(b)
 }
 
+// Each makes one Change per value: the EXPOSE ports, VOLUME paths or
+// --unsetlabel keys of one instruction or flag.
+func Each(values []string, change func(string) Change) []Change {
+	out := make([]Change, len(values))
+	for i, v := range values {
+		out[i] = change(v)
+	}
+	return out
+}
+
 // Env sets an environment variable.
 func Env(key, value string) Change {
 	return Change{"ENV " + key + "=" + value, func(st *State) {
