@@ -152,4 +152,3 @@ func (o configFlags) commandChanges(set func(string) bool, shell []string) ([]co
 	}
 	return out, nil
 }
-
