@@ -42,11 +42,11 @@ func runChroot(ctx context.Context, root string, p *process, mounts []rspec.Moun
 		m.Destination = target
 		cfg.Mounts = append(cfg.Mounts, m)
 	}
-	s, err := spec(root, p, nil, opts)
+	caps, err := boundingSet(opts)
 	if err != nil {
 		return err
 	}
-	cfg.Caps = s.Process.Capabilities.Bounding
+	cfg.Caps = caps
 	r, w, err := os.Pipe()
 	if err != nil {
 		return err

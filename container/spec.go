@@ -55,6 +55,19 @@ func spec(root string, p *process, mounts []rspec.Mount, opts RunOptions) (*rspe
 	return s, nil
 }
 
+// boundingSet is the capability set a run keeps, without the rest of a
+// spec: chroot isolation needs only this.
+func boundingSet(opts RunOptions) ([]string, error) {
+	g, err := generate.New("linux")
+	if err != nil {
+		return nil, err
+	}
+	if err := capabilities(&g, opts.CapAdd, opts.CapDrop); err != nil {
+		return nil, err
+	}
+	return g.Config.Process.Capabilities.Bounding, nil
+}
+
 // capabilities drops, then adds: "--cap-drop all --cap-add chown" leaves
 // CAP_CHOWN alone, as in Docker and buildah.
 func capabilities(g *generate.Generator, add, drop []string) error {
