@@ -27,8 +27,7 @@ type builder struct {
 	ignore   []string
 	cache    *cache
 	steps    int
-	// mu serializes output, step numbers and container creation (names are
-	// chosen free, then taken) across stages built at once.
+	// mu serializes output and step numbers across stages built at once.
 	mu   sync.Mutex
 	step int
 }

@@ -138,9 +138,7 @@ func (s *stage) from() error {
 	if err != nil {
 		return err
 	}
-	s.b.mu.Lock()
 	c, err := container.From(s.b.ctx, s.b.store, sys, image, container.Options{Pull: s.b.opts.Pull})
-	s.b.mu.Unlock()
 	if err != nil {
 		return err
 	}

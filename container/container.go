@@ -52,15 +52,9 @@ func From(ctx context.Context, store cstorage.Store, sys *types.SystemContext, i
 		st.FromImageID = img.ID
 		prefix = prefixFor(img, image)
 	}
-	name := opts.Name
-	if name == "" {
-		if name, err = uniqueName(store, prefix+"-working-container"); err != nil {
-			return nil, err
-		}
-	}
-	sc, err := store.CreateContainer("", []string{name}, st.FromImageID, "", marker, nil)
+	sc, name, err := create(store, opts.Name, prefix+"-working-container", st.FromImageID)
 	if err != nil {
-		return nil, fmt.Errorf("create container %q: %w", name, err)
+		return nil, err
 	}
 	defer func() {
 		if err != nil {
@@ -81,6 +75,29 @@ func prefixFor(img *cstorage.Image, image string) string {
 		image = strings.Trim(rest, "/")
 	}
 	return storage.ShortName(image)
+}
+
+// create creates the storage container, named name or else the first free
+// of base, base-2, ... A free name another process (or build stage) takes
+// first is simply skipped, so concurrent "hod from" calls all succeed.
+func create(store cstorage.Store, name, base, imageID string) (*cstorage.Container, string, error) {
+	for {
+		chosen := name
+		if chosen == "" {
+			var err error
+			if chosen, err = uniqueName(store, base); err != nil {
+				return nil, "", err
+			}
+		}
+		sc, err := store.CreateContainer("", []string{chosen}, imageID, "", marker, nil)
+		if name == "" && errors.Is(err, cstorage.ErrDuplicateName) {
+			continue
+		}
+		if err != nil {
+			return nil, "", fmt.Errorf("create container %q: %w", chosen, err)
+		}
+		return sc, chosen, nil
+	}
 }
 
 func uniqueName(store cstorage.Store, base string) (string, error) {
