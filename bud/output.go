@@ -10,19 +10,27 @@ import (
 	"go.podman.io/storage/pkg/archive"
 )
 
-// Export writes the files of image imageID out as --output says:
-// "type=local,dest=DIR" unpacks them into DIR, "type=tar,dest=FILE" (or
-// "-" for w) writes a tar archive.
-func Export(store cstorage.Store, imageID, spec string, w io.Writer) (err error) {
+// Output is where --output exports an image's files: "type=local,dest=DIR"
+// unpacks them into DIR, "type=tar,dest=FILE" (or "-") writes a tar archive.
+type Output struct{ kind, dest string }
+
+// ParseOutput parses --output, before any building is done.
+func ParseOutput(spec string) (Output, error) {
 	kv := map[string]string{}
 	for _, field := range strings.Split(spec, ",") {
 		k, v, _ := strings.Cut(field, "=")
 		kv[k] = v
 	}
-	kind, dest := kv["type"], kv["dest"]
-	if dest == "" || kind != "local" && kind != "tar" {
-		return fmt.Errorf("parse --output %q: want type=local,dest=DIR or type=tar,dest=FILE", spec)
+	o := Output{kind: kv["type"], dest: kv["dest"]}
+	if o.dest == "" || o.kind != "local" && o.kind != "tar" {
+		return o, fmt.Errorf("parse --output %q: want type=local,dest=DIR or type=tar,dest=FILE", spec)
 	}
+	return o, nil
+}
+
+// Export writes the files of image imageID to o; "-" is w.
+func Export(store cstorage.Store, imageID string, o Output, w io.Writer) (err error) {
+	kind, dest := o.kind, o.dest
 	root, err := store.MountImage(imageID, nil, "")
 	if err != nil {
 		return fmt.Errorf("mount image %s: %w", imageID, err)

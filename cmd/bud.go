@@ -28,6 +28,7 @@ type budFlags struct {
 	jobs                                                         int
 	run                                                          runFlags
 	reg                                                          registryFlags
+	export                                                       *bud.Output // --output, parsed before building
 }
 
 // NewBud returns "hod bud" (alias "build").
@@ -62,6 +63,13 @@ func NewBud(g *globals) *cobra.Command {
 					return err
 				}
 				contextDir = dir
+			}
+			if o.output != "" { // checked before anything is built
+				out, err := bud.ParseOutput(o.output)
+				if err != nil {
+					return err
+				}
+				o.export = &out
 			}
 			store, sys, err := g.storeAndSys(o.reg)
 			if err != nil {
@@ -182,8 +190,8 @@ func (o budFlags) finish(cmd *cobra.Command, store cstorage.Store, id, platform 
 	if err := writeIDFile(o.iidfile, "sha256:"+id); err != nil {
 		return err
 	}
-	if o.output != "" {
-		if err := bud.Export(store, id, o.output, cmd.OutOrStdout()); err != nil {
+	if o.export != nil {
+		if err := bud.Export(store, id, *o.export, cmd.OutOrStdout()); err != nil {
 			return err
 		}
 	}
