@@ -107,10 +107,19 @@ func located(file string, err error) error {
 // at prefixes an instruction's error with FILE:LINE, keeping its class
 // (a RUN's *container.ExitError stays one).
 func (b *builder) at(cmd instructions.Command, err error) error {
-	if loc, ok := cmd.(interface{ Location() []parser.Range }); ok && len(loc.Location()) > 0 {
-		return fmt.Errorf("%s:%d: %s: %w", b.file, loc.Location()[0].Start.Line, cmd.Name(), err)
+	var where []parser.Range
+	if loc, ok := cmd.(interface{ Location() []parser.Range }); ok {
+		where = loc.Location()
 	}
-	return fmt.Errorf("%s: %s: %w", b.file, cmd.Name(), err)
+	return fmt.Errorf("%s:%d: %s: %w", b.file, line(where), cmd.Name(), err)
+}
+
+// line is the first line of an instruction's location, 0 when unknown.
+func line(where []parser.Range) int {
+	if len(where) == 0 {
+		return 0
+	}
+	return where[0].Start.Line
 }
 
 func (b *builder) build() (string, error) {
@@ -130,22 +139,19 @@ func (b *builder) build() (string, error) {
 // finish commits the target stage under the tags, from the cache when the
 // same final image was built before.
 func (b *builder) finish(s *stage) (id string, err error) {
+	// Sorted, so the history entry these make is the same on every build.
 	var changes []container.Change
-	for k, v := range b.opts.Labels {
-		changes = append(changes, container.Label(k, v))
-	}
-	for k, v := range b.opts.Annotations {
-		changes = append(changes, container.Annotation(k, v))
-	}
-	if err := s.apply(changes...); err != nil {
-		return "", err
-	}
 	parts := []string{"COMMIT", "squash=" + strconv.FormatBool(b.opts.Commit.Squash), "format=" + b.opts.Commit.Format}
 	for _, k := range keys(b.opts.Labels) {
+		changes = append(changes, container.Label(k, b.opts.Labels[k]))
 		parts = append(parts, "label:"+k+"="+b.opts.Labels[k])
 	}
 	for _, k := range keys(b.opts.Annotations) {
+		changes = append(changes, container.Annotation(k, b.opts.Annotations[k]))
 		parts = append(parts, "annotation:"+k+"="+b.opts.Annotations[k])
+	}
+	if err := s.apply(changes...); err != nil {
+		return "", err
 	}
 	st := s.step(parts...)
 	id, hit := b.cache.lookup(st)

@@ -26,7 +26,10 @@ type builder struct {
 	metaArgs map[string]string
 	ignore   []string
 	cache    *cache
-	steps    int
+	// used marks the stages a later needed stage builds on, copies or
+	// mounts from: they end as images.
+	used  map[int]bool
+	steps int
 	// mu serializes output and step numbers across stages built at once.
 	mu   sync.Mutex
 	step int
@@ -42,7 +45,7 @@ func newBuilder(ctx context.Context, store cstorage.Store, opts Options, file st
 	if err != nil {
 		return nil, err
 	}
-	b := &builder{ctx: ctx, store: store, opts: opts, file: file, byName: map[string]int{}, ignore: ignore,
+	b := &builder{ctx: ctx, store: store, opts: opts, file: file, byName: map[string]int{}, ignore: ignore, used: map[int]bool{},
 		cache: newCache(store, !opts.NoLayers && !opts.NoCache)}
 	b.metaArgs = predefinedArgs(opts.Platform)
 	for _, a := range metaArgs {
@@ -92,6 +95,7 @@ func (b *builder) needed(target int) []int {
 		}
 		want[i] = true
 		for _, dep := range b.stages[i].dependencies() {
+			b.used[dep] = true
 			visit(dep)
 		}
 	}

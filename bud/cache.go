@@ -6,13 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 
-	"github.com/moby/patternmatcher"
 	"github.com/sirupsen/logrus"
 	cstorage "go.podman.io/storage"
 )
@@ -120,44 +116,6 @@ func digestOf(parts ...string) string {
 	for _, p := range parts {
 		io.WriteString(h, p)
 		h.Write([]byte{0})
-	}
-	return hex.EncodeToString(h.Sum(nil))
-}
-
-// contentDigest hashes what COPY/ADD sources hold (names, modes and
-// contents, not mtimes), skipping ignored files: the part of a COPY's key
-// that the Dockerfile text cannot show.
-func contentDigest(contextDir string, sources []string, ignore []string) string {
-	pm, _ := patternmatcher.New(ignore)
-	h := sha256.New()
-	for _, src := range sources {
-		matches, _ := filepath.Glob(src)
-		for _, m := range matches {
-			_ = filepath.WalkDir(m, func(p string, d fs.DirEntry, err error) error {
-				if err != nil {
-					return nil
-				}
-				rel, _ := filepath.Rel(contextDir, p)
-				if ok, _ := pm.MatchesOrParentMatches(filepath.ToSlash(rel)); ok && rel != "." {
-					return nil
-				}
-				fi, err := d.Info()
-				if err != nil {
-					return nil
-				}
-				io.WriteString(h, rel+"\x00"+fi.Mode().String()+"\x00")
-				if fi.Mode().IsRegular() {
-					if f, err := os.Open(p); err == nil {
-						_, _ = io.Copy(h, f)
-						f.Close()
-					}
-				} else if fi.Mode()&fs.ModeSymlink != 0 {
-					target, _ := os.Readlink(p)
-					io.WriteString(h, target)
-				}
-				return nil
-			})
-		}
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }

@@ -1,16 +1,13 @@
 package bud
 
 import (
-	"fmt"
+	"errors"
 	"os"
-	"path"
 	"path/filepath"
 	"strings"
 
-	securejoin "github.com/cyphar/filepath-securejoin"
 	"github.com/hodbuild/hod/container"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
-	"github.com/opencontainers/go-digest"
 )
 
 type copySpec struct {
@@ -23,11 +20,21 @@ type copySpec struct {
 }
 
 // copy is COPY and ADD: container.Copy (the same call as "hod copy" and
-// "hod add"), then a layer. Host sources are confined to the context.
+// "hod add"), then a layer. Host sources are confined to the context. The
+// cache key holds container.Digest of the sources: the digest of the very
+// stream the copy writes.
 func (s *stage) copy(cmd instructions.Command, sd instructions.SourcesAndDest, spec copySpec) error {
-	opts := container.CopyOptions{Chown: spec.chown, Chmod: spec.chmod, Extract: spec.add, Checksum: digest.Digest(spec.checksum)}
-	sources, content, cleanup, err := s.sources(sd, spec, &opts)
-	defer cleanup()
+	checksum, err := container.ParseChecksum(spec.checksum)
+	if err != nil {
+		return err
+	}
+	opts := container.CopyOptions{Chown: spec.chown, Chmod: spec.chmod, Extract: spec.add, Checksum: checksum, Parents: spec.parents}
+	sources, release, err := s.sources(sd, spec, &opts)
+	defer release()
+	if err != nil {
+		return err
+	}
+	content, err := container.Digest(s.b.ctx, sources, opts)
 	if err != nil {
 		return err
 	}
@@ -40,81 +47,52 @@ func (s *stage) copy(cmd instructions.Command, sd instructions.SourcesAndDest, s
 	if err := s.apply(container.CreatedBy(createdBy)); err != nil {
 		return err
 	}
-	if err := s.copyInto(sources, sd.DestPath, spec.parents, opts); err != nil {
+	if err := s.c.Copy(s.b.ctx, sources, sd.DestPath, opts); err != nil {
 		return err
 	}
 	_, err = s.layer(parts...)
 	return err
 }
 
-// copyInto is one container.Copy, or with --parents one per source, each
-// into DEST plus the source's directory relative to the context.
-func (s *stage) copyInto(sources []string, dest string, parents bool, opts container.CopyOptions) error {
-	if !parents || opts.FromRoot != "" {
-		return s.c.Copy(s.b.ctx, sources, dest, opts)
-	}
-	for _, src := range sources {
-		matches, err := filepath.Glob(src)
-		if err != nil || len(matches) == 0 {
-			matches = []string{src}
-		}
-		for _, m := range matches {
-			rel, err := filepath.Rel(s.b.opts.ContextDir, filepath.Dir(m))
-			if err != nil || strings.HasPrefix(rel, "..") {
-				return fmt.Errorf("COPY --parents %s: not in the context", m)
-			}
-			if err := s.c.Copy(s.b.ctx, []string{m}, path.Join(dest, filepath.ToSlash(rel))+"/", opts); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// sources resolves COPY/ADD sources and returns what identifies their
-// content for the cache key.
-func (s *stage) sources(sd instructions.SourcesAndDest, spec copySpec, opts *container.CopyOptions) ([]string, string, func(), error) {
-	cleanup := func() {}
+// sources sets where COPY/ADD sources are read, confined: an earlier
+// stage's image or another image (--from), heredocs written to a
+// temporary directory, or the context with its ignore patterns.
+func (s *stage) sources(sd instructions.SourcesAndDest, spec copySpec, opts *container.CopyOptions) ([]string, func(), error) {
 	if spec.from != "" {
 		root, release, err := s.sourceRoot(spec.from)
 		if err != nil {
-			return nil, "", cleanup, err
+			return nil, func() {}, err
 		}
 		opts.FromRoot = root
-		key := spec.from
-		if i, ok := s.b.stageRef(spec.from, s.index); ok {
-			key = s.b.stages[i].chain
-		}
-		return sd.SourcePaths, key, release, nil
-	}
-	ignore := append(append([]string{}, s.b.ignore...), spec.exclude...)
-	opts.ContextDir, opts.Ignore = s.b.opts.ContextDir, ignore
-	var sources []string
-	for _, src := range sd.SourcePaths {
-		if spec.add && (strings.HasPrefix(src, "http://") || strings.HasPrefix(src, "https://")) {
-			sources = append(sources, src)
-			continue
-		}
-		p, err := securejoin.SecureJoin(s.b.opts.ContextDir, src)
-		if err != nil {
-			return nil, "", cleanup, err
-		}
-		sources = append(sources, p)
+		return sd.SourcePaths, release, nil
 	}
 	if len(sd.SourceContents) > 0 {
-		dir, err := os.MkdirTemp("", "hod-heredoc-")
-		if err != nil {
-			return nil, "", cleanup, err
-		}
-		cleanup = func() { os.RemoveAll(dir) }
-		for _, sc := range sd.SourceContents {
-			p := filepath.Join(dir, filepath.Base(sc.Path))
-			if err := os.WriteFile(p, []byte(sc.Data), 0o644); err != nil {
-				return nil, "", cleanup, err
-			}
-			sources = append(sources, p)
-		}
-		opts.ContextDir = dir
+		return heredocSources(sd, opts)
 	}
-	return sources, contentDigest(s.b.opts.ContextDir, sources, ignore), cleanup, nil
+	opts.ContextDir, opts.Confine = s.b.opts.ContextDir, true
+	opts.Ignore = append(append([]string{}, s.b.ignore...), spec.exclude...)
+	return sd.SourcePaths, func() {}, nil
+}
+
+// heredocSources writes COPY <<EOF documents as files of a temporary
+// directory, the sources' root.
+func heredocSources(sd instructions.SourcesAndDest, opts *container.CopyOptions) ([]string, func(), error) {
+	if len(sd.SourcePaths) > 0 {
+		return nil, func() {}, errors.New("heredocs and context files cannot be copied by one instruction")
+	}
+	dir, err := os.MkdirTemp("", "hod-heredoc-")
+	if err != nil {
+		return nil, func() {}, err
+	}
+	cleanup := func() { os.RemoveAll(dir) }
+	var sources []string
+	for _, sc := range sd.SourceContents {
+		name := filepath.Base(sc.Path)
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(sc.Data), 0o644); err != nil {
+			return nil, cleanup, err
+		}
+		sources = append(sources, name)
+	}
+	opts.ContextDir, opts.Confine = dir, true
+	return sources, cleanup, nil
 }

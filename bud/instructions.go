@@ -63,7 +63,7 @@ func (s *stage) changes(cmd instructions.Command) ([]container.Change, error) {
 	case *instructions.UserCommand:
 		return []container.Change{container.User(c.User)}, nil
 	case *instructions.WorkdirCommand:
-		return []container.Change{container.WorkDir(path.Join("/", cfg.WorkingDir, c.Path))}, nil
+		return []container.Change{container.WorkDir(workdir(cfg.WorkingDir, c.Path))}, nil
 	case *instructions.CmdCommand:
 		return []container.Change{container.Cmd(s.argv(c.ShellDependantCmdLine))}, nil
 	case *instructions.EntrypointCommand:
@@ -100,4 +100,13 @@ func (s *stage) argv(cl instructions.ShellDependantCmdLine) []string {
 		shell = []string{"/bin/sh", "-c"}
 	}
 	return append(append([]string{}, shell...), strings.Join(cl.CmdLine, " "))
+}
+
+// workdir is WORKDIR's directory: an absolute path replaces the current
+// one, a relative path is taken from it.
+func workdir(current, dir string) string {
+	if path.IsAbs(dir) {
+		return path.Clean(dir)
+	}
+	return path.Join("/", current, dir)
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/hodbuild/hod/storage"
 	cstorage "go.podman.io/storage"
 	"go.podman.io/storage/pkg/archive"
 )
@@ -31,11 +32,11 @@ func ParseOutput(spec string) (Output, error) {
 // Export writes the files of image imageID to o; "-" is w.
 func Export(store cstorage.Store, imageID string, o Output, w io.Writer) (err error) {
 	kind, dest := o.kind, o.dest
-	root, err := store.MountImage(imageID, nil, "")
+	root, release, err := storage.MountImage(store, imageID)
 	if err != nil {
-		return fmt.Errorf("mount image %s: %w", imageID, err)
+		return err
 	}
-	defer store.UnmountImage(imageID, false) //nolint:errcheck // a failed unmount leaves a mount, not a wrong export
+	defer release()
 	tarball, err := archive.TarWithOptions(root, &archive.TarOptions{Compression: archive.Uncompressed})
 	if err != nil {
 		return err

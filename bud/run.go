@@ -10,6 +10,7 @@ import (
 	securejoin "github.com/cyphar/filepath-securejoin"
 	"github.com/hodbuild/hod/container"
 	"github.com/hodbuild/hod/mount"
+	"github.com/hodbuild/hod/storage"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	rspec "github.com/opencontainers/runtime-spec/specs-go"
 )
@@ -156,15 +157,12 @@ func (s *stage) bindMount(m *instructions.Mount) (rspec.Mount, func(), error) {
 	return rspec.Mount{Type: "bind", Source: src, Destination: m.Target, Options: []string{"rbind"}}, release, nil
 }
 
-// sourceRoot mounts an earlier stage's container or an image for reading.
+// sourceRoot mounts the image an earlier stage ended as, or another image,
+// for reading. A stage's working container is never shared: stages built
+// at once may read one stage's image together.
 func (s *stage) sourceRoot(from string) (string, func(), error) {
 	if i, ok := s.b.stageRef(from, s.index); ok {
-		if err := s.b.stages[i].materialize(); err != nil {
-			return "", nil, err
-		}
-		c := s.b.stages[i].c
-		root, err := c.Mount()
-		return root, func() { _ = c.Unmount(false) }, err
+		return storage.MountImage(s.b.store, s.b.stages[i].imageID)
 	}
 	return container.MountSource(s.b.ctx, s.b.store, s.b.opts.Sys, from, s.b.opts.Pull)
 }

@@ -2,8 +2,10 @@ package bud
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"runtime"
+	"strconv"
 	"strings"
 
 	"github.com/hodbuild/hod/commit"
@@ -26,7 +28,13 @@ type stage struct {
 	// applied since its last layer, which the next key includes.
 	chain   string
 	pending []string
-	imageID string // set when a later FROM builds on this stage
+	// top is an image holding exactly the stage so far (its base, a cache
+	// hit or its last layer), "" once something changed since.
+	top string
+	// imageID is the immutable image the stage ended as, set when a later
+	// stage builds on it, copies or mounts from it: those read this image,
+	// never the stage's working container.
+	imageID string
 	// hit is a cached image the stage has reached without moving its
 	// container onto it yet; replay holds the configuration changes (one
 	// group per instruction) made since. A run of cache hits thus costs no
@@ -70,10 +78,10 @@ func (b *builder) runStage(i int) error {
 	s.args = map[string]string{}
 	b.stepf(s.parsed.SourceCode)
 	if err := s.from(); err != nil {
-		return located(b.file, fmt.Errorf("FROM %s: %w", s.baseName(), err))
+		return fmt.Errorf("%s:%d: FROM %s: %w", b.file, line(s.parsed.Location), s.parsed.BaseName, err)
 	}
 	if err := s.onBuild(); err != nil {
-		return err
+		return fmt.Errorf("%s:%d: %w", b.file, line(s.parsed.Location), err)
 	}
 	for _, cmd := range s.parsed.Commands {
 		if err := b.ctx.Err(); err != nil {
@@ -84,30 +92,31 @@ func (b *builder) runStage(i int) error {
 			return b.at(cmd, err)
 		}
 	}
-	if s.usedAsBase() {
-		id, err := s.baseImage()
-		if err != nil {
-			return err
-		}
-		s.imageID = id
+	if !b.used[i] {
+		return nil
 	}
+	id, err := s.end()
+	if err != nil {
+		return fmt.Errorf("%s: end of stage %s: %w", b.file, cmp.Or(s.parsed.Name, strconv.Itoa(i)), err)
+	}
+	s.imageID = id
 	return nil
 }
 
-// baseImage is the image a later FROM builds on: the cached image the stage
-// ended on, or a checkpoint of its container.
-func (s *stage) baseImage() (string, error) {
-	if s.hit != "" && len(s.replay) == 0 {
-		return s.hit, nil
+// endStep is the cache step of a stage's end: the image that holds the
+// configuration changes made after its last layer.
+const endStep = "END OF STAGE"
+
+// end makes the stage an image for the stages that use it: the image it
+// is already on, a cached end, or a checkpoint of its container.
+func (s *stage) end() (string, error) {
+	if s.top != "" {
+		return s.top, nil
 	}
-	if err := s.materialize(); err != nil {
-		return "", err
+	if hit, err := s.cached(endStep); hit || err != nil {
+		return s.top, err
 	}
-	id, err := commit.Checkpoint(s.b.ctx, s.c, s.b.opts.Commit)
-	if err != nil {
-		return "", err
-	}
-	return id, nil
+	return s.checkpoint(endStep)
 }
 
 // stepf prints the next "STEP n/m:" line.
@@ -130,6 +139,9 @@ func source(cmd instructions.Command) string {
 // stage's image.
 func (s *stage) from() error {
 	base := s.baseName()
+	if base == "" {
+		return errors.New("base name expands to nothing")
+	}
 	image := base
 	if i, ok := s.b.stageRef(base, s.index); ok {
 		image = s.b.stages[i].imageID
@@ -142,7 +154,7 @@ func (s *stage) from() error {
 	if err != nil {
 		return err
 	}
-	s.c = c
+	s.c, s.top = c, c.FromImageID
 	s.chain = "FROM " + cmp.Or(c.FromImageID, "scratch")
 	return nil
 }
@@ -183,8 +195,11 @@ func (s *stage) onBuild() error {
 	}
 	for _, t := range triggers {
 		result, err := parser.Parse(strings.NewReader(t))
-		if err != nil || len(result.AST.Children) != 1 {
-			return fmt.Errorf("ONBUILD %s: bad trigger: %v", t, err)
+		if err != nil {
+			return fmt.Errorf("ONBUILD %q: %w", t, err)
+		}
+		if n := len(result.AST.Children); n != 1 {
+			return fmt.Errorf("ONBUILD %q: want one instruction, found %d", t, n)
 		}
 		cmd, err := instructions.ParseCommand(result.AST.Children[0])
 		if err != nil {
@@ -197,15 +212,6 @@ func (s *stage) onBuild() error {
 	return s.apply(container.ClearOnBuild())
 }
 
-func (s *stage) usedAsBase() bool {
-	for _, other := range s.b.stages[s.index+1:] {
-		if i, ok := s.b.stageRef(other.baseName(), other.index); ok && i == s.index {
-			return true
-		}
-	}
-	return false
-}
-
 // apply makes configuration changes (hod config's Changes). While a cache
 // hit is pending they are also kept for replay onto the cached image.
 func (s *stage) apply(changes ...container.Change) error {
@@ -215,6 +221,7 @@ func (s *stage) apply(changes ...container.Change) error {
 	if s.hit != "" {
 		s.replay = append(s.replay, changes)
 	}
+	s.top = ""
 	return s.c.Apply(changes...)
 }
 
@@ -249,15 +256,25 @@ func (s *stage) step(parts ...string) step {
 // it in the cache; or nothing without layers, the final commit taking all.
 func (s *stage) layer(parts ...string) (string, error) {
 	if s.b.opts.NoLayers {
+		s.top = ""
 		return "", nil
 	}
+	return s.checkpoint(parts...)
+}
+
+// checkpoint commits the container as a layer of a new image, the stage's
+// top, and records it in the cache.
+func (s *stage) checkpoint(parts ...string) (string, error) {
 	st := s.step(parts...)
+	if err := s.materialize(); err != nil {
+		return "", err
+	}
 	id, err := commit.Checkpoint(s.b.ctx, s.c, s.b.opts.Commit)
 	if err != nil {
 		return "", err
 	}
 	s.b.cache.store(id, st)
-	s.chain, s.pending = st.key(), nil
+	s.chain, s.pending, s.top = st.key(), nil, id
 	return id, nil
 }
 
@@ -270,7 +287,7 @@ func (s *stage) cached(parts ...string) (bool, error) {
 	if !ok {
 		return false, s.materialize()
 	}
-	s.hit, s.replay = id, nil
+	s.hit, s.replay, s.top = id, nil, id
 	s.chain, s.pending = st.key(), nil
 	s.b.printf("--> Using cache %s\n", id)
 	return true, nil

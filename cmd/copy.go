@@ -1,12 +1,10 @@
 package cmd
 
 import (
-	"fmt"
 	"os"
 
 	"github.com/hodbuild/hod/container"
 	"github.com/hodbuild/hod/storage"
-	"github.com/opencontainers/go-digest"
 	"github.com/spf13/cobra"
 )
 
@@ -78,12 +76,9 @@ func newCopyCommand(g *globals, verb, short string, add bool, example string) *c
 
 func (o copyFlags) options(add bool) (container.CopyOptions, error) {
 	opts := container.CopyOptions{Chown: o.chown, Chmod: o.chmod, ContextDir: o.contextDir, Extract: add}
-	if o.checksum != "" {
-		d, err := digest.Parse(o.checksum)
-		if err != nil {
-			return opts, fmt.Errorf("parse --checksum %q: %w", o.checksum, err)
-		}
-		opts.Checksum = d
+	var err error
+	if opts.Checksum, err = container.ParseChecksum(o.checksum); err != nil {
+		return opts, err
 	}
 	patterns, err := container.ReadIgnore(o.contextDir, o.ignoreFile)
 	if err != nil {

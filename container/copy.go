@@ -2,6 +2,8 @@ package container
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -31,6 +33,12 @@ type CopyOptions struct {
 	ContextDir string
 	// Ignore holds .dockerignore-style patterns, relative to ContextDir.
 	Ignore []string
+	// Confine resolves host sources inside ContextDir, as a build confines
+	// them to its context: no "..", absolute path or symlink leaves it.
+	Confine bool
+	// Parents keeps each source's directories below the root sources are
+	// confined to (COPY --parents).
+	Parents bool
 	// Extract unpacks local tar archives (ADD); URLs are downloaded then.
 	Extract bool
 	// Checksum is the digest a downloaded URL must have.
@@ -59,7 +67,7 @@ func (c *Container) Copy(ctx context.Context, sources []string, dest string, opt
 	}
 	defer w.cleanup()
 	unsafeDest := c.inContainer(dest)
-	if err := w.expand(sources); err != nil {
+	if _, err := w.expand(sources, false); err != nil {
 		return err
 	}
 	destDir, rename := targetDir(root, unsafeDest, dest, w.single())
@@ -78,6 +86,43 @@ func (c *Container) Copy(ctx context.Context, sources []string, dest string, opt
 		return fmt.Errorf("copy to %s in container %s: %w", dest, c.Name, err)
 	}
 	return nil
+}
+
+// Digest is the digest of the tar stream Copy writes for sources (the same
+// enumeration, ignore rules, symlink rules and modes), leaving out mtimes
+// and the owner, and naming URLs instead of downloading them: a build's
+// cache key for COPY and ADD, which thus always describes what a copy
+// would write.
+func Digest(ctx context.Context, sources []string, opts CopyOptions) (string, error) {
+	mode, err := ParseChmod(opts.Chmod)
+	if err != nil {
+		return "", err
+	}
+	if err := checkChecksum(opts.Checksum); err != nil {
+		return "", err
+	}
+	if opts.Chown != "" {
+		if err := CheckOwner(opts.Chown); err != nil {
+			return "", fmt.Errorf("parse --chown %q: %w", opts.Chown, err)
+		}
+	}
+	w, err := newTarSource(ctx, opts, &Owner{}, mode)
+	if err != nil {
+		return "", err
+	}
+	w.onlyKey = true
+	urls, err := w.expand(sources, true)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	for _, u := range urls {
+		fmt.Fprintf(h, "%s\x00", u)
+	}
+	if err := w.write(h, ""); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // inContainer makes dest absolute against the container's working directory.
@@ -110,14 +155,43 @@ func targetDir(root, unsafeDest, dest string, single bool) (dir, rename string) 
 	return path.Dir(path.Clean(unsafeDest)), path.Base(unsafeDest)
 }
 
+// ParseChmod parses --chmod, an octal mode; "" is 0 (keep modes).
+func ParseChmod(chmod string) (os.FileMode, error) {
+	if chmod == "" {
+		return 0, nil
+	}
+	m, err := strconv.ParseUint(chmod, 8, 32)
+	if err != nil || m > 0o7777 {
+		return 0, fmt.Errorf("parse --chmod %q: want an octal mode", chmod)
+	}
+	return os.FileMode(m), nil
+}
+
+// ParseChecksum parses --checksum: a digest with an algorithm hod can
+// compute ("" for none).
+func ParseChecksum(checksum string) (digest.Digest, error) {
+	if checksum == "" {
+		return "", nil
+	}
+	d, err := digest.Parse(checksum)
+	if err != nil {
+		return "", fmt.Errorf("--checksum %q: %w", checksum, err)
+	}
+	return d, nil
+}
+
+func checkChecksum(d digest.Digest) error {
+	_, err := ParseChecksum(string(d))
+	return err
+}
+
 func (c *Container) copyAttributes(root string, opts CopyOptions) (*Owner, os.FileMode, error) {
-	var mode os.FileMode
-	if opts.Chmod != "" {
-		m, err := strconv.ParseUint(opts.Chmod, 8, 32)
-		if err != nil || m > 0o7777 {
-			return nil, 0, fmt.Errorf("parse --chmod %q: want an octal mode", opts.Chmod)
-		}
-		mode = os.FileMode(m)
+	mode, err := ParseChmod(opts.Chmod)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := checkChecksum(opts.Checksum); err != nil {
+		return nil, 0, err
 	}
 	if opts.Chown == "" {
 		return &Owner{}, mode, nil

@@ -1,16 +1,22 @@
 package container
 
 import (
+	"bufio"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
+	"github.com/moby/patternmatcher"
 	"github.com/moby/patternmatcher/ignorefile"
 )
 
 // ReadIgnore reads .dockerignore-style patterns from ignoreFile, or else
 // from the first of candidates in contextDir that exists (by default
-// .containerignore, then .dockerignore). No file means no patterns.
+// .containerignore, then .dockerignore). No file means no patterns. Every
+// pattern is compiled here, so a bad one is reported as FILE:LINE before
+// anything is built.
 func ReadIgnore(contextDir, ignoreFile string, candidates ...string) ([]string, error) {
 	files := []string{ignoreFile}
 	if ignoreFile == "" && contextDir != "" {
@@ -34,11 +40,51 @@ func ReadIgnore(contextDir, ignoreFile string, candidates ...string) ([]string, 
 			return nil, fmt.Errorf("read ignore file: %w", err)
 		}
 		defer f.Close()
-		patterns, err := ignorefile.ReadAll(f)
-		if err != nil {
-			return nil, fmt.Errorf("read ignore file %s: %w", name, err)
-		}
-		return patterns, nil
+		return ParseIgnore(name, f)
 	}
 	return nil, nil
+}
+
+// ParseIgnore reads the patterns of an ignore file called name, line by
+// line, so an error names the line.
+func ParseIgnore(name string, r io.Reader) ([]string, error) {
+	var patterns []string
+	scanner := bufio.NewScanner(r)
+	for line := 1; scanner.Scan(); line++ {
+		found, err := ignorefile.ReadAll(strings.NewReader(scanner.Text()))
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", name, line, err)
+		}
+		for _, p := range found {
+			if err := checkPattern(p); err != nil {
+				return nil, fmt.Errorf("%s:%d: bad pattern %q: %w", name, line, p, err)
+			}
+		}
+		patterns = append(patterns, found...)
+	}
+	if err := scanner.Err(); err != nil {
+		return nil, fmt.Errorf("read ignore file %s: %w", name, err)
+	}
+	return patterns, nil
+}
+
+// NewMatcher compiles ignore patterns (ignore files, --exclude): the one
+// place they are checked, including the regular expression patternmatcher
+// would otherwise build only when it first matches.
+func NewMatcher(patterns []string) (*patternmatcher.PatternMatcher, error) {
+	for _, p := range patterns {
+		if err := checkPattern(p); err != nil {
+			return nil, fmt.Errorf("bad pattern %q: %w", p, err)
+		}
+	}
+	return patternmatcher.New(patterns)
+}
+
+func checkPattern(p string) error {
+	pm, err := patternmatcher.New([]string{strings.TrimPrefix(strings.TrimSpace(p), "!")})
+	if err != nil {
+		return err
+	}
+	_, err = pm.MatchesOrParentMatches("a/b")
+	return err
 }

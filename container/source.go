@@ -3,7 +3,6 @@ package container
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/hodbuild/hod/storage"
 	"go.podman.io/image/v5/types"
@@ -26,9 +25,5 @@ func MountSource(ctx context.Context, store cstorage.Store, sys *types.SystemCon
 	if err != nil {
 		return "", nil, err
 	}
-	root, err = store.MountImage(img.ID, nil, "")
-	if err != nil {
-		return "", nil, fmt.Errorf("mount image %s: %w", name, err)
-	}
-	return root, func() { _, _ = store.UnmountImage(img.ID, false) }, nil
+	return storage.MountImage(store, img.ID)
 }

@@ -28,20 +28,24 @@ type tarSource struct {
 	ignore *patternmatcher.PatternMatcher
 	items  []item
 	temps  []string
+	// onlyKey writes the stream for a cache key: mtimes left out.
+	onlyKey bool
 }
 
-// item is one expanded source: a host path (already confined to FromRoot
-// when copying from another container) and the name it gets at the top.
+// item is one expanded source: a host path (already resolved inside the
+// root sources are confined to), the name it gets at the top, and with
+// --parents the directory it is put in.
 type item struct {
 	path    string
 	name    string
+	prefix  string
 	dir     bool
 	archive bool
 	mode    os.FileMode // forced mode for downloads
 }
 
 func newTarSource(ctx context.Context, opts CopyOptions, owner *Owner, mode os.FileMode) (*tarSource, error) {
-	pm, err := patternmatcher.New(opts.Ignore)
+	pm, err := NewMatcher(opts.Ignore)
 	if err != nil {
 		return nil, fmt.Errorf("parse ignore patterns: %w", err)
 	}
@@ -55,58 +59,100 @@ func (s *tarSource) cleanup() {
 }
 
 func (s *tarSource) single() bool {
-	return len(s.items) == 1 && !s.items[0].dir && !s.items[0].archive
+	return len(s.items) == 1 && !s.items[0].dir && !s.items[0].archive && s.items[0].prefix == ""
 }
 
-func (s *tarSource) expand(sources []string) error {
+// expand finds the items sources name. URLs are downloaded, or with
+// onlyKey just returned: a cache key names them instead of fetching them.
+func (s *tarSource) expand(sources []string, onlyKey bool) (urls []string, err error) {
 	for _, src := range sources {
 		if s.opts.Extract && isURL(src) {
+			if onlyKey {
+				urls = append(urls, src)
+				continue
+			}
 			it, err := s.download(src)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			s.items = append(s.items, it)
 			continue
 		}
 		matches, err := s.glob(src)
 		if err != nil {
-			return err
+			return nil, err
 		}
+		added := 0
 		for _, m := range matches {
-			if err := s.add(src, m); err != nil {
-				return err
+			if s.ignored(m.matched) {
+				continue
 			}
+			if err := s.add(src, m); err != nil {
+				return nil, err
+			}
+			added++
+		}
+		if added == 0 {
+			return nil, fmt.Errorf("copy %q: %w (all matches are ignored)", src, fs.ErrNotExist)
 		}
 	}
-	return nil
+	return urls, nil
 }
 
-// glob expands a source pattern on the host, or inside FromRoot.
-func (s *tarSource) glob(src string) ([]string, error) {
+// root is the directory sources are confined to: another root filesystem,
+// or the build context; "" lets host sources be anywhere.
+func (s *tarSource) root() string {
 	if s.opts.FromRoot != "" {
-		return globIn(s.opts.FromRoot, src)
+		return s.opts.FromRoot
 	}
-	return globMatches(src, src)
+	if s.opts.Confine {
+		return s.opts.ContextDir
+	}
+	return ""
 }
 
-// globIn expands a pattern inside another root filesystem. Its directory
-// part is resolved with securejoin first, so neither ".." nor a symlink in
-// that rootfs makes the match list a host directory; only the last element
-// may hold wildcards. Each match is resolved again, as it may be a symlink.
-func globIn(root, src string) ([]string, error) {
+// match is one file a source pattern matched: its path resolved inside
+// the root, and the path the user's pattern matched (the name it keeps).
+type match struct{ path, matched string }
+
+// glob expands a source pattern on the host, or inside the root sources
+// are confined to.
+func (s *tarSource) glob(src string) ([]match, error) {
+	if root := s.root(); root != "" {
+		return globIn(root, src)
+	}
+	found, err := globMatches(src, src)
+	if err != nil {
+		return nil, err
+	}
+	matches := make([]match, len(found))
+	for i, m := range found {
+		matches[i] = match{m, m}
+	}
+	return matches, nil
+}
+
+// globIn expands a pattern inside a root. Its directory part is resolved
+// with securejoin first, so neither ".." nor a symlink in that root makes
+// the match list a host directory; only the last element may hold
+// wildcards. Each match is resolved again, as it may be a symlink.
+func globIn(root, src string) ([]match, error) {
 	unsafeDir, pattern := path.Split(path.Join("/", src))
 	dir, err := securejoin.SecureJoin(root, unsafeDir)
 	if err != nil {
 		return nil, err
 	}
-	matches, err := globMatches(src, filepath.Join(dir, pattern))
+	found, err := globMatches(src, filepath.Join(dir, pattern))
 	if err != nil {
 		return nil, err
 	}
-	for i, m := range matches {
-		if matches[i], err = securejoin.SecureJoin(root, strings.TrimPrefix(m, root)); err != nil {
+	matches := make([]match, len(found))
+	for i, m := range found {
+		resolved, err := securejoin.SecureJoin(root, strings.TrimPrefix(m, root))
+		if err != nil {
 			return nil, err
 		}
+		matches[i] = match{resolved, m}
 	}
 	return matches, nil
 }
@@ -128,9 +174,13 @@ func globMatches(src, pattern string) ([]string, error) {
 }
 
 // add records one match of src; errors name src as the user wrote it, not
-// the host path it resolved to.
-func (s *tarSource) add(src, p string) error {
-	fi, err := os.Stat(p) // a top-level symlink is copied as its target, as Docker does
+// the host path it resolved to. A top-level symlink is copied as its
+// target, as Docker does; a directory is walked where it really is.
+func (s *tarSource) add(src string, m match) error {
+	fi, err := os.Stat(m.path)
+	if err == nil && fi.IsDir() {
+		m.path, err = filepath.EvalSymlinks(m.path)
+	}
 	if err != nil {
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
@@ -138,12 +188,30 @@ func (s *tarSource) add(src, p string) error {
 		}
 		return fmt.Errorf("copy %q: %w", src, err)
 	}
-	it := item{path: p, name: filepath.Base(p), dir: fi.IsDir()}
+	it := item{path: m.path, name: filepath.Base(m.matched), dir: fi.IsDir()}
 	if !it.dir && s.opts.Extract && s.opts.FromRoot == "" {
-		it.archive = isArchive(p)
+		it.archive = isArchive(m.path)
+	}
+	if s.opts.Parents {
+		if it.prefix, err = s.parentDir(src, m.matched, it.dir); err != nil {
+			return err
+		}
 	}
 	s.items = append(s.items, it)
 	return nil
+}
+
+// parentDir is where --parents puts a match: its directory relative to
+// the root (for a directory, the directory itself).
+func (s *tarSource) parentDir(src, matched string, dir bool) (string, error) {
+	rel, err := filepath.Rel(s.root(), matched)
+	if s.root() == "" || err != nil || strings.HasPrefix(rel, "..") {
+		return "", fmt.Errorf("copy --parents %q: not inside the context", src)
+	}
+	if !dir {
+		rel = filepath.Dir(rel)
+	}
+	return strings.TrimPrefix(filepath.ToSlash(rel), "."), nil
 }
 
 func isArchive(p string) bool {
@@ -171,13 +239,13 @@ func (s *tarSource) write(w io.Writer, rename string) error {
 		case it.archive:
 			err = s.writeArchive(tw, it.path)
 		case it.dir:
-			err = s.writeTree(tw, it.path, links)
+			err = s.writeTree(tw, it.path, it.prefix, links)
 		default:
 			name := it.name
 			if rename != "" {
 				name = rename
 			}
-			err = s.writeFile(tw, it.path, name, it.mode, links)
+			err = s.writeFile(tw, it.path, path.Join(it.prefix, name), it.mode, links)
 		}
 		if err != nil {
 			return err
@@ -186,10 +254,16 @@ func (s *tarSource) write(w io.Writer, rename string) error {
 	return tw.Close()
 }
 
-func (s *tarSource) writeTree(tw *tar.Writer, dir string, links map[[2]uint64]string) error {
+func (s *tarSource) writeTree(tw *tar.Writer, dir, prefix string, links map[[2]uint64]string) error {
 	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || p == dir {
+		if err != nil {
 			return err
+		}
+		if p == dir {
+			if prefix == "" {
+				return nil
+			}
+			return s.writeEntry(tw, p, prefix, 0, links)
 		}
 		if err := s.ctx.Err(); err != nil {
 			return err
@@ -204,7 +278,7 @@ func (s *tarSource) writeTree(tw *tar.Writer, dir string, links map[[2]uint64]st
 		if err != nil {
 			return err
 		}
-		return s.writeEntry(tw, p, filepath.ToSlash(rel), 0, links)
+		return s.writeEntry(tw, p, path.Join(prefix, filepath.ToSlash(rel)), 0, links)
 	})
 }
 
@@ -213,7 +287,7 @@ func (s *tarSource) ignored(p string) bool {
 		return false
 	}
 	rel, err := filepath.Rel(s.opts.ContextDir, p)
-	if err != nil || strings.HasPrefix(rel, "..") {
+	if err != nil || rel == "." || strings.HasPrefix(rel, "..") {
 		return false
 	}
 	m, _ := s.ignore.MatchesOrParentMatches(filepath.ToSlash(rel))
@@ -252,6 +326,12 @@ func (s *tarSource) writeInfo(tw *tar.Writer, p, name string, fi os.FileInfo, mo
 	hdr.Name, hdr.Uname, hdr.Gname = name, "", ""
 	hdr.Uid, hdr.Gid = s.owner.UID, s.owner.GID
 	hdr.AccessTime, hdr.ChangeTime = timeZero, timeZero
+	if s.onlyKey {
+		hdr.ModTime = timeZero
+	}
+	if hdr.PAXRecords, err = xattrRecords(p); err != nil {
+		return fmt.Errorf("copy %q: %w", p, err)
+	}
 	if fi.IsDir() {
 		hdr.Name += "/"
 	}
@@ -313,6 +393,9 @@ func (s *tarSource) writeArchive(tw *tar.Writer, p string) error {
 		}
 		if s.opts.Chown != "" {
 			hdr.Uid, hdr.Gid, hdr.Uname, hdr.Gname = s.owner.UID, s.owner.GID, "", ""
+		}
+		if s.onlyKey {
+			hdr.ModTime, hdr.AccessTime, hdr.ChangeTime = timeZero, timeZero, timeZero
 		}
 		if s.mode != 0 && hdr.Typeflag != tar.TypeSymlink {
 			hdr.Mode = int64(s.mode)

@@ -2,7 +2,9 @@ package container
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -18,6 +20,9 @@ type Owner struct{ UID, GID int }
 // securejoin, so a rootfs whose /etc/passwd is a symlink to the host's
 // cannot make hod read host accounts.
 func LookupOwner(root, spec string) (Owner, error) {
+	if err := CheckOwner(spec); err != nil {
+		return Owner{}, err
+	}
 	user, group, hasGroup := strings.Cut(spec, ":")
 	uid, primaryGID, err := lookupID(root, "/etc/passwd", user, 3)
 	if err != nil {
@@ -33,11 +38,42 @@ func LookupOwner(root, spec string) (Owner, error) {
 	return Owner{uid, gid}, nil
 }
 
+// maxID is the largest user or group ID: (uid_t)-1 means "no change" to
+// the kernel and cannot own a file.
+const maxID = math.MaxUint32 - 1
+
+// CheckOwner checks the form of "user[:group]" without a root filesystem:
+// both parts present when given, numeric IDs within 0-4294967294.
+func CheckOwner(spec string) error {
+	user, group, hasGroup := strings.Cut(spec, ":")
+	if user == "" || (hasGroup && group == "") {
+		return fmt.Errorf("%q: want USER[:GROUP]", spec)
+	}
+	for _, part := range []string{user, group} {
+		if _, err := parseID(part); err != nil && !errors.Is(err, strconv.ErrSyntax) {
+			return err
+		}
+	}
+	return nil
+}
+
+// parseID parses a numeric ID; strconv.ErrSyntax means a name.
+func parseID(s string) (int, error) {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
+		return 0, strconv.ErrSyntax
+	}
+	if err != nil || n < 0 || n > maxID {
+		return 0, fmt.Errorf("ID %s out of range 0-%d", s, maxID)
+	}
+	return int(n), nil
+}
+
 // lookupID finds name in a passwd-style file and returns its ID (field 2)
 // and, when extraField >= 0, that field too. A number is taken as is; its
 // extra field is looked up when present and is the number itself otherwise.
 func lookupID(root, file, name string, extraField int) (int, int, error) {
-	n, numErr := strconv.Atoi(name)
+	n, numErr := parseID(name)
 	path, err := securejoin.SecureJoin(root, file)
 	if err != nil {
 		return 0, 0, err
@@ -56,13 +92,15 @@ func lookupID(root, file, name string, extraField int) (int, int, error) {
 		if len(fields) < 3 || (fields[0] != name && fields[2] != name) {
 			continue
 		}
-		id, err := strconv.Atoi(fields[2])
+		id, err := parseID(fields[2])
 		if err != nil {
 			return 0, 0, fmt.Errorf("%s: bad ID %q", file, fields[2])
 		}
 		extra := id
 		if extraField >= 0 && len(fields) > extraField {
-			extra, _ = strconv.Atoi(fields[extraField])
+			if extra, err = parseID(fields[extraField]); err != nil {
+				return 0, 0, fmt.Errorf("%s: bad ID %q", file, fields[extraField])
+			}
 		}
 		return id, extra, nil
 	}

@@ -57,3 +57,14 @@ func Tag(store cstorage.Store, name string, tags ...string) error {
 	}
 	return nil
 }
+
+// MountImage mounts image id's root filesystem read-only for reading;
+// release undoes the mount. Mounts are reference-counted by the store, so
+// any number of readers may hold one image at once.
+func MountImage(store cstorage.Store, id string) (root string, release func(), err error) {
+	root, err = store.MountImage(id, nil, "")
+	if err != nil {
+		return "", nil, fmt.Errorf("mount image %s: %w", id, err)
+	}
+	return root, func() { _, _ = store.UnmountImage(id, false) }, nil
+}
