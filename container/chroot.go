@@ -28,6 +28,9 @@ type chrootConfig struct {
 	Network  string
 	Mounts   []rspec.Mount
 	Caps     []string
+	// Masked and Readonly are the spec's masked and read-only paths.
+	Masked   []string
+	Readonly []string
 }
 
 // runChroot runs the process without any runtime binary: hod re-executes
@@ -42,11 +45,12 @@ func runChroot(ctx context.Context, root string, p *process, mounts []rspec.Moun
 		m.Destination = target
 		cfg.Mounts = append(cfg.Mounts, m)
 	}
-	caps, err := boundingSet(opts)
+	g, err := confinement(opts)
 	if err != nil {
 		return err
 	}
-	cfg.Caps = caps
+	cfg.Caps = g.Config.Process.Capabilities.Bounding
+	cfg.Masked, cfg.Readonly = g.Config.Linux.MaskedPaths, g.Config.Linux.ReadonlyPaths
 	r, w, err := os.Pipe()
 	if err != nil {
 		return err
@@ -88,10 +92,10 @@ func ChrootMain() {
 		fail(125, "read chroot configuration: %v", err)
 	}
 	if err := setupRoot(cfg); err != nil {
-		fail(125, "set up chroot isolation: %v", err)
+		fail(125, "chroot isolation: %v", err)
 	}
 	if err := enter(cfg); err != nil {
-		fail(125, "enter chroot isolation: %v", err)
+		fail(125, "chroot isolation: %v", err)
 	}
 	execCommand(cfg)
 }

@@ -1,6 +1,7 @@
 package container
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,17 +15,28 @@ import (
 
 // setupRoot builds the container's mounts in the child's own mount
 // namespace: nothing here is visible on the host or survives the run.
+// Each error names the step and the path it failed on.
 func setupRoot(cfg chrootConfig) error {
 	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
-		return err
+		return fmt.Errorf("make / private: %w", err)
 	}
 	if err := unix.Mount(cfg.Root, cfg.Root, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+		return fmt.Errorf("bind rootfs %s: %w", cfg.Root, err)
+	}
+	proc, err := mountIfDir(filepath.Join(cfg.Root, "proc"), "proc", "proc", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC)
+	if err != nil {
 		return err
 	}
-	if err := mountIfDir(filepath.Join(cfg.Root, "proc"), "proc", "proc", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, ""); err != nil {
+	sys, err := mountIfDir(filepath.Join(cfg.Root, "sys"), "/sys", "", unix.MS_BIND|unix.MS_REC)
+	if err != nil {
 		return err
 	}
-	if err := mountIfDir(filepath.Join(cfg.Root, "sys"), "/sys", "", unix.MS_BIND|unix.MS_REC|unix.MS_RDONLY, ""); err != nil {
+	if sys {
+		if err := readOnlyTree(filepath.Join(cfg.Root, "sys")); err != nil {
+			return err
+		}
+	}
+	if err := confine(cfg, map[string]bool{"proc": proc, "sys": sys}); err != nil {
 		return err
 	}
 	if err := setupDev(filepath.Join(cfg.Root, "dev")); err != nil {
@@ -37,21 +49,81 @@ func setupRoot(cfg chrootConfig) error {
 	}
 	if cfg.Network != "host" {
 		if err := loopbackUp(); err != nil {
-			return err
+			return fmt.Errorf("bring up loopback: %w", err)
 		}
 	}
-	return unix.Sethostname([]byte(cfg.Hostname))
+	if err := unix.Sethostname([]byte(cfg.Hostname)); err != nil {
+		return fmt.Errorf("set hostname %q: %w", cfg.Hostname, err)
+	}
+	return nil
 }
 
-func mountIfDir(target, source, fstype string, flags uintptr, data string) error {
+// mountIfDir mounts on target if the image has that directory (creating
+// one would change the image) and reports whether it did.
+func mountIfDir(target, source, fstype string, flags uintptr) (bool, error) {
 	if fi, err := os.Lstat(target); err != nil || !fi.IsDir() {
-		return nil // the image has no such directory; creating one would change it
+		return false, nil
 	}
-	if err := unix.Mount(source, target, fstype, flags&^unix.MS_RDONLY, data); err != nil {
-		return err
+	if err := unix.Mount(source, target, fstype, flags, ""); err != nil {
+		return false, fmt.Errorf("mount %s on %s: %w", source, target, err)
 	}
-	if flags&unix.MS_RDONLY != 0 {
-		return unix.Mount("", target, "", flags|unix.MS_REMOUNT, "")
+	return true, nil
+}
+
+// readOnlyTree makes a mount and every mount below it read-only: a plain
+// read-only remount would leave the host's /sys/fs/cgroup writable.
+func readOnlyTree(target string) error {
+	attr := unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY}
+	if err := unix.MountSetattr(-1, target, unix.AT_RECURSIVE, &attr); err != nil {
+		return fmt.Errorf("make %s read-only: %w", target, err)
+	}
+	return nil
+}
+
+// confine masks and freezes the spec's paths. They all lie under /proc
+// or /sys; only those mounted here are touched, so a rootfs without them
+// (or with a symlink there) gets nothing mounted through it.
+func confine(cfg chrootConfig, mounted map[string]bool) error {
+	inside := func(p string) (string, bool) {
+		top, _, _ := strings.Cut(strings.TrimPrefix(p, "/"), "/")
+		target := filepath.Join(cfg.Root, p)
+		_, err := os.Lstat(target)
+		return target, mounted[top] && err == nil
+	}
+	for _, p := range cfg.Masked {
+		if target, ok := inside(p); ok {
+			if err := mask(target); err != nil {
+				return err
+			}
+		}
+	}
+	for _, p := range cfg.Readonly {
+		if target, ok := inside(p); ok {
+			if err := unix.Mount(target, target, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+				return fmt.Errorf("bind %s: %w", p, err)
+			}
+			if err := readOnlyTree(target); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// mask hides a directory under an empty read-only tmpfs and a file under
+// /dev/null, as runc does.
+func mask(target string) error {
+	fi, err := os.Stat(target)
+	if err != nil {
+		return fmt.Errorf("mask %s: %w", target, err)
+	}
+	if fi.IsDir() {
+		err = unix.Mount("tmpfs", target, "tmpfs", unix.MS_RDONLY, "size=0")
+	} else {
+		err = unix.Mount("/dev/null", target, "", unix.MS_BIND, "")
+	}
+	if err != nil {
+		return fmt.Errorf("mask %s: %w", target, err)
 	}
 	return nil
 }
@@ -63,15 +135,15 @@ func setupDev(dev string) error {
 		return nil
 	}
 	if err := unix.Mount("tmpfs", dev, "tmpfs", unix.MS_NOSUID|unix.MS_NOEXEC, "mode=755,size=65536k"); err != nil {
-		return err
+		return fmt.Errorf("mount tmpfs on %s: %w", dev, err)
 	}
 	for _, name := range []string{"null", "zero", "full", "random", "urandom", "tty"} {
 		target := filepath.Join(dev, name)
 		if err := os.WriteFile(target, nil, 0o666); err != nil {
-			return err
+			return fmt.Errorf("create %s: %w", target, err)
 		}
 		if err := unix.Mount("/dev/"+name, target, "", unix.MS_BIND, ""); err != nil {
-			return err
+			return fmt.Errorf("bind /dev/%s on %s: %w", name, target, err)
 		}
 	}
 	for _, d := range []string{"pts", "shm"} {
@@ -80,10 +152,10 @@ func setupDev(dev string) error {
 		}
 	}
 	if err := unix.Mount("devpts", filepath.Join(dev, "pts"), "devpts", unix.MS_NOSUID|unix.MS_NOEXEC, "newinstance,ptmxmode=0666,mode=620"); err != nil {
-		return err
+		return fmt.Errorf("mount devpts on %s/pts: %w", dev, err)
 	}
 	if err := unix.Mount("shm", filepath.Join(dev, "shm"), "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "mode=1777,size=65536k"); err != nil {
-		return err
+		return fmt.Errorf("mount shm on %s/shm: %w", dev, err)
 	}
 	for link, target := range map[string]string{"ptmx": "pts/ptmx", "fd": "/proc/self/fd", "stdin": "/proc/self/fd/0", "stdout": "/proc/self/fd/1", "stderr": "/proc/self/fd/2"} {
 		if err := os.Symlink(target, filepath.Join(dev, link)); err != nil {
@@ -117,10 +189,12 @@ func mountSpec(m rspec.Mount) error {
 		}
 	}
 	if err := unix.Mount(m.Source, m.Destination, m.Type, flags, strings.Join(data, ",")); err != nil {
-		return &os.PathError{Op: "mount", Path: m.Destination, Err: err}
+		return fmt.Errorf("mount %s on %s: %w", m.Source, m.Destination, err)
 	}
 	if readOnly {
-		return unix.Mount("", m.Destination, "", flags|unix.MS_REMOUNT|unix.MS_RDONLY, "")
+		if err := unix.Mount("", m.Destination, "", flags|unix.MS_REMOUNT|unix.MS_RDONLY, ""); err != nil {
+			return fmt.Errorf("make %s read-only: %w", m.Destination, err)
+		}
 	}
 	return nil
 }
@@ -148,40 +222,43 @@ func loopbackUp() error {
 func enter(cfg chrootConfig) error {
 	// Capabilities are read through /proc, which the new root may lack.
 	caps, err := capability.NewPid2(0)
-	if err != nil {
-		return err
+	if err == nil {
+		err = caps.Load()
 	}
-	if err := caps.Load(); err != nil {
-		return err
+	if err != nil {
+		return fmt.Errorf("read capabilities: %w", err)
 	}
 	if err := unix.Chdir(cfg.Root); err != nil {
-		return err
+		return fmt.Errorf("enter rootfs %s: %w", cfg.Root, err)
 	}
 	if err := unix.PivotRoot(".", "."); err != nil {
-		return err
+		return fmt.Errorf("pivot_root into %s: %w", cfg.Root, err)
 	}
 	if err := unix.Unmount(".", unix.MNT_DETACH); err != nil {
-		return err
+		return fmt.Errorf("detach the old root: %w", err)
 	}
 	if err := unix.Chdir("/"); err != nil {
-		return err
+		return fmt.Errorf("enter /: %w", err)
 	}
 	if err := boundCapabilities(caps, cfg.Caps); err != nil {
-		return err
+		return fmt.Errorf("bound capabilities: %w", err)
 	}
 	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
-		return err
+		return fmt.Errorf("set no-new-privileges: %w", err)
 	}
 	if err := unix.Setgroups(nil); err != nil {
-		return err
+		return fmt.Errorf("clear supplementary groups: %w", err)
 	}
 	if err := unix.Setresgid(cfg.Owner.GID, cfg.Owner.GID, cfg.Owner.GID); err != nil {
-		return err
+		return fmt.Errorf("switch to group %d: %w", cfg.Owner.GID, err)
 	}
 	if err := unix.Setresuid(cfg.Owner.UID, cfg.Owner.UID, cfg.Owner.UID); err != nil {
-		return err
+		return fmt.Errorf("switch to user %d: %w", cfg.Owner.UID, err)
 	}
-	return unix.Chdir(cfg.Cwd)
+	if err := unix.Chdir(cfg.Cwd); err != nil {
+		return fmt.Errorf("enter working directory %s: %w", cfg.Cwd, err)
+	}
+	return nil
 }
 
 func boundCapabilities(caps capability.Capabilities, keep []string) error {

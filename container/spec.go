@@ -18,7 +18,7 @@ const ociVersion = "1.0.2"
 // paths, private PID/IPC/UTS/mount namespaces) plus no-new-privileges and
 // moby's default seccomp profile.
 func spec(root string, p *process, mounts []rspec.Mount, opts RunOptions) (*rspec.Spec, error) {
-	g, err := generate.New("linux")
+	g, err := confinement(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -42,9 +42,6 @@ func spec(root string, p *process, mounts []rspec.Mount, opts RunOptions) (*rspe
 		}
 		g.RemoveHostname()
 	}
-	if err := capabilities(&g, opts.CapAdd, opts.CapDrop); err != nil {
-		return nil, err
-	}
 	for _, m := range mounts {
 		g.AddMount(m)
 	}
@@ -55,9 +52,20 @@ func spec(root string, p *process, mounts []rspec.Mount, opts RunOptions) (*rspe
 	return s, nil
 }
 
-// boundingSet is the capability set a run keeps, without the rest of a
-// spec: chroot isolation needs only this.
-func boundingSet(opts RunOptions) ([]string, error) {
+// maskedPaths and readonlyPaths are what buildah, podman and Docker hide
+// or freeze by default (runtime-tools' defaults have none): kernel
+// memory, keys and timers are masked, kernel tunables read-only.
+var (
+	maskedPaths = []string{"/proc/acpi", "/proc/asound", "/proc/interrupts", "/proc/kcore", "/proc/keys",
+		"/proc/latency_stats", "/proc/sched_debug", "/proc/scsi", "/proc/timer_list", "/proc/timer_stats",
+		"/sys/dev/block", "/sys/devices/virtual/powercap", "/sys/firmware", "/sys/fs/selinux"}
+	readonlyPaths = []string{"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"}
+)
+
+// confinement is the part of a run's spec both isolations apply:
+// runtime-tools' defaults, the capability set, masked and read-only paths.
+// chroot isolation reads these from it rather than keeping its own lists.
+func confinement(opts RunOptions) (*generate.Generator, error) {
 	g, err := generate.New("linux")
 	if err != nil {
 		return nil, err
@@ -65,7 +73,13 @@ func boundingSet(opts RunOptions) ([]string, error) {
 	if err := capabilities(&g, opts.CapAdd, opts.CapDrop); err != nil {
 		return nil, err
 	}
-	return g.Config.Process.Capabilities.Bounding, nil
+	for _, p := range maskedPaths {
+		g.AddLinuxMaskedPaths(p)
+	}
+	for _, p := range readonlyPaths {
+		g.AddLinuxReadonlyPaths(p)
+	}
+	return &g, nil
 }
 
 // capabilities drops, then adds: "--cap-drop all --cap-add chown" leaves
