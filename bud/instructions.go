@@ -57,6 +57,11 @@ func (s *stage) changes(cmd instructions.Command) ([]container.Change, error) {
 		}
 		return out, nil
 	case *instructions.ExposeCommand:
+		for _, p := range c.Ports {
+			if err := container.CheckPort(p); err != nil {
+				return nil, err
+			}
+		}
 		return container.Each(c.Ports, container.Port), nil
 	case *instructions.VolumeCommand:
 		return container.Each(c.Volumes, container.Volume), nil
@@ -69,7 +74,7 @@ func (s *stage) changes(cmd instructions.Command) ([]container.Change, error) {
 	case *instructions.EntrypointCommand:
 		return []container.Change{container.Entrypoint(s.argv(c.ShellDependantCmdLine))}, nil
 	case *instructions.StopSignalCommand:
-		return []container.Change{container.StopSignal(c.Signal)}, nil
+		return []container.Change{container.StopSignal(c.Signal)}, container.CheckStopSignal(c.Signal)
 	case *instructions.ShellCommand:
 		return []container.Change{container.Shell(c.Shell)}, nil
 	case *instructions.OnbuildCommand:

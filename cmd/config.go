@@ -100,6 +100,14 @@ func (o configFlags) changes(cmd *cobra.Command, shell []string) ([]container.Ch
 	}
 	out = append(out, container.Each(o.unsetLabels, container.UnsetLabel)...)
 	out = append(out, container.Each(o.unsetAnnotations, container.UnsetAnnotation)...)
+	for _, p := range o.ports {
+		if err := container.CheckPort(p); err != nil {
+			return nil, err
+		}
+	}
+	if err := container.CheckStopSignal(o.stopSignal); set("stop-signal") && err != nil {
+		return nil, err
+	}
 	out = append(out, container.Each(o.ports, container.Port)...)
 	out = append(out, container.Each(o.volumes, container.Volume)...)
 	out = append(out, container.Each(o.onBuild, container.OnBuild)...)

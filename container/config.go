@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	"go.podman.io/image/v5/manifest"
+	"golang.org/x/sys/unix"
 )
 
 // Change is one edit of a working container's image configuration. The
@@ -124,6 +126,43 @@ func Port(port string) Change {
 	return Change{"EXPOSE " + port, func(st *State) {
 		st.Config.Config.ExposedPorts = set(st.Config.Config.ExposedPorts, port)
 	}}
+}
+
+// CheckPort checks an exposed port: PORT[-END][/tcp|udp|sctp], ports 1-65535.
+func CheckPort(port string) error {
+	num, proto, hasProto := strings.Cut(port, "/")
+	if hasProto && proto != "tcp" && proto != "udp" && proto != "sctp" {
+		return fmt.Errorf("port %q: protocol must be tcp, udp or sctp", port)
+	}
+	first, last, isRange := strings.Cut(num, "-")
+	start, err := strconv.ParseUint(first, 10, 16)
+	end := start
+	if err == nil && isRange {
+		end, err = strconv.ParseUint(last, 10, 16)
+	}
+	if err != nil || start == 0 || end < start {
+		return fmt.Errorf("port %q: want PORT[-END][/PROTO] with ports 1-65535", port)
+	}
+	return nil
+}
+
+// CheckStopSignal checks a stop signal: a name (SIGTERM, TERM, any case)
+// or a number up to SIGRTMAX.
+func CheckStopSignal(sig string) error {
+	if n, err := strconv.Atoi(sig); err == nil {
+		if n < 1 || n > 64 {
+			return fmt.Errorf("stop signal %q: want a signal number 1-64", sig)
+		}
+		return nil
+	}
+	name := strings.ToUpper(sig)
+	if !strings.HasPrefix(name, "SIG") {
+		name = "SIG" + name
+	}
+	if unix.SignalNum(name) == 0 && !strings.HasPrefix(name, "SIGRTMIN") && !strings.HasPrefix(name, "SIGRTMAX") {
+		return fmt.Errorf("stop signal %q: no such signal", sig)
+	}
+	return nil
 }
 
 // Volume declares a volume.

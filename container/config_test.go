@@ -79,3 +79,26 @@ func TestChangesDoNotAlias(t *testing.T) {
 		t.Errorf("Port(80) = %v, want 80/tcp", b.Config.Config.ExposedPorts)
 	}
 }
+
+func TestCheckPortAndStopSignal(t *testing.T) {
+	for _, good := range []string{"80", "8080/tcp", "53/udp", "1000-2000/sctp", "65535"} {
+		if err := CheckPort(good); err != nil {
+			t.Errorf("CheckPort(%q) = %v", good, err)
+		}
+	}
+	for _, bad := range []string{"abc", "0", "65536", "80/icmp", "90-80", "-1", "", "80/"} {
+		if err := CheckPort(bad); err == nil {
+			t.Errorf("CheckPort(%q) accepted", bad)
+		}
+	}
+	for _, good := range []string{"SIGTERM", "term", "9", "SIGRTMIN+3", "SIGKILL"} {
+		if err := CheckStopSignal(good); err != nil {
+			t.Errorf("CheckStopSignal(%q) = %v", good, err)
+		}
+	}
+	for _, bad := range []string{"SIGNOPE", "0", "65", "", "-9"} {
+		if err := CheckStopSignal(bad); err == nil {
+			t.Errorf("CheckStopSignal(%q) accepted", bad)
+		}
+	}
+}
