@@ -1,7 +1,6 @@
 package bud
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -61,13 +60,9 @@ func Build(ctx context.Context, store cstorage.Store, opts Options) (string, err
 	if err != nil {
 		return "", err
 	}
-	result, err := parser.Parse(bytes.NewReader(text))
+	stages, metaArgs, err := parse(name, text)
 	if err != nil {
-		return "", located(name, err)
-	}
-	stages, metaArgs, err := instructions.Parse(result.AST, nil)
-	if err != nil {
-		return "", located(name, err)
+		return "", err
 	}
 	b, err := newBuilder(ctx, store, opts, name, stages, metaArgs)
 	if err != nil {
@@ -106,12 +101,14 @@ func located(file string, err error) error {
 
 // at prefixes an instruction's error with FILE:LINE, keeping its class
 // (a RUN's *container.ExitError stays one).
-func (b *builder) at(cmd instructions.Command, err error) error {
+func (b *builder) at(cmd instructions.Command, err error) error { return at(b.file, cmd, err) }
+
+func at(file string, cmd instructions.Command, err error) error {
 	var where []parser.Range
 	if loc, ok := cmd.(interface{ Location() []parser.Range }); ok {
 		where = loc.Location()
 	}
-	return fmt.Errorf("%s:%d: %s: %w", b.file, line(where), cmd.Name(), err)
+	return fmt.Errorf("%s:%d: %s: %w", file, line(where), cmd.Name(), err)
 }
 
 // line is the first line of an instruction's location, 0 when unknown.

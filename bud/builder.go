@@ -1,7 +1,6 @@
 package bud
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"path/filepath"
@@ -11,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/hodbuild/hod/container"
+	"github.com/hodbuild/hod/storage"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	cstorage "go.podman.io/storage"
 )
@@ -47,7 +47,13 @@ func newBuilder(ctx context.Context, store cstorage.Store, opts Options, file st
 	}
 	b := &builder{ctx: ctx, store: store, opts: opts, file: file, byName: map[string]int{}, ignore: ignore, used: map[int]bool{},
 		cache: newCache(store, !opts.NoLayers && !opts.NoCache)}
-	b.metaArgs = predefinedArgs(opts.Platform)
+	target := storage.Platform{OS: "linux", Arch: goarch}
+	if opts.Platform != "" {
+		if target, err = storage.ParsePlatform(opts.Platform); err != nil {
+			return nil, fmt.Errorf("--platform: %w", err)
+		}
+	}
+	b.metaArgs = predefinedArgs(target)
 	for _, a := range metaArgs {
 		for _, kv := range a.Args {
 			b.metaArgs[kv.Key] = b.argValue(kv, b.metaArgs)
@@ -120,15 +126,10 @@ func (b *builder) cleanup() {
 }
 
 // predefinedArgs are Docker's automatic platform ARGs for a build whose
-// target is platform (OS/ARCH[/VARIANT], or "" for this machine).
-func predefinedArgs(platform string) map[string]string {
-	target := strings.Split(cmp.Or(platform, "linux/"+goarch), "/")
-	variant := ""
-	if len(target) > 2 {
-		variant = target[2]
-	}
+// target is platform.
+func predefinedArgs(target storage.Platform) map[string]string {
 	return map[string]string{
-		"TARGETPLATFORM": strings.Join(target, "/"), "TARGETOS": target[0], "TARGETARCH": target[1], "TARGETVARIANT": variant,
+		"TARGETPLATFORM": target.String(), "TARGETOS": target.OS, "TARGETARCH": target.Arch, "TARGETVARIANT": target.Variant,
 		"BUILDPLATFORM": "linux/" + goarch, "BUILDOS": "linux", "BUILDARCH": goarch, "BUILDVARIANT": "",
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hodbuild/hod/commit"
 	"github.com/hodbuild/hod/container"
+	"github.com/hodbuild/hod/storage"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"go.podman.io/image/v5/types"
@@ -170,19 +171,11 @@ func (s *stage) platform() (*types.SystemContext, error) {
 	if err != nil {
 		return nil, err
 	}
-	parts := strings.Split(p, "/")
-	if len(parts) < 2 || len(parts) > 3 {
-		return nil, fmt.Errorf("FROM --platform=%s: want OS/ARCH[/VARIANT]", p)
+	platform, err := storage.ParsePlatform(p)
+	if err != nil {
+		return nil, fmt.Errorf("--platform: %w", err)
 	}
-	sys := types.SystemContext{}
-	if s.b.opts.Sys != nil {
-		sys = *s.b.opts.Sys
-	}
-	sys.OSChoice, sys.ArchitectureChoice = parts[0], parts[1]
-	if len(parts) == 3 {
-		sys.VariantChoice = parts[2]
-	}
-	return &sys, nil
+	return platform.Choose(s.b.opts.Sys), nil
 }
 
 // onBuild replays the base image's ONBUILD triggers through the same

@@ -86,6 +86,11 @@ func NewBud(g *globals) *cobra.Command {
 				return errors.New("--platform with several platforms needs --manifest LIST")
 			}
 			for _, p := range platforms {
+				if _, err := storage.ParsePlatform(p); p != "" && err != nil {
+					return fmt.Errorf("parse --platform: %w", err)
+				}
+			}
+			for _, p := range platforms {
 				opts.Platform = p
 				id, err := bud.Build(cmd.Context(), store, opts)
 				if err != nil {
@@ -201,13 +206,7 @@ func (o budFlags) finish(cmd *cobra.Command, store cstorage.Store, id, platform 
 				return err
 			}
 		}
-		var p storage.Platform
-		if parts := strings.Split(platform, "/"); len(parts) >= 2 {
-			p.OS, p.Arch = parts[0], parts[1]
-			if len(parts) > 2 {
-				p.Variant = parts[2]
-			}
-		}
+		p, _ := storage.ParsePlatform(platform) // checked before the build; "" is this machine's
 		if _, err := storage.ManifestAdd(cmd.Context(), store, nil, o.manifest, id, p); err != nil {
 			return err
 		}

@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/hodbuild/hod/storage"
 	"github.com/spf13/cobra"
@@ -34,14 +33,11 @@ func NewPull(g *globals) *cobra.Command {
 				return err
 			}
 			if platform != "" {
-				parts := strings.Split(platform, "/")
-				if len(parts) < 2 || len(parts) > 3 {
-					return fmt.Errorf("parse --platform %q: want OS/ARCH[/VARIANT]", platform)
+				p, err := storage.ParsePlatform(platform)
+				if err != nil {
+					return fmt.Errorf("parse --platform: %w", err)
 				}
-				os, arch = parts[0], parts[1]
-				if len(parts) == 3 {
-					vrt = parts[2]
-				}
+				os, arch, vrt = p.OS, p.Arch, p.Variant
 			}
 			sys.OSChoice, sys.ArchitectureChoice, sys.VariantChoice = os, arch, vrt
 			opts := storage.PullOptions{Policy: p, Report: progress(cmd, quiet)}

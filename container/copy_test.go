@@ -80,7 +80,7 @@ func writeTar(t *testing.T, headers []tar.Header) string {
 	return p
 }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)

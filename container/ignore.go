@@ -80,7 +80,12 @@ func NewMatcher(patterns []string) (*patternmatcher.PatternMatcher, error) {
 	return patternmatcher.New(patterns)
 }
 
+// checkPattern compiles p as given ("!" alone is refused), then as an
+// inclusion, which is what makes patternmatcher build its expression.
 func checkPattern(p string) error {
+	if _, err := patternmatcher.New([]string{p}); err != nil {
+		return err
+	}
 	pm, err := patternmatcher.New([]string{strings.TrimPrefix(strings.TrimSpace(p), "!")})
 	if err != nil {
 		return err

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 
 	rspec "github.com/opencontainers/runtime-spec/specs-go"
@@ -55,6 +57,9 @@ func checkBind(spec string, m rspec.Mount) error {
 	return nil
 }
 
+// tmpfsSize is what the kernel takes as tmpfs size=: bytes, or k/m/g units.
+var tmpfsSize = regexp.MustCompile(`^[0-9]+[kKmMgG]?$`)
+
 // ParseMount parses --mount type=bind|tmpfs|cache,... Cache mounts persist
 // between runs in a directory per id under cacheRoot.
 func ParseMount(spec, cacheRoot string) (rspec.Mount, error) {
@@ -82,9 +87,15 @@ func ParseMount(spec, cacheRoot string) (rspec.Mount, error) {
 	case "tmpfs":
 		m = rspec.Mount{Type: "tmpfs", Source: "tmpfs", Destination: dst, Options: []string{"nosuid", "nodev"}}
 		if s := kv["tmpfs-size"]; s != "" {
+			if !tmpfsSize.MatchString(s) {
+				return m, fmt.Errorf("parse mount %q: tmpfs-size %q: want bytes, or a number with k, m or g", spec, s)
+			}
 			m.Options = append(m.Options, "size="+s)
 		}
 		if s := kv["tmpfs-mode"]; s != "" {
+			if mode, err := strconv.ParseUint(s, 8, 32); err != nil || mode > 0o7777 {
+				return m, fmt.Errorf("parse mount %q: tmpfs-mode %q: want an octal mode", spec, s)
+			}
 			m.Options = append(m.Options, "mode="+s)
 		}
 	case "cache":

@@ -101,8 +101,6 @@ func (l *list) save() error {
 }
 
 // Platform overrides what ManifestAdd reads from the image's configuration.
-type Platform struct{ OS, Arch, Variant string }
-
 // ManifestAdd adds the local image to the list and returns its manifest digest.
 func ManifestAdd(ctx context.Context, store cstorage.Store, sys *types.SystemContext, listName, image string, p Platform) (digest.Digest, error) {
 	l, err := openList(store, listName)

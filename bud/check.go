@@ -1,0 +1,88 @@
+package bud
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	"github.com/hodbuild/hod/container"
+	"github.com/hodbuild/hod/storage"
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+)
+
+// parse reads a Dockerfile into stages and global ARGs and checks every
+// instruction's flags, so a bad one anywhere fails the build before
+// anything is built. Errors are FILE:LINE.
+func parse(file string, text []byte) ([]instructions.Stage, []instructions.ArgCommand, error) {
+	result, err := parser.Parse(bytes.NewReader(text))
+	if err != nil {
+		return nil, nil, located(file, err)
+	}
+	stages, metaArgs, err := instructions.Parse(result.AST, nil)
+	if err != nil {
+		return nil, nil, located(file, err)
+	}
+	for _, s := range stages {
+		if err := checkPlatform(s.Platform); err != nil {
+			return nil, nil, fmt.Errorf("%s:%d: FROM: %w", file, line(s.Location), err)
+		}
+		for _, cmd := range s.Commands {
+			if err := check(cmd); err != nil {
+				return nil, nil, at(file, cmd, err)
+			}
+		}
+	}
+	return stages, metaArgs, nil
+}
+
+// check validates the flags of one instruction that hold no variable
+// (those are checked once expanded, when the instruction runs).
+func check(cmd instructions.Command) error {
+	switch c := cmd.(type) {
+	case *instructions.CopyCommand:
+		return checkCopy(c.Chown, c.Chmod, "")
+	case *instructions.AddCommand:
+		return checkCopy(c.Chown, c.Chmod, c.Checksum)
+	case *instructions.ExposeCommand:
+		for _, p := range c.Ports {
+			if err := fixed(p, container.CheckPort); err != nil {
+				return err
+			}
+		}
+	case *instructions.StopSignalCommand:
+		return fixed(c.Signal, container.CheckStopSignal)
+	}
+	return nil
+}
+
+func checkCopy(chown, chmod, checksum string) error {
+	if chown != "" {
+		if err := fixed(chown, container.CheckOwner); err != nil {
+			return fmt.Errorf("parse --chown %q: %w", chown, err)
+		}
+	}
+	if err := fixed(chmod, func(s string) error { _, err := container.ParseChmod(s); return err }); err != nil {
+		return err
+	}
+	return fixed(checksum, func(s string) error { _, err := container.ParseChecksum(s); return err })
+}
+
+// fixed applies check to a value unless it refers to a variable.
+func fixed(value string, check func(string) error) error {
+	if strings.Contains(value, "$") {
+		return nil
+	}
+	return check(value)
+}
+
+// checkPlatform checks FROM --platform's OS/ARCH[/VARIANT].
+func checkPlatform(p string) error {
+	return fixed(p, func(p string) error {
+		if p == "" {
+			return nil
+		}
+		_, err := storage.ParsePlatform(p)
+		return err
+	})
+}

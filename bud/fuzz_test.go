@@ -1,0 +1,27 @@
+package bud
+
+import (
+	"strings"
+	"testing"
+)
+
+// No Dockerfile may panic the parse and flag checks that run before a
+// build; an error names the file and line.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{
+		"FROM scratch\nCOPY --chown=1:1 --chmod=644 a /b\n",
+		"ARG B\nFROM --platform=$B ${B} AS x\nRUN --mount=type=cache,target=/c true\n",
+		"FROM --platform=linux scratch\n",
+		"FROM scratch\nADD --checksum=md5:00 http://x/y /y\nEXPOSE 80/tcp abc\nSTOPSIGNAL NOPE\n",
+		"FROM scratch\nCOPY <<EOF /x\nhi\nEOF\n",
+		"FROM scratch\nHEALTHCHECK --interval=1s CMD true\nONBUILD RUN x\n",
+		"FROM a\nRUN --network=none --mount=type=secret,id=s cat /run/secrets/s\n",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		if _, _, err := parse("Dockerfile", []byte(text)); err != nil && !strings.HasPrefix(err.Error(), "Dockerfile") {
+			t.Errorf("error %q names no file", err)
+		}
+	})
+}

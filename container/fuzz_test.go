@@ -1,0 +1,73 @@
+package container
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// No --chown value may panic; an accepted one resolves to IDs in range.
+func FuzzLookupOwner(f *testing.F) {
+	root := f.TempDir()
+	must(f, os.MkdirAll(filepath.Join(root, "etc"), 0o755))
+	must(f, os.WriteFile(filepath.Join(root, "etc/passwd"), []byte("root:x:0:0::/root:/bin/sh\napp:x:1000:1000::/:/bin/sh\nbad:x:nan:1:::\n"), 0o644))
+	must(f, os.WriteFile(filepath.Join(root, "etc/group"), []byte("root:x:0:\napp:x:1000:\n"), 0o644))
+	for _, s := range []string{"app", "app:app", "0:0", "99999999999", "1:-5", "bad", ":", "app:", "4294967295", "nobody:root"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, spec string) {
+		o, err := LookupOwner(root, spec)
+		if err == nil && (o.UID < 0 || o.GID < 0 || o.UID > maxID || o.GID > maxID) {
+			t.Errorf("LookupOwner(%q) = %+v", spec, o)
+		}
+		if err == nil && CheckOwner(spec) != nil {
+			t.Errorf("LookupOwner accepted %q, CheckOwner refuses it", spec)
+		}
+	})
+}
+
+func FuzzParseChmod(f *testing.F) {
+	for _, s := range []string{"0644", "755", "7777", "10000", "-1", "8", "0o644", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if m, err := ParseChmod(s); err == nil && m > 0o7777 {
+			t.Errorf("ParseChmod(%q) = %o", s, m)
+		}
+	})
+}
+
+// No ignore file may panic, at reading or at matching; a file that reads
+// gives patterns that compile.
+func FuzzParseIgnore(f *testing.F) {
+	for _, s := range []string{"*.log\n!keep.log\n", "[\n", "a[\n", "# c\n\n**/x\n", "!\n", "\\\n", "a/**/b\n/abs\n../up\n"} {
+		f.Add(s, "a/b.log")
+	}
+	f.Fuzz(func(t *testing.T, text, file string) {
+		patterns, err := ParseIgnore(".dockerignore", strings.NewReader(text))
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), ".dockerignore:") {
+				t.Errorf("error %q names no line", err)
+			}
+			return
+		}
+		pm, err := NewMatcher(patterns)
+		if err != nil {
+			t.Fatalf("patterns %q read, but do not compile: %v", patterns, err)
+		}
+		if _, err := pm.MatchesOrParentMatches(file); err != nil {
+			t.Errorf("patterns %q fail on %q: %v", patterns, file, err)
+		}
+	})
+}
+
+func FuzzCheckPortAndSignal(f *testing.F) {
+	for _, s := range []string{"80", "80/tcp", "1-2/udp", "SIGTERM", "9", "SIGRTMIN+1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		_ = CheckPort(s)
+		_ = CheckStopSignal(s)
+	})
+}
