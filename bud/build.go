@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/hodbuild/hod/run"
 	"io"
 	"os"
 	"path/filepath"
@@ -47,7 +48,7 @@ type Options struct {
 	Labels      map[string]string
 	Annotations map[string]string
 	IgnoreFile  string
-	Run         container.RunOptions
+	Run         run.Options
 	Sys         *types.SystemContext
 	// Out receives the STEP lines and RUN output; nil is quiet.
 	Out io.Writer
@@ -100,7 +101,7 @@ func located(file string, err error) error {
 }
 
 // at prefixes an instruction's error with FILE:LINE, keeping its class
-// (a RUN's *container.ExitError stays one).
+// (a RUN's *run.ExitError stays one).
 func (b *builder) at(cmd instructions.Command, err error) error { return at(b.file, cmd, err) }
 
 func at(file string, cmd instructions.Command, err error) error {

@@ -2,6 +2,7 @@ package bud
 
 import (
 	"context"
+	"github.com/hodbuild/hod/run"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,7 +19,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	reexec.Register(container.ChrootCommand, container.ChrootMain)
+	reexec.Register(run.ChrootCommand, run.ChrootMain)
 	storetest.Main(m)
 }
 
@@ -53,7 +54,7 @@ func write(t *testing.T, dir, name, content string, mode os.FileMode) {
 func build(t *testing.T, store cstorage.Store, dir string, opts Options) string {
 	t.Helper()
 	opts.ContextDir = dir
-	opts.Run.Isolation = container.IsolationChroot
+	opts.Run.Isolation = run.IsolationChroot
 	id, err := Build(context.Background(), store, opts)
 	if err != nil {
 		t.Fatal(err)

@@ -3,13 +3,13 @@ package bud
 import (
 	"context"
 	"fmt"
+	"github.com/hodbuild/hod/copier"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 
-	"github.com/hodbuild/hod/container"
 	"github.com/hodbuild/hod/storage"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	cstorage "go.podman.io/storage"
@@ -41,7 +41,7 @@ func newBuilder(ctx context.Context, store cstorage.Store, opts Options, file st
 		return nil, err
 	}
 	opts.ContextDir = contextDir
-	ignore, err := container.ReadIgnore(contextDir, opts.IgnoreFile, filepath.Base(file)+".dockerignore", ".containerignore", ".dockerignore")
+	ignore, err := copier.ReadIgnore(contextDir, opts.IgnoreFile, filepath.Base(file)+".dockerignore", ".containerignore", ".dockerignore")
 	if err != nil {
 		return nil, err
 	}

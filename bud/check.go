@@ -3,6 +3,7 @@ package bud
 import (
 	"bytes"
 	"fmt"
+	"github.com/hodbuild/hod/copier"
 	"strings"
 
 	"github.com/hodbuild/hod/container"
@@ -62,10 +63,10 @@ func checkCopy(chown, chmod, checksum string) error {
 			return fmt.Errorf("parse --chown %q: %w", chown, err)
 		}
 	}
-	if err := fixed(chmod, func(s string) error { _, err := container.ParseChmod(s); return err }); err != nil {
+	if err := fixed(chmod, func(s string) error { _, err := copier.ParseChmod(s); return err }); err != nil {
 		return err
 	}
-	return fixed(checksum, func(s string) error { _, err := container.ParseChecksum(s); return err })
+	return fixed(checksum, func(s string) error { _, err := copier.ParseChecksum(s); return err })
 }
 
 // fixed applies check to a value unless it refers to a variable.

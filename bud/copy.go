@@ -2,6 +2,7 @@ package bud
 
 import (
 	"errors"
+	"github.com/hodbuild/hod/copier"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,17 +25,17 @@ type copySpec struct {
 // cache key holds container.Digest of the sources: the digest of the very
 // stream the copy writes.
 func (s *stage) copy(cmd instructions.Command, sd instructions.SourcesAndDest, spec copySpec) error {
-	checksum, err := container.ParseChecksum(spec.checksum)
+	checksum, err := copier.ParseChecksum(spec.checksum)
 	if err != nil {
 		return err
 	}
-	opts := container.CopyOptions{Chown: spec.chown, Chmod: spec.chmod, Extract: spec.add, Checksum: checksum, Parents: spec.parents}
+	opts := copier.Options{Chown: spec.chown, Chmod: spec.chmod, Extract: spec.add, Checksum: checksum, Parents: spec.parents}
 	sources, release, err := s.sources(sd, spec, &opts)
 	defer release()
 	if err != nil {
 		return err
 	}
-	content, err := container.Digest(s.b.ctx, sources, opts)
+	content, err := copier.Digest(s.b.ctx, sources, opts)
 	if err != nil {
 		return err
 	}
@@ -47,7 +48,7 @@ func (s *stage) copy(cmd instructions.Command, sd instructions.SourcesAndDest, s
 	if err := s.apply(container.CreatedBy(createdBy)); err != nil {
 		return err
 	}
-	if err := s.c.Copy(s.b.ctx, sources, sd.DestPath, opts); err != nil {
+	if err := copier.Copy(s.b.ctx, s.c, sources, sd.DestPath, opts); err != nil {
 		return err
 	}
 	_, err = s.layer(parts...)
@@ -57,7 +58,7 @@ func (s *stage) copy(cmd instructions.Command, sd instructions.SourcesAndDest, s
 // sources sets where COPY/ADD sources are read, confined: an earlier
 // stage's image or another image (--from), heredocs written to a
 // temporary directory, or the context with its ignore patterns.
-func (s *stage) sources(sd instructions.SourcesAndDest, spec copySpec, opts *container.CopyOptions) ([]string, func(), error) {
+func (s *stage) sources(sd instructions.SourcesAndDest, spec copySpec, opts *copier.Options) ([]string, func(), error) {
 	if spec.from != "" {
 		root, release, err := s.sourceRoot(spec.from)
 		if err != nil {
@@ -76,7 +77,7 @@ func (s *stage) sources(sd instructions.SourcesAndDest, spec copySpec, opts *con
 
 // heredocSources writes COPY <<EOF documents as files of a temporary
 // directory, the sources' root.
-func heredocSources(sd instructions.SourcesAndDest, opts *container.CopyOptions) ([]string, func(), error) {
+func heredocSources(sd instructions.SourcesAndDest, opts *copier.Options) ([]string, func(), error) {
 	if len(sd.SourcePaths) > 0 {
 		return nil, func() {}, errors.New("heredocs and context files cannot be copied by one instruction")
 	}

@@ -3,6 +3,7 @@ package bud
 import (
 	"cmp"
 	"fmt"
+	"github.com/hodbuild/hod/run"
 	"path"
 	"path/filepath"
 	"strings"
@@ -46,7 +47,7 @@ func (s *stage) run(c *instructions.RunCommand) error {
 	if err := s.apply(container.CreatedBy("/bin/sh -c " + strings.Join(c.CmdLine, " "))); err != nil {
 		return err
 	}
-	if err := s.c.Run(s.b.ctx, argv, opts); err != nil {
+	if err := run.Run(s.b.ctx, s.c, argv, opts); err != nil {
 		return err
 	}
 	_, err = s.layer(parts...)

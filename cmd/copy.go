@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"github.com/hodbuild/hod/copier"
 	"os"
 
 	"github.com/hodbuild/hod/container"
@@ -58,7 +59,7 @@ func newCopyCommand(g *globals, verb, short string, add bool, example string) *c
 				defer release()
 				opts.FromRoot = root
 			}
-			return c.Copy(cmd.Context(), args[1:len(args)-1], args[len(args)-1], opts)
+			return copier.Copy(cmd.Context(), c, args[1:len(args)-1], args[len(args)-1], opts)
 		},
 	}
 	f := cmd.Flags()
@@ -74,13 +75,13 @@ func newCopyCommand(g *globals, verb, short string, add bool, example string) *c
 	return cmd
 }
 
-func (o copyFlags) options(add bool) (container.CopyOptions, error) {
-	opts := container.CopyOptions{Chown: o.chown, Chmod: o.chmod, ContextDir: o.contextDir, Extract: add}
+func (o copyFlags) options(add bool) (copier.Options, error) {
+	opts := copier.Options{Chown: o.chown, Chmod: o.chmod, ContextDir: o.contextDir, Extract: add}
 	var err error
-	if opts.Checksum, err = container.ParseChecksum(o.checksum); err != nil {
+	if opts.Checksum, err = copier.ParseChecksum(o.checksum); err != nil {
 		return opts, err
 	}
-	patterns, err := container.ReadIgnore(o.contextDir, o.ignoreFile)
+	patterns, err := copier.ReadIgnore(o.contextDir, o.ignoreFile)
 	if err != nil {
 		return opts, err
 	}

@@ -3,6 +3,7 @@ package cmd
 import (
 	"cmp"
 	"fmt"
+	"github.com/hodbuild/hod/run"
 	"os"
 	"path/filepath"
 
@@ -53,7 +54,7 @@ func NewRun(g *globals) *cobra.Command {
 			if len(argv) > 0 && argv[0] == "--" {
 				argv = argv[1:]
 			}
-			return c.Run(cmd.Context(), argv, opts)
+			return run.Run(cmd.Context(), c, argv, opts)
 		},
 	}
 	f := cmd.Flags()
@@ -74,19 +75,19 @@ func NewRun(g *globals) *cobra.Command {
 // addRunFlags adds the run flags "run" and "bud" share.
 func addRunFlags(cmd *cobra.Command, o *runFlags) {
 	f := cmd.Flags()
-	f.StringVar(&o.isolation, "isolation", cmp.Or(os.Getenv("HOD_ISOLATION"), container.IsolationOCI), "isolation of RUN commands: oci or chroot")
+	f.StringVar(&o.isolation, "isolation", cmp.Or(os.Getenv("HOD_ISOLATION"), run.IsolationOCI), "isolation of RUN commands: oci or chroot")
 	f.StringVar(&o.runtime, "runtime", "runc", "OCI runtime binary (runc, crun, runsc, or a path)")
 	f.StringVar(&o.network, "network", "private", "network: private (loopback only), none, or host")
 	f.StringArrayVarP(&o.volumes, "volume", "v", nil, "bind mount SRC:DST[:ro|rw] (repeatable)")
 }
 
-func (o runFlags) options(store cstorage.Store) (container.RunOptions, error) {
-	opts := container.RunOptions{
+func (o runFlags) options(store cstorage.Store) (run.Options, error) {
+	opts := run.Options{
 		Isolation: o.isolation, Runtime: o.runtime, RuntimeFlags: o.runtimeFlags, User: o.user, WorkDir: o.workDir,
 		Env: o.env, Hostname: o.hostname, Network: o.network, CapAdd: o.capAdd, CapDrop: o.capDrop, Terminal: o.tty,
 	}
 	switch {
-	case o.isolation != container.IsolationOCI && o.isolation != container.IsolationChroot:
+	case o.isolation != run.IsolationOCI && o.isolation != run.IsolationChroot:
 		return opts, fmt.Errorf("parse --isolation %q: want oci or chroot", o.isolation)
 	case o.network != "private" && o.network != "none" && o.network != "host":
 		return opts, fmt.Errorf("parse --network %q: want private, none or host", o.network)

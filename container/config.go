@@ -53,7 +53,7 @@ func Each(values []string, change func(string) Change) []Change {
 // Env sets an environment variable.
 func Env(key, value string) Change {
 	return Change{"ENV " + key + "=" + value, func(st *State) {
-		st.Config.Config.Env = setEnv(st.Config.Config.Env, key, value)
+		st.Config.Config.Env = SetEnv(st.Config.Config.Env, key, value)
 	}}
 }
 
@@ -66,7 +66,9 @@ func UnsetEnv(key string) Change {
 	}}
 }
 
-func setEnv(env []string, key, value string) []string {
+// SetEnv sets key to value in an environment list (KEY=VALUE entries),
+// replacing an earlier value; env itself is not modified.
+func SetEnv(env []string, key, value string) []string {
 	for i, kv := range env {
 		if strings.SplitN(kv, "=", 2)[0] == key {
 			env = slices.Clone(env)

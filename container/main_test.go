@@ -9,3 +9,10 @@ import (
 func TestMain(m *testing.M) { storetest.Main(m) }
 
 var newStore = storetest.New
+
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -9,16 +9,25 @@ import (
 
 const module = "github.com/hodbuild/hod/"
 
-// TestDependencyDirection enforces cmd → bud → {commit, container} →
-// {mount, storage}: lower packages never import higher ones, and only cmd
-// imports cobra.
+// TestDependencyDirection enforces cmd → bud → {commit, run, copier} →
+// container → {mount, storage}: lower packages never import higher ones,
+// run and copier not each other, and only cmd imports cobra.
 func TestDependencyDirection(t *testing.T) {
+	higher := func(pkgs ...string) []string {
+		out := []string{"github.com/spf13/cobra"}
+		for _, p := range pkgs {
+			out = append(out, module+p)
+		}
+		return out
+	}
 	forbidden := map[string][]string{
-		"storage":   {module + "container", module + "commit", module + "mount", module + "bud", module + "cmd", "github.com/spf13/cobra"},
-		"mount":     {module + "container", module + "commit", module + "storage", module + "bud", module + "cmd", "github.com/spf13/cobra"},
-		"container": {module + "commit", module + "bud", module + "cmd", "github.com/spf13/cobra"},
-		"commit":    {module + "bud", module + "cmd", "github.com/spf13/cobra"},
-		"bud":       {module + "cmd", "github.com/spf13/cobra"},
+		"storage":   higher("container", "run", "copier", "commit", "mount", "bud", "cmd"),
+		"mount":     higher("container", "run", "copier", "commit", "storage", "bud", "cmd"),
+		"container": higher("run", "copier", "commit", "bud", "cmd"),
+		"run":       higher("copier", "commit", "bud", "cmd"),
+		"copier":    higher("run", "commit", "bud", "cmd"),
+		"commit":    higher("run", "copier", "bud", "cmd"),
+		"bud":       higher("cmd"),
 	}
 	for pkg, bad := range forbidden {
 		out, err := exec.Command("go", "list", "-tags", "containers_image_openpgp exclude_graphdriver_btrfs", "-deps", "../"+pkg).Output()

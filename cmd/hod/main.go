@@ -4,19 +4,19 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/hodbuild/hod/run"
 	"os"
 	"os/signal"
 	"syscall"
 
 	"github.com/hodbuild/hod/cmd"
-	"github.com/hodbuild/hod/container"
 	"go.podman.io/storage/pkg/reexec"
 )
 
 func main() {
 	// containers/storage re-executes this binary for chrooted extraction
 	// and mounts, and chroot isolation for runs; those children stop here.
-	reexec.Register(container.ChrootCommand, container.ChrootMain)
+	reexec.Register(run.ChrootCommand, run.ChrootMain)
 	if reexec.Init() {
 		return
 	}

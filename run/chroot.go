@@ -1,9 +1,10 @@
-package container
+package run
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/hodbuild/hod/container"
 	"os"
 	"syscall"
 
@@ -23,7 +24,7 @@ type chrootConfig struct {
 	Args     []string
 	Env      []string
 	Cwd      string
-	Owner    Owner
+	Owner    container.Owner
 	Hostname string
 	Network  string
 	Mounts   []rspec.Mount
@@ -35,7 +36,7 @@ type chrootConfig struct {
 
 // runChroot runs the process without any runtime binary: hod re-executes
 // itself into new namespaces, where ChrootMain builds the container.
-func runChroot(ctx context.Context, root string, p *process, mounts []rspec.Mount, opts RunOptions) error {
+func runChroot(ctx context.Context, root string, p *process, mounts []rspec.Mount, opts Options) error {
 	cfg := chrootConfig{Root: root, Args: p.args, Env: p.env, Cwd: p.cwd, Owner: p.owner, Hostname: p.hostname, Network: opts.Network}
 	for _, m := range mounts {
 		target, err := securejoin.SecureJoin(root, m.Destination)

@@ -1,4 +1,4 @@
-package container
+package run
 
 import (
 	"cmp"
@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/hodbuild/hod/container"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,7 +18,7 @@ import (
 
 // runOCI runs the process with one "runc run" (or another runtime's): it
 // creates, starts, waits for and deletes the container in one invocation.
-func runOCI(ctx context.Context, c *Container, bundle string, s *rspec.Spec, opts RunOptions) error {
+func runOCI(ctx context.Context, c *container.Container, bundle string, s *rspec.Spec, opts Options) error {
 	data, err := json.Marshal(s)
 	if err != nil {
 		return err
@@ -26,7 +27,7 @@ func runOCI(ctx context.Context, c *Container, bundle string, s *rspec.Spec, opt
 		return err
 	}
 	runtime := cmp.Or(opts.Runtime, "runc")
-	state := filepath.Join(c.store.RunRoot(), "hod-runtime")
+	state := filepath.Join(c.Store().RunRoot(), "hod-runtime")
 	id := filepath.Base(bundle)
 	args := append(append([]string{"--root", state}, opts.RuntimeFlags...), "run", "--bundle", bundle, id)
 	cmd := exec.Command(runtime, args...)

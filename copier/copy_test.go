@@ -1,9 +1,10 @@
-package container
+package copier
 
 import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"github.com/hodbuild/hod/container"
 	"os"
 	"path/filepath"
 	"testing"
@@ -14,7 +15,7 @@ import (
 func TestCopyConfined(t *testing.T) {
 	ctx := context.Background()
 	store := newStore(t)
-	c, err := From(ctx, store, nil, "scratch", Options{})
+	c, err := container.From(ctx, store, nil, "scratch", container.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,11 +49,11 @@ func TestCopyConfined(t *testing.T) {
 		{name: "archive hardlink out", dest: "/", archive: []tar.Header{{Name: "hl", Typeflag: tar.TypeLink, Linkname: canary}}, wantErr: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			source, opts := src, CopyOptions{}
+			source, opts := src, Options{}
 			if tc.archive != nil {
 				source, opts.Extract = writeTar(t, tc.archive), true
 			}
-			err := c.Copy(ctx, []string{source}, tc.dest, opts)
+			err := Copy(ctx, c, []string{source}, tc.dest, opts)
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("Copy to %q: error %v, wantErr %v", tc.dest, err, tc.wantErr)
 			}
@@ -84,23 +85,5 @@ func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
-	}
-}
-
-func TestLookupOwner(t *testing.T) {
-	root := t.TempDir()
-	must(t, os.MkdirAll(filepath.Join(root, "etc"), 0o755))
-	must(t, os.WriteFile(filepath.Join(root, "etc/passwd"), []byte("root:x:0:0::/:/bin/sh\napp:x:1000:100::/:/bin/sh\n"), 0o644))
-	must(t, os.WriteFile(filepath.Join(root, "etc/group"), []byte("root:x:0:\nusers:x:100:\nstaff:x:50:\n"), 0o644))
-	for spec, want := range map[string]Owner{
-		"app": {1000, 100}, "app:staff": {1000, 50}, "1000:50": {1000, 50}, "4242": {4242, 4242}, "0": {0, 0},
-	} {
-		got, err := LookupOwner(root, spec)
-		if err != nil || got != want {
-			t.Errorf("LookupOwner(%q) = %v, %v; want %v", spec, got, err, want)
-		}
-	}
-	if _, err := LookupOwner(root, "nobody"); err == nil {
-		t.Error("LookupOwner(nobody) succeeded, want an error")
 	}
 }

@@ -1,4 +1,4 @@
-package container
+package run
 
 import (
 	"fmt"
@@ -17,7 +17,7 @@ const ociVersion = "1.0.2"
 // (buildah/podman-like capabilities, masked and read-only /proc and /sys
 // paths, private PID/IPC/UTS/mount namespaces) plus no-new-privileges and
 // moby's default seccomp profile.
-func spec(root string, p *process, mounts []rspec.Mount, opts RunOptions) (*rspec.Spec, error) {
+func spec(root string, p *process, mounts []rspec.Mount, opts Options) (*rspec.Spec, error) {
 	g, err := confinement(opts)
 	if err != nil {
 		return nil, err
@@ -65,7 +65,7 @@ var (
 // confinement is the part of a run's spec both isolations apply:
 // runtime-tools' defaults, the capability set, masked and read-only paths.
 // chroot isolation reads these from it rather than keeping its own lists.
-func confinement(opts RunOptions) (*generate.Generator, error) {
+func confinement(opts Options) (*generate.Generator, error) {
 	g, err := generate.New("linux")
 	if err != nil {
 		return nil, err

@@ -1,4 +1,4 @@
-package container
+package copier
 
 import (
 	"context"
@@ -24,7 +24,7 @@ func TestDigest(t *testing.T) {
 	write("skip.log", "x")
 	write("real/f", "1")
 	must(t, os.Symlink("real", filepath.Join(dir, "link")))
-	opts := CopyOptions{ContextDir: dir, Confine: true, Ignore: []string{"*.log"}}
+	opts := Options{ContextDir: dir, Confine: true, Ignore: []string{"*.log"}}
 	digest := func(sources ...string) string {
 		t.Helper()
 		d, err := Digest(ctx, sources, opts)
@@ -60,12 +60,12 @@ func TestDigest(t *testing.T) {
 	if _, err := Digest(ctx, []string{"*.log"}, opts); err == nil {
 		t.Error("a source matching only ignored files was copied")
 	}
-	for _, bad := range []CopyOptions{{Chmod: "9"}, {Chown: "99999999999"}, {Checksum: "md5:00"}} {
+	for _, bad := range []Options{{Chmod: "9"}, {Chown: "99999999999"}, {Checksum: "md5:00"}} {
 		if _, err := Digest(ctx, []string{filepath.Join(dir, "a.txt")}, bad); err == nil {
 			t.Errorf("Digest(%+v) accepted bad input", bad)
 		}
 	}
-	if _, err := Digest(ctx, []string{"../../etc/passwd"}, CopyOptions{ContextDir: dir, Confine: true}); err == nil {
+	if _, err := Digest(ctx, []string{"../../etc/passwd"}, Options{ContextDir: dir, Confine: true}); err == nil {
 		t.Error("a source outside the context was found")
 	}
 }

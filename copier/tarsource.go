@@ -1,10 +1,11 @@
-package container
+package copier
 
 import (
 	"archive/tar"
 	"context"
 	"errors"
 	"fmt"
+	"github.com/hodbuild/hod/container"
 	"io"
 	"io/fs"
 	"os"
@@ -22,8 +23,8 @@ import (
 // destination directory, with the ownership and mode the copy asks for.
 type tarSource struct {
 	ctx    context.Context
-	opts   CopyOptions
-	owner  Owner
+	opts   Options
+	owner  container.Owner
 	mode   os.FileMode
 	ignore *patternmatcher.PatternMatcher
 	items  []item
@@ -44,7 +45,7 @@ type item struct {
 	mode    os.FileMode // forced mode for downloads
 }
 
-func newTarSource(ctx context.Context, opts CopyOptions, owner *Owner, mode os.FileMode) (*tarSource, error) {
+func newTarSource(ctx context.Context, opts Options, owner *container.Owner, mode os.FileMode) (*tarSource, error) {
 	pm, err := NewMatcher(opts.Ignore)
 	if err != nil {
 		return nil, fmt.Errorf("parse ignore patterns: %w", err)

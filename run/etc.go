@@ -1,4 +1,4 @@
-package container
+package run
 
 import (
 	"bytes"
@@ -21,7 +21,7 @@ type etcFiles []etcFile
 // etcFiles prepares /etc/hosts, /etc/resolv.conf and /etc/hostname for a
 // run, starting from the rootfs' own content. Images without /etc get none:
 // creating /etc would change the layer.
-func (c *Container) etcFiles(root, dir, hostname, network string) (etcFiles, error) {
+func prepareEtc(root, dir, hostname, network string) (etcFiles, error) {
 	etc, err := securejoin.SecureJoin(root, "/etc")
 	if err != nil {
 		return nil, err

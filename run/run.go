@@ -1,8 +1,9 @@
-package container
+package run
 
 import (
 	"context"
 	"fmt"
+	"github.com/hodbuild/hod/container"
 	"io"
 	"os"
 	"strconv"
@@ -17,11 +18,11 @@ const (
 	IsolationChroot = "chroot"
 )
 
-// RunOptions are the per-run settings of Run. The zero value runs with OCI
+// Options are the per-run settings of Run. The zero value runs with OCI
 // isolation through runc, the image's user, working directory and
 // environment, a private network namespace with loopback only, and hod's
 // standard streams taken from Stdin/Stdout/Stderr (nil: none).
-type RunOptions struct {
+type Options struct {
 	Isolation    string
 	Runtime      string
 	RuntimeFlags []string
@@ -57,13 +58,13 @@ func (e *ExitError) Error() string {
 // Run runs argv (or the image's entrypoint and command when empty) in the
 // container. Mount targets and /etc files that exist only for the run are
 // removed afterwards, so they leave no trace in the next commit.
-func (c *Container) Run(ctx context.Context, argv []string, opts RunOptions) (err error) {
+func Run(ctx context.Context, c *container.Container, argv []string, opts Options) (err error) {
 	root, err := c.Mount()
 	if err != nil {
 		return err
 	}
 	defer c.Unmount(false) //nolint:errcheck // a failed unmount leaves a mount, not a wrong image
-	p, err := c.process(root, argv, opts)
+	p, err := newProcess(c, root, argv, opts)
 	if err != nil {
 		return err
 	}
@@ -74,7 +75,7 @@ func (c *Container) Run(ctx context.Context, argv []string, opts RunOptions) (er
 	defer os.RemoveAll(dir)
 	targets := &mount.Targets{Root: root}
 	defer targets.Remove()
-	files, err := c.etcFiles(root, dir, p.hostname, opts.Network)
+	files, err := prepareEtc(root, dir, p.hostname, opts.Network)
 	if err != nil {
 		return err
 	}
@@ -100,8 +101,8 @@ func (c *Container) Run(ctx context.Context, argv []string, opts RunOptions) (er
 
 // runDir is where per-run bundles live: under the store's run root, so a
 // crash leaves them where "hod" and a reboot clean up.
-func runDir(c *Container) string {
-	dir := c.store.RunRoot() + "/hod-run"
+func runDir(c *container.Container) string {
+	dir := c.Store().RunRoot() + "/hod-run"
 	_ = os.MkdirAll(dir, 0o700)
 	return dir
 }

@@ -1,8 +1,9 @@
-package container
+package run
 
 import (
 	"cmp"
 	"fmt"
+	"github.com/hodbuild/hod/container"
 	"path"
 	"slices"
 	"strings"
@@ -19,11 +20,11 @@ type process struct {
 	args     []string
 	env      []string
 	cwd      string
-	owner    Owner
+	owner    container.Owner
 	hostname string
 }
 
-func (c *Container) process(root string, argv []string, opts RunOptions) (*process, error) {
+func newProcess(c *container.Container, root string, argv []string, opts Options) (*process, error) {
 	cfg := c.Config.Config
 	if len(argv) == 0 {
 		argv = append(slices.Clone(cfg.Entrypoint), cfg.Cmd...)
@@ -38,11 +39,11 @@ func (c *Container) process(root string, argv []string, opts RunOptions) (*proce
 	}
 	for _, kv := range opts.Env {
 		k, v, _ := strings.Cut(kv, "=")
-		p.env = setEnv(p.env, k, v)
+		p.env = container.SetEnv(p.env, k, v)
 	}
 	var err error
 	if user := cmp.Or(opts.User, cfg.User); user != "" {
-		if p.owner, err = LookupOwner(root, user); err != nil {
+		if p.owner, err = container.LookupOwner(root, user); err != nil {
 			return nil, fmt.Errorf("run in %s: %w", c.Name, err)
 		}
 	}

@@ -1,10 +1,11 @@
-package container
+package copier
 
 import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"github.com/hodbuild/hod/container"
 	"io"
 	"os"
 	"path"
@@ -18,9 +19,9 @@ import (
 	"go.podman.io/storage/pkg/chrootarchive"
 )
 
-// CopyOptions are the settings of Copy. The zero value copies host files
+// Options are the settings of Copy. The zero value copies host files
 // relative to the current directory, owned by 0:0 with their own modes.
-type CopyOptions struct {
+type Options struct {
 	// Chown is "user[:group]", resolved in the container's rootfs.
 	Chown string
 	// Chmod is an octal mode applied to everything copied.
@@ -51,13 +52,13 @@ type CopyOptions struct {
 //
 // Everything is written by one tar extraction chrooted into the rootfs, so
 // no symlink in the rootfs, no ".." and no archive entry can write outside it.
-func (c *Container) Copy(ctx context.Context, sources []string, dest string, opts CopyOptions) error {
+func Copy(ctx context.Context, c *container.Container, sources []string, dest string, opts Options) error {
 	root, err := c.Mount()
 	if err != nil {
 		return err
 	}
 	defer c.Unmount(false) //nolint:errcheck // a failed unmount leaves a mount, not a wrong image
-	owner, mode, err := c.copyAttributes(root, opts)
+	owner, mode, err := copyAttributes(root, opts)
 	if err != nil {
 		return err
 	}
@@ -66,7 +67,7 @@ func (c *Container) Copy(ctx context.Context, sources []string, dest string, opt
 		return err
 	}
 	defer w.cleanup()
-	unsafeDest := c.inContainer(dest)
+	unsafeDest := inContainer(c, dest)
 	if _, err := w.expand(sources, false); err != nil {
 		return err
 	}
@@ -93,7 +94,7 @@ func (c *Container) Copy(ctx context.Context, sources []string, dest string, opt
 // and the owner, and naming URLs instead of downloading them: a build's
 // cache key for COPY and ADD, which thus always describes what a copy
 // would write.
-func Digest(ctx context.Context, sources []string, opts CopyOptions) (string, error) {
+func Digest(ctx context.Context, sources []string, opts Options) (string, error) {
 	mode, err := ParseChmod(opts.Chmod)
 	if err != nil {
 		return "", err
@@ -102,11 +103,11 @@ func Digest(ctx context.Context, sources []string, opts CopyOptions) (string, er
 		return "", err
 	}
 	if opts.Chown != "" {
-		if err := CheckOwner(opts.Chown); err != nil {
+		if err := container.CheckOwner(opts.Chown); err != nil {
 			return "", fmt.Errorf("parse --chown %q: %w", opts.Chown, err)
 		}
 	}
-	w, err := newTarSource(ctx, opts, &Owner{}, mode)
+	w, err := newTarSource(ctx, opts, &container.Owner{}, mode)
 	if err != nil {
 		return "", err
 	}
@@ -126,7 +127,7 @@ func Digest(ctx context.Context, sources []string, opts CopyOptions) (string, er
 }
 
 // inContainer makes dest absolute against the container's working directory.
-func (c *Container) inContainer(dest string) string {
+func inContainer(c *container.Container, dest string) string {
 	if path.IsAbs(dest) {
 		return dest
 	}
@@ -185,7 +186,7 @@ func checkChecksum(d digest.Digest) error {
 	return err
 }
 
-func (c *Container) copyAttributes(root string, opts CopyOptions) (*Owner, os.FileMode, error) {
+func copyAttributes(root string, opts Options) (*container.Owner, os.FileMode, error) {
 	mode, err := ParseChmod(opts.Chmod)
 	if err != nil {
 		return nil, 0, err
@@ -194,9 +195,9 @@ func (c *Container) copyAttributes(root string, opts CopyOptions) (*Owner, os.Fi
 		return nil, 0, err
 	}
 	if opts.Chown == "" {
-		return &Owner{}, mode, nil
+		return &container.Owner{}, mode, nil
 	}
-	owner, err := LookupOwner(root, opts.Chown)
+	owner, err := container.LookupOwner(root, opts.Chown)
 	if err != nil {
 		return nil, 0, fmt.Errorf("parse --chown %q: %w", opts.Chown, err)
 	}

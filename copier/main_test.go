@@ -1,0 +1,11 @@
+package copier
+
+import (
+	"testing"
+
+	"github.com/hodbuild/hod/storage/storetest"
+)
+
+func TestMain(m *testing.M) { storetest.Main(m) }
+
+var newStore = storetest.New
