@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/hodbuild/hod/run"
 	"io"
 	"os"
 	"path/filepath"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/hodbuild/hod/commit"
 	"github.com/hodbuild/hod/container"
+	"github.com/hodbuild/hod/run"
 	"github.com/hodbuild/hod/storage"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
@@ -139,7 +139,7 @@ func (b *builder) build() (string, error) {
 func (b *builder) finish(s *stage) (id string, err error) {
 	// Sorted, so the history entry these make is the same on every build.
 	var changes []container.Change
-	parts := []string{"COMMIT", "squash=" + strconv.FormatBool(b.opts.Commit.Squash), "format=" + b.opts.Commit.Format}
+	parts := []string{"COMMIT", "squash=" + strconv.FormatBool(b.opts.Commit.Squash), "format=" + string(b.opts.Commit.Format)}
 	for _, k := range keys(b.opts.Labels) {
 		changes = append(changes, container.Label(k, b.opts.Labels[k]))
 		parts = append(parts, "label:"+k+"="+b.opts.Labels[k])

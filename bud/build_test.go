@@ -2,7 +2,6 @@ package bud
 
 import (
 	"context"
-	"github.com/hodbuild/hod/run"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/hodbuild/hod/commit"
 	"github.com/hodbuild/hod/container"
+	"github.com/hodbuild/hod/run"
 	"github.com/hodbuild/hod/storage/storetest"
 	ispec "github.com/opencontainers/image-spec/specs-go/v1"
 	istorage "go.podman.io/image/v5/storage"

@@ -3,13 +3,13 @@ package bud
 import (
 	"context"
 	"fmt"
-	"github.com/hodbuild/hod/copier"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 
+	"github.com/hodbuild/hod/copier"
 	"github.com/hodbuild/hod/storage"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	cstorage "go.podman.io/storage"

@@ -3,10 +3,10 @@ package bud
 import (
 	"bytes"
 	"fmt"
-	"github.com/hodbuild/hod/copier"
 	"strings"
 
 	"github.com/hodbuild/hod/container"
+	"github.com/hodbuild/hod/copier"
 	"github.com/hodbuild/hod/storage"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"

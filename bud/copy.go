@@ -2,12 +2,12 @@ package bud
 
 import (
 	"errors"
-	"github.com/hodbuild/hod/copier"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/hodbuild/hod/container"
+	"github.com/hodbuild/hod/copier"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
 

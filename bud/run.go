@@ -3,7 +3,6 @@ package bud
 import (
 	"cmp"
 	"fmt"
-	"github.com/hodbuild/hod/run"
 	"path"
 	"path/filepath"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	securejoin "github.com/cyphar/filepath-securejoin"
 	"github.com/hodbuild/hod/container"
 	"github.com/hodbuild/hod/mount"
+	"github.com/hodbuild/hod/run"
 	"github.com/hodbuild/hod/storage"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	rspec "github.com/opencontainers/runtime-spec/specs-go"
@@ -29,9 +29,11 @@ func (s *stage) run(c *instructions.RunCommand) error {
 		// A heredoc is the script: RUN <<EOF ... EOF runs it with the shell.
 		argv = s.argv(instructions.ShellDependantCmdLine{CmdLine: []string{c.Files[0].Data}, PrependShell: true})
 	}
-	switch network := instructions.GetNetwork(c); network {
-	case "none", "host":
-		opts.Network = network
+	if network := instructions.GetNetwork(c); network != instructions.NetworkDefault {
+		var err error
+		if opts.Network, err = run.ParseNetwork(network); err != nil {
+			return err
+		}
 	}
 	mounts, mountEnv, release, err := s.runMounts(c)
 	defer release()
@@ -39,7 +41,7 @@ func (s *stage) run(c *instructions.RunCommand) error {
 		return err
 	}
 	opts.Mounts = append(append([]rspec.Mount{}, opts.Mounts...), mounts...)
-	parts := append([]string{"RUN " + strings.Join(argv, " "), "network=" + opts.Network, "mounts=" + mountsKey(c)}, opts.Env...)
+	parts := append([]string{"RUN " + strings.Join(argv, " "), "network=" + string(opts.Network), "mounts=" + mountsKey(c)}, opts.Env...)
 	opts.Env = append(opts.Env, mountEnv...)
 	if hit, err := s.cached(parts...); hit || err != nil {
 		return err

@@ -116,8 +116,8 @@ func addBudFlags(cmd *cobra.Command, o *budFlags) {
 	f.StringVar(&o.target, "target", "", "stage to build (default the last)")
 	f.BoolVar(&o.layers, "layers", true, "commit a cached layer per step")
 	f.BoolVar(&o.noCache, "no-cache", false, "do not use cached steps")
-	f.StringVar(&o.pull, "pull", storage.PullMissing, "pull policy for FROM images: always, missing, never")
-	f.StringVar(&o.format, "format", commit.FormatOCI, "image format: oci or docker")
+	f.StringVar(&o.pull, "pull", string(storage.PullMissing), "pull policy for FROM images: always, missing, never")
+	f.StringVar(&o.format, "format", defaultFormat(), "image format: oci or docker ($BUILDAH_FORMAT)")
 	f.BoolVar(&o.squash, "squash", false, "squash the image into one layer")
 	f.StringVar(&o.iidfile, "iidfile", "", "write the image ID to this file")
 	f.BoolVar(&o.rm, "rm", true, "remove intermediate containers (always done)")
@@ -141,7 +141,11 @@ func addBudFlags(cmd *cobra.Command, o *budFlags) {
 // that hold --secret env= values.
 func (o budFlags) options(cmd *cobra.Command, store cstorage.Store, contextDir string) (_ bud.Options, cleanup func(), err error) {
 	cleanup = func() {}
-	policy, err := pullPolicy(o.pull)
+	policy, err := storage.ParsePullPolicy(o.pull)
+	if err != nil {
+		return bud.Options{}, cleanup, err
+	}
+	format, err := commit.ParseFormat(o.format)
 	if err != nil {
 		return bud.Options{}, cleanup, err
 	}
@@ -165,7 +169,7 @@ func (o budFlags) options(cmd *cobra.Command, store cstorage.Store, contextDir s
 		ContextDir: contextDir, Dockerfile: o.file, Stdin: cmd.InOrStdin(), Tags: o.tags, Target: o.target,
 		NoLayers: !o.layers, NoCache: o.noCache, Jobs: o.jobs, IgnoreFile: o.ignoreFile, Run: run, Out: out,
 		Pull:   storage.PullOptions{Policy: policy, Report: progress(cmd, o.quiet)},
-		Commit: commit.Options{Format: o.format, Squash: o.squash, Timestamp: ts},
+		Commit: commit.Options{Format: format, Squash: o.squash, Timestamp: ts},
 	}
 	if opts.BuildArgs, err = buildArgs(o.buildArgFiles, o.buildArgs); err != nil {
 		return opts, cleanup, err

@@ -40,7 +40,11 @@ func NewCommit(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			opts := commit.Options{Format: o.format, Squash: o.squash, Timestamp: ts, OmitHistory: o.omit, Sys: sys, Report: progress(cmd, o.quiet)}
+			format, err := commit.ParseFormat(o.format)
+			if err != nil {
+				return err
+			}
+			opts := commit.Options{Format: format, Squash: o.squash, Timestamp: ts, OmitHistory: o.omit, Sys: sys, Report: progress(cmd, o.quiet)}
 			dest := ""
 			if len(args) > 1 {
 				dest = args[1]
@@ -80,7 +84,7 @@ type commitFlags struct {
 
 func addCommitFlags(cmd *cobra.Command, o *commitFlags) {
 	f := cmd.Flags()
-	f.StringVarP(&o.format, "format", "f", commit.FormatOCI, "image format: oci or docker")
+	f.StringVarP(&o.format, "format", "f", defaultFormat(), "image format: oci or docker ($BUILDAH_FORMAT)")
 	f.BoolVar(&o.squash, "squash", false, "write the whole root filesystem as the image's only layer")
 	f.BoolVar(&o.rm, "rm", false, "remove the working container after committing")
 	f.BoolVar(&o.omit, "omit-history", false, "write no history into the image")

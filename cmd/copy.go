@@ -1,10 +1,10 @@
 package cmd
 
 import (
-	"github.com/hodbuild/hod/copier"
 	"os"
 
 	"github.com/hodbuild/hod/container"
+	"github.com/hodbuild/hod/copier"
 	"github.com/hodbuild/hod/storage"
 	"github.com/spf13/cobra"
 )

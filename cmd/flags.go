@@ -1,12 +1,14 @@
 package cmd
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"os"
 	"strconv"
 	"time"
 
+	"github.com/hodbuild/hod/commit"
 	"github.com/hodbuild/hod/storage"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -36,19 +38,6 @@ func (r registryFlags) options() storage.RegistryOptions {
 		o.TLSVerify = &r.tlsVerify
 	}
 	return o
-}
-
-// pullPolicy turns buildah's --pull values into a storage pull policy.
-func pullPolicy(value string) (string, error) {
-	switch value {
-	case "", "true", storage.PullMissing:
-		return storage.PullMissing, nil
-	case "false", storage.PullNever:
-		return storage.PullNever, nil
-	case storage.PullAlways:
-		return storage.PullAlways, nil
-	}
-	return "", fmt.Errorf("parse --pull %q: want always, missing, never, true or false", value)
 }
 
 // progress is where transfer progress goes: stderr when it is a terminal,
@@ -88,4 +77,9 @@ func writeIDFile(path, id string) error {
 		return fmt.Errorf("write ID file: %w", err)
 	}
 	return nil
+}
+
+// defaultFormat is --format's default: $BUILDAH_FORMAT, as buildah reads it, or oci.
+func defaultFormat() string {
+	return cmp.Or(os.Getenv("BUILDAH_FORMAT"), string(commit.FormatOCI))
 }

@@ -24,7 +24,7 @@ func NewFrom(g *globals) *cobra.Command {
   hod from --pull never oci:/tmp/layout:app`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			policy, err := pullPolicy(pull)
+			policy, err := storage.ParsePullPolicy(pull)
 			if err != nil {
 				return err
 			}
@@ -49,7 +49,7 @@ func NewFrom(g *globals) *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&name, "name", "", "name of the working container (default IMAGE-working-container)")
 	f.StringVar(&cidfile, "cidfile", "", "write the container ID to this file")
-	f.StringVar(&pull, "pull", storage.PullMissing, "pull policy: always, missing, never")
+	f.StringVar(&pull, "pull", string(storage.PullMissing), "pull policy: always, missing, never")
 	f.BoolVarP(&quiet, "quiet", "q", false, "do not report pull progress")
 	addRegistryFlags(cmd, &reg)
 	return cmd

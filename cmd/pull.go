@@ -24,7 +24,7 @@ func NewPull(g *globals) *cobra.Command {
   hod pull --platform linux/arm64 docker://registry.local:5000/team/app:multi`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := pullPolicy(policy)
+			p, err := storage.ParsePullPolicy(policy)
 			if err != nil {
 				return err
 			}
@@ -58,7 +58,7 @@ func NewPull(g *globals) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&policy, "policy", storage.PullAlways, "pull policy: always, missing, never")
+	f.StringVar(&policy, "policy", string(storage.PullAlways), "pull policy: always, missing, never")
 	f.BoolVarP(&allTags, "all-tags", "a", false, "pull every tag of the repository")
 	f.StringVar(&platform, "platform", "", "OS/ARCH[/VARIANT] to pick from a manifest list")
 	f.StringVar(&arch, "arch", "", "architecture to pick from a manifest list")

@@ -2,13 +2,12 @@ package cmd
 
 import (
 	"cmp"
-	"fmt"
-	"github.com/hodbuild/hod/run"
 	"os"
 	"path/filepath"
 
 	"github.com/hodbuild/hod/container"
 	"github.com/hodbuild/hod/mount"
+	"github.com/hodbuild/hod/run"
 	"github.com/spf13/cobra"
 	cstorage "go.podman.io/storage"
 )
@@ -75,7 +74,7 @@ func NewRun(g *globals) *cobra.Command {
 // addRunFlags adds the run flags "run" and "bud" share.
 func addRunFlags(cmd *cobra.Command, o *runFlags) {
 	f := cmd.Flags()
-	f.StringVar(&o.isolation, "isolation", cmp.Or(os.Getenv("HOD_ISOLATION"), run.IsolationOCI), "isolation of RUN commands: oci or chroot")
+	f.StringVar(&o.isolation, "isolation", cmp.Or(os.Getenv("HOD_ISOLATION"), os.Getenv("BUILDAH_ISOLATION"), string(run.IsolationOCI)), "isolation of RUN commands: oci, rootless (= oci) or chroot")
 	f.StringVar(&o.runtime, "runtime", "runc", "OCI runtime binary (runc, crun, runsc, or a path)")
 	f.StringVar(&o.network, "network", "private", "network: private (loopback only), none, or host")
 	f.StringArrayVarP(&o.volumes, "volume", "v", nil, "bind mount SRC:DST[:ro|rw] (repeatable)")
@@ -83,14 +82,15 @@ func addRunFlags(cmd *cobra.Command, o *runFlags) {
 
 func (o runFlags) options(store cstorage.Store) (run.Options, error) {
 	opts := run.Options{
-		Isolation: o.isolation, Runtime: o.runtime, RuntimeFlags: o.runtimeFlags, User: o.user, WorkDir: o.workDir,
-		Env: o.env, Hostname: o.hostname, Network: o.network, CapAdd: o.capAdd, CapDrop: o.capDrop, Terminal: o.tty,
+		Runtime: o.runtime, RuntimeFlags: o.runtimeFlags, User: o.user, WorkDir: o.workDir,
+		Env: o.env, Hostname: o.hostname, CapAdd: o.capAdd, CapDrop: o.capDrop, Terminal: o.tty,
 	}
-	switch {
-	case o.isolation != run.IsolationOCI && o.isolation != run.IsolationChroot:
-		return opts, fmt.Errorf("parse --isolation %q: want oci or chroot", o.isolation)
-	case o.network != "private" && o.network != "none" && o.network != "host":
-		return opts, fmt.Errorf("parse --network %q: want private, none or host", o.network)
+	var err error
+	if opts.Isolation, err = run.ParseIsolation(o.isolation); err != nil {
+		return opts, err
+	}
+	if opts.Network, err = run.ParseNetwork(o.network); err != nil {
+		return opts, err
 	}
 	for _, v := range o.volumes {
 		m, err := mount.ParseVolume(v)

@@ -12,16 +12,31 @@ import (
 	"go.podman.io/image/v5/types"
 )
 
+// Format is an image's manifest and configuration format. The zero value
+// is FormatOCI.
+type Format string
+
 // Image formats.
 const (
-	FormatOCI    = "oci"
-	FormatDocker = "docker"
+	FormatOCI    Format = "oci"
+	FormatDocker Format = "docker"
 )
+
+// ParseFormat parses --format (and BUILDAH_FORMAT): oci, or docker (v2s2).
+func ParseFormat(s string) (Format, error) {
+	switch s {
+	case "", "oci":
+		return FormatOCI, nil
+	case "docker", "v2s2":
+		return FormatDocker, nil
+	}
+	return "", fmt.Errorf("parse --format %q: want oci or docker", s)
+}
 
 // Options are the settings of Commit. The zero value writes an OCI image
 // with the current time and full history.
 type Options struct {
-	Format string
+	Format Format
 	// Squash writes the whole root filesystem as the image's only layer.
 	Squash bool
 	// Timestamp, when set, is used for the image's and history's creation

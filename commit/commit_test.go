@@ -194,3 +194,14 @@ func TestBadFormatLeavesNothing(t *testing.T) {
 		t.Errorf("failed commit left %d layers (was %d) and %d images", len(after), len(before), len(images))
 	}
 }
+
+func TestParseFormat(t *testing.T) {
+	for in, want := range map[string]Format{"": FormatOCI, "oci": FormatOCI, "docker": FormatDocker, "v2s2": FormatDocker} {
+		if got, err := ParseFormat(in); err != nil || got != want {
+			t.Errorf("ParseFormat(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	if _, err := ParseFormat("tar"); err == nil {
+		t.Error("ParseFormat(tar) accepted")
+	}
+}

@@ -146,7 +146,7 @@ func layerChain(store cstorage.Store, top, mediaType string) ([]ispec.Descriptor
 	return chain, nil
 }
 
-func encode(store cstorage.Store, st container.State, cfg ispec.Image, top, format string) (configBlob, manifestBlob []byte, err error) {
+func encode(store cstorage.Store, st container.State, cfg ispec.Image, top string, format Format) (configBlob, manifestBlob []byte, err error) {
 	switch format {
 	case "", FormatOCI:
 		warnDockerOnly(st)

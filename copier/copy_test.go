@@ -4,10 +4,11 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
-	"github.com/hodbuild/hod/container"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/hodbuild/hod/container"
 )
 
 // TestCopyConfined copies through hostile rootfs symlinks and archives and

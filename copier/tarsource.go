@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/hodbuild/hod/container"
 	"io"
 	"io/fs"
 	"os"
@@ -15,6 +14,7 @@ import (
 	"syscall"
 
 	securejoin "github.com/cyphar/filepath-securejoin"
+	"github.com/hodbuild/hod/container"
 	"github.com/moby/patternmatcher"
 	"go.podman.io/storage/pkg/archive"
 )

@@ -4,11 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/hodbuild/hod/container"
 	"os"
 	"syscall"
 
 	securejoin "github.com/cyphar/filepath-securejoin"
+	"github.com/hodbuild/hod/container"
 	rspec "github.com/opencontainers/runtime-spec/specs-go"
 	"go.podman.io/storage/pkg/reexec"
 )
@@ -26,7 +26,7 @@ type chrootConfig struct {
 	Cwd      string
 	Owner    container.Owner
 	Hostname string
-	Network  string
+	Network  Network
 	Mounts   []rspec.Mount
 	Caps     []string
 	// Masked and Readonly are the spec's masked and read-only paths.
@@ -61,7 +61,7 @@ func runChroot(ctx context.Context, root string, p *process, mounts []rspec.Moun
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = opts.Stdin, opts.Stdout, opts.Stderr
 	cmd.ExtraFiles = []*os.File{r}
 	flags := syscall.CLONE_NEWNS | syscall.CLONE_NEWPID | syscall.CLONE_NEWUTS | syscall.CLONE_NEWIPC
-	if opts.Network != "host" {
+	if opts.Network != NetworkHost {
 		flags |= syscall.CLONE_NEWNET
 	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: uintptr(flags), Pdeathsig: syscall.SIGKILL}

@@ -47,7 +47,7 @@ func setupRoot(cfg chrootConfig) error {
 			return err
 		}
 	}
-	if cfg.Network != "host" {
+	if cfg.Network != NetworkHost {
 		if err := loopbackUp(); err != nil {
 			return fmt.Errorf("bring up loopback: %w", err)
 		}

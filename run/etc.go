@@ -21,7 +21,7 @@ type etcFiles []etcFile
 // etcFiles prepares /etc/hosts, /etc/resolv.conf and /etc/hostname for a
 // run, starting from the rootfs' own content. Images without /etc get none:
 // creating /etc would change the layer.
-func prepareEtc(root, dir, hostname, network string) (etcFiles, error) {
+func prepareEtc(root, dir, hostname string, network Network) (etcFiles, error) {
 	etc, err := securejoin.SecureJoin(root, "/etc")
 	if err != nil {
 		return nil, err
@@ -35,7 +35,7 @@ func prepareEtc(root, dir, hostname, network string) (etcFiles, error) {
 	}
 	hosts = append(hosts, "127.0.1.1\t"+hostname+"\n"...)
 	resolv := readInRoot(root, "/etc/resolv.conf")
-	if network == "host" || len(resolv) == 0 {
+	if network == NetworkHost || len(resolv) == 0 {
 		resolv, _ = os.ReadFile("/etc/resolv.conf")
 	}
 	var files etcFiles

@@ -6,13 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/hodbuild/hod/container"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"syscall"
 	"time"
 
+	"github.com/hodbuild/hod/container"
 	rspec "github.com/opencontainers/runtime-spec/specs-go"
 )
 

@@ -3,13 +3,13 @@ package run
 import (
 	"cmp"
 	"fmt"
-	"github.com/hodbuild/hod/container"
 	"path"
 	"slices"
 	"strings"
 
 	securejoin "github.com/cyphar/filepath-securejoin"
 	"github.com/cyphar/filepath-securejoin/pathrs-lite"
+	"github.com/hodbuild/hod/container"
 	"golang.org/x/sys/unix"
 )
 

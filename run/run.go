@@ -3,19 +3,13 @@ package run
 import (
 	"context"
 	"fmt"
-	"github.com/hodbuild/hod/container"
 	"io"
 	"os"
 	"strconv"
 
+	"github.com/hodbuild/hod/container"
 	"github.com/hodbuild/hod/mount"
 	rspec "github.com/opencontainers/runtime-spec/specs-go"
-)
-
-// Isolations.
-const (
-	IsolationOCI    = "oci"
-	IsolationChroot = "chroot"
 )
 
 // Options are the per-run settings of Run. The zero value runs with OCI
@@ -23,16 +17,14 @@ const (
 // environment, a private network namespace with loopback only, and hod's
 // standard streams taken from Stdin/Stdout/Stderr (nil: none).
 type Options struct {
-	Isolation    string
-	Runtime      string
-	RuntimeFlags []string
-	User         string
-	WorkDir      string
-	Env          []string
-	Hostname     string
-	// Network is "private" (default: own namespace, loopback only),
-	// "none" (the same here: no interfaces are set up), or "host".
-	Network         string
+	Isolation       Isolation
+	Runtime         string
+	RuntimeFlags    []string
+	User            string
+	WorkDir         string
+	Env             []string
+	Hostname        string
+	Network         Network
 	CapAdd, CapDrop []string
 	Terminal        bool
 	// Mounts are the parsed -v and --mount options (see mount.ParseVolume).

@@ -36,7 +36,7 @@ func spec(root string, p *process, mounts []rspec.Mount, opts Options) (*rspec.S
 		k, v, _ := strings.Cut(kv, "=")
 		g.AddProcessEnv(k, v)
 	}
-	if opts.Network == "host" {
+	if opts.Network == NetworkHost {
 		if err := g.RemoveLinuxNamespace("network"); err != nil {
 			return nil, err
 		}

@@ -17,17 +17,34 @@ import (
 	cstorage "go.podman.io/storage"
 )
 
+// PullPolicy says when Pull copies a registry image. The zero value is
+// PullMissing.
+type PullPolicy string
+
 // Pull policies, as buildah spells them.
 const (
-	PullMissing = "missing"
-	PullAlways  = "always"
-	PullNever   = "never"
+	PullMissing PullPolicy = "missing"
+	PullAlways  PullPolicy = "always"
+	PullNever   PullPolicy = "never"
 )
+
+// ParsePullPolicy parses buildah's --pull values (true and false too).
+func ParsePullPolicy(s string) (PullPolicy, error) {
+	switch s {
+	case "", "true", "missing", "ifmissing", "ifnewer", "newer":
+		return PullMissing, nil
+	case "false", "never":
+		return PullNever, nil
+	case "always":
+		return PullAlways, nil
+	}
+	return "", fmt.Errorf("parse --pull %q: want always, missing, never, true or false", s)
+}
 
 // PullOptions are the settings of Pull. The zero value pulls only missing
 // images and reports no progress.
 type PullOptions struct {
-	Policy string
+	Policy PullPolicy
 	// Report receives progress lines; nil is quiet.
 	Report io.Writer
 }

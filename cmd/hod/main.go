@@ -4,12 +4,12 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/hodbuild/hod/run"
 	"os"
 	"os/signal"
 	"syscall"
 
 	"github.com/hodbuild/hod/cmd"
+	"github.com/hodbuild/hod/run"
 	"go.podman.io/storage/pkg/reexec"
 )
 

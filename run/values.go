@@ -1,0 +1,47 @@
+package run
+
+import "fmt"
+
+// Isolation is how a command is isolated: through an OCI runtime, or by
+// hod itself (chroot). The zero value is IsolationOCI.
+type Isolation string
+
+// Isolations.
+const (
+	IsolationOCI    Isolation = "oci"
+	IsolationChroot Isolation = "chroot"
+)
+
+// ParseIsolation parses --isolation (and HOD_ISOLATION, BUILDAH_ISOLATION).
+// buildah's "rootless" is the OCI runtime, as it is for buildah.
+func ParseIsolation(s string) (Isolation, error) {
+	switch s {
+	case "", "oci", "rootless":
+		return IsolationOCI, nil
+	case "chroot":
+		return IsolationChroot, nil
+	}
+	return "", fmt.Errorf("parse --isolation %q: want oci, rootless or chroot", s)
+}
+
+// Network is a run's network namespace. The zero value is NetworkPrivate.
+type Network string
+
+// Networks: private is an own namespace with loopback only, none the same
+// (no interfaces are set up), host the host's.
+const (
+	NetworkPrivate Network = "private"
+	NetworkNone    Network = "none"
+	NetworkHost    Network = "host"
+)
+
+// ParseNetwork parses --network and RUN --network.
+func ParseNetwork(s string) (Network, error) {
+	switch Network(s) {
+	case "", "default", NetworkPrivate:
+		return NetworkPrivate, nil
+	case NetworkNone, NetworkHost:
+		return Network(s), nil
+	}
+	return "", fmt.Errorf("parse --network %q: want private, none or host", s)
+}
