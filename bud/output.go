@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
+	"github.com/hodbuild/hod/mount"
 	"github.com/hodbuild/hod/storage"
 	cstorage "go.podman.io/storage"
 	"go.podman.io/storage/pkg/archive"
@@ -17,10 +17,9 @@ type Output struct{ kind, dest string }
 
 // ParseOutput parses --output, before any building is done.
 func ParseOutput(spec string) (Output, error) {
-	kv := map[string]string{}
-	for _, field := range strings.Split(spec, ",") {
-		k, v, _ := strings.Cut(field, "=")
-		kv[k] = v
+	kv, _, err := mount.ParseFields(spec)
+	if err != nil {
+		return Output{}, fmt.Errorf("parse --output %w", err)
 	}
 	o := Output{kind: kv["type"], dest: kv["dest"]}
 	if o.dest == "" || o.kind != "local" && o.kind != "tar" {

@@ -12,6 +12,8 @@ import (
 
 	"github.com/hodbuild/hod/bud"
 	"github.com/hodbuild/hod/commit"
+	"github.com/hodbuild/hod/container"
+	"github.com/hodbuild/hod/mount"
 	"github.com/hodbuild/hod/storage"
 	"github.com/spf13/cobra"
 	cstorage "go.podman.io/storage"
@@ -278,9 +280,9 @@ func buildArgs(files, args []string) (map[string]string, error) {
 func keyValues(what string, list []string) (map[string]string, error) {
 	out := map[string]string{}
 	for _, kv := range list {
-		k, v, _ := strings.Cut(kv, "=")
-		if k == "" {
-			return nil, fmt.Errorf("parse --%s %q: want KEY=VALUE", what, kv)
+		k, v, err := container.ParseKeyValue("--"+what, kv)
+		if err != nil {
+			return nil, err
 		}
 		out[k] = v
 	}
@@ -292,10 +294,9 @@ func keyValues(what string, list []string) (map[string]string, error) {
 func secrets(list []string) (out map[string]string, temps []string, err error) {
 	out = map[string]string{}
 	for _, spec := range list {
-		kv := map[string]string{}
-		for _, field := range strings.Split(spec, ",") {
-			k, v, _ := strings.Cut(field, "=")
-			kv[k] = v
+		kv, _, err := mount.ParseFields(spec)
+		if err != nil {
+			return nil, temps, fmt.Errorf("parse --secret %w", err)
 		}
 		id, src := kv["id"], cmp.Or(kv["src"], kv["source"])
 		if id == "" {

@@ -42,3 +42,12 @@ func FuzzParseMount(f *testing.F) {
 		}
 	})
 }
+
+func FuzzParseFields(f *testing.F) {
+	for _, s := range []string{"type=bind,src=/a,dst=/b,ro", `id=x,src="a,b"`, `"`, ",,=,", "a=b=c"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, spec string) {
+		_, _, _ = ParseFields(spec)
+	})
+}

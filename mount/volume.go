@@ -63,15 +63,9 @@ var tmpfsSize = regexp.MustCompile(`^[0-9]+[kKmMgG]?$`)
 // ParseMount parses --mount type=bind|tmpfs|cache,... Cache mounts persist
 // between runs in a directory per id under cacheRoot.
 func ParseMount(spec, cacheRoot string) (rspec.Mount, error) {
-	kv := map[string]string{}
-	var flags []string
-	for _, field := range strings.Split(spec, ",") {
-		k, v, ok := strings.Cut(field, "=")
-		if !ok {
-			flags = append(flags, k)
-			continue
-		}
-		kv[k] = v
+	kv, flags, err := ParseFields(spec)
+	if err != nil {
+		return rspec.Mount{}, fmt.Errorf("parse mount %w", err)
 	}
 	dst := cmp.Or(kv["destination"], kv["dst"], kv["target"])
 	if dst == "" || !path.IsAbs(dst) {
@@ -99,7 +93,6 @@ func ParseMount(spec, cacheRoot string) (rspec.Mount, error) {
 			m.Options = append(m.Options, "mode="+s)
 		}
 	case "cache":
-		var err error
 		if m, err = Cache(cacheRoot, cmp.Or(kv["id"], dst), dst); err != nil {
 			return m, fmt.Errorf("parse mount %q: %w", spec, err)
 		}
