@@ -100,7 +100,7 @@ func TestTargetsLeaveNoTrace(t *testing.T) {
 func mounts(ms ...rspec.Mount) []rspec.Mount { return ms }
 
 func TestParseFields(t *testing.T) {
-	kv, flags, err := ParseFields(`type=secret,ID=npm,src="/a,b",ro`)
+	kv, flags, err := ParseFields(`type=secret,ID=npm,"src=/a,b",ro`)
 	if err != nil || kv["type"] != "secret" || kv["id"] != "npm" || kv["src"] != "/a,b" || len(flags) != 1 || flags[0] != "ro" {
 		t.Errorf("ParseFields = %v, %v, %v", kv, flags, err)
 	}
