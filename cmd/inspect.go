@@ -1,23 +1,20 @@
 package cmd
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"text/template"
 
 	"github.com/hodbuild/hod/container"
-	"github.com/hodbuild/hod/storage"
+	"github.com/hodbuild/hod/inspect"
+	"github.com/hodbuild/hod/run"
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 )
-
-// containerInfo is what "inspect" shows of a working container.
-type containerInfo struct {
-	Type string
-	container.State
-	MountPoint string
-}
 
 // NewInspect returns "hod inspect".
 func NewInspect(g *globals) *cobra.Command {
@@ -33,22 +30,24 @@ func NewInspect(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var info any
+			isolation, err := run.ParseIsolation(cmp.Or(os.Getenv("HOD_ISOLATION"), os.Getenv("BUILDAH_ISOLATION")))
+			if err != nil {
+				return err
+			}
+			var info *inspect.Builder
 			if kind != "image" {
 				c, err := container.Open(store, args[0])
 				switch {
 				case err == nil:
-					mnt, err := c.MountPoint()
-					if err != nil {
+					if info, err = inspect.Container(cmd.Context(), c, sys, isolation); err != nil {
 						return err
 					}
-					info = containerInfo{"container", c.State, mnt}
 				case kind == "container" || !errors.Is(err, container.ErrNotFound):
 					return err
 				}
 			}
 			if info == nil {
-				if info, err = storage.Inspect(cmd.Context(), store, sys, args[0]); err != nil {
+				if info, err = inspect.Image(cmd.Context(), store, sys, args[0], isolation); err != nil {
 					return err
 				}
 			}
@@ -66,9 +65,17 @@ func printOne(out io.Writer, v any, format string) error {
 		enc.SetIndent("", "    ")
 		return enc.Encode(v)
 	}
-	t, err := template.New("format").Funcs(templateFuncs).Parse(format + "\n")
+	t, err := template.New("format").Funcs(templateFuncs).Parse(format)
 	if err != nil {
 		return fmt.Errorf("parse --format: %w", err)
 	}
-	return t.Execute(out, v)
+	if err := t.Execute(out, v); err != nil {
+		return err
+	}
+	// As buildah: a newline ends the output on a terminal only, so
+	// $(hod inspect --format …) and pipes see exactly the template's text.
+	if f, ok := out.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprintln(out)
+	}
+	return nil
 }

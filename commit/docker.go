@@ -13,7 +13,7 @@ import (
 // encodeDocker writes the configuration in Docker's schema 2 format, which
 // also carries the Docker-only settings (HEALTHCHECK, ONBUILD, SHELL, ...).
 func encodeDocker(store cstorage.Store, st container.State, cfg ispec.Image, top string) ([]byte, []byte, error) {
-	configBlob, err := json.Marshal(dockerConfig(st, cfg))
+	configBlob, err := json.Marshal(DockerConfig(st, cfg))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -34,7 +34,9 @@ func encodeDocker(store cstorage.Store, st container.State, cfg ispec.Image, top
 	return configBlob, manifestBlob, err
 }
 
-func dockerConfig(st container.State, cfg ispec.Image) manifest.Schema2Image {
+// DockerConfig is the Docker schema 2 configuration of a container's state
+// with image configuration cfg, carrying the Docker-only settings.
+func DockerConfig(st container.State, cfg ispec.Image) manifest.Schema2Image {
 	c := cfg.Config
 	ports := manifest.Schema2PortSet{}
 	for p := range c.ExposedPorts {
@@ -46,19 +48,24 @@ func dockerConfig(st container.State, cfg ispec.Image) manifest.Schema2Image {
 		Volumes: c.Volumes, WorkingDir: c.WorkingDir, Entrypoint: c.Entrypoint, OnBuild: st.Docker.OnBuild,
 		Labels: c.Labels, StopSignal: c.StopSignal, Shell: st.Docker.Shell,
 	}
-	history := make([]manifest.Schema2History, len(cfg.History))
+	var history []manifest.Schema2History
 	for i, h := range cfg.History {
+		history = append(history, manifest.Schema2History{})
 		history[i] = manifest.Schema2History{CreatedBy: h.CreatedBy, Comment: h.Comment, Author: h.Author, EmptyLayer: h.EmptyLayer}
 		if h.Created != nil {
 			history[i].Created = *h.Created
 		}
 	}
-	return manifest.Schema2Image{
+	img := manifest.Schema2Image{
 		Schema2V1Image: manifest.Schema2V1Image{
-			Created: *cfg.Created, Author: cfg.Author, Comment: st.Docker.Comment, Config: dc,
+			Author: cfg.Author, Comment: st.Docker.Comment, Config: dc,
 			Architecture: cfg.Architecture, Variant: cfg.Variant, OS: cfg.OS,
 		},
 		RootFS:  &manifest.Schema2RootFS{Type: cfg.RootFS.Type, DiffIDs: cfg.RootFS.DiffIDs},
 		History: history,
 	}
+	if cfg.Created != nil {
+		img.Created = *cfg.Created
+	}
+	return img
 }

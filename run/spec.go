@@ -109,3 +109,13 @@ func capName(c string) string {
 	}
 	return c
 }
+
+// DefaultCapabilities is the capability set a run keeps without
+// --cap-add or --cap-drop.
+func DefaultCapabilities() []string {
+	g, err := confinement(Options{})
+	if err != nil {
+		return nil
+	}
+	return g.Config.Process.Capabilities.Bounding
+}

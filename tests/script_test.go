@@ -3,6 +3,7 @@ package tests
 import (
 	"archive/tar"
 	"bufio"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -107,6 +108,7 @@ func params(dir, isolation string) testscript.Params {
 			"mktar":     cmdMktar,
 			"httpserve": cmdHTTPServe,
 			"sockserve": cmdSockServe,
+			"jsonkeys":  cmdJSONKeys,
 		},
 	}
 }
@@ -313,4 +315,27 @@ func cmdSockServe(ts *testscript.TestScript, neg bool, args []string) {
 			c.Close()
 		}
 	}()
+}
+
+// cmdJSONKeys prints the keys of a JSON object in FILE, one a line, and of
+// the objects under the given top-level keys as KEY.SUB: "jsonkeys FILE [KEY...]".
+func cmdJSONKeys(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 1 {
+		ts.Fatalf("usage: jsonkeys FILE [KEY...]")
+	}
+	var doc map[string]json.RawMessage
+	ts.Check(json.Unmarshal([]byte(ts.ReadFile(args[0])), &doc))
+	var keys []string
+	for k := range doc {
+		keys = append(keys, k)
+	}
+	for _, top := range args[1:] {
+		var sub map[string]json.RawMessage
+		ts.Check(json.Unmarshal(doc[top], &sub))
+		for k := range sub {
+			keys = append(keys, top+"."+k)
+		}
+	}
+	slices.Sort(keys)
+	fmt.Fprintln(ts.Stdout(), strings.Join(keys, "\n"))
 }

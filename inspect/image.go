@@ -1,0 +1,85 @@
+package inspect
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/hodbuild/hod/commit"
+	"github.com/hodbuild/hod/container"
+	"github.com/hodbuild/hod/run"
+	"github.com/hodbuild/hod/storage"
+	"github.com/opencontainers/go-digest"
+	ispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"go.podman.io/image/v5/manifest"
+	istorage "go.podman.io/image/v5/storage"
+	"go.podman.io/image/v5/types"
+	cstorage "go.podman.io/storage"
+)
+
+// Image is the view of a local image, as buildah shows one: a builder
+// that would start from it.
+func Image(ctx context.Context, store cstorage.Store, sys *types.SystemContext, name string, isolation run.Isolation) (*Builder, error) {
+	found, err := storage.Lookup(store, name)
+	if err != nil {
+		return nil, err
+	}
+	img, err := readImage(ctx, store, sys, found.ID)
+	if err != nil {
+		return nil, err
+	}
+	b := base(string(isolation), run.DefaultCapabilities())
+	b.FromImage, b.FromImageID, b.FromImageDigest = img.name, found.ID, img.digest.String()
+	b.Config, b.Manifest = string(img.config), string(img.manifest)
+	b.OCIv1, b.History = *img.oci, img.oci.History
+	if img.mime == manifest.DockerV2Schema2MediaType {
+		if err := json.Unmarshal(img.config, &b.Docker); err != nil {
+			return nil, fmt.Errorf("parse docker configuration of %q: %w", name, err)
+		}
+	} else {
+		b.Docker = commit.DockerConfig(container.State{}, *img.oci)
+		var m ispec.Manifest
+		if json.Unmarshal(img.manifest, &m) == nil && m.Annotations != nil {
+			b.ImageAnnotations = m.Annotations
+		}
+	}
+	return &b, nil
+}
+
+// image is what the views read of a local image.
+type image struct {
+	name             string
+	manifest, config []byte
+	mime             string
+	digest           digest.Digest
+	oci              *ispec.Image
+}
+
+func readImage(ctx context.Context, store cstorage.Store, sys *types.SystemContext, id string) (*image, error) {
+	ref, err := istorage.Transport.NewStoreReference(store, nil, id)
+	if err != nil {
+		return nil, err
+	}
+	src, err := ref.NewImage(ctx, sys)
+	if err != nil {
+		return nil, fmt.Errorf("read image %s: %w", id, err)
+	}
+	defer src.Close()
+	var img image
+	if img.manifest, img.mime, err = src.Manifest(ctx); err != nil {
+		return nil, fmt.Errorf("read manifest of %s: %w", id, err)
+	}
+	if img.config, err = src.ConfigBlob(ctx); err != nil {
+		return nil, fmt.Errorf("read configuration of %s: %w", id, err)
+	}
+	if img.oci, err = src.OCIConfig(ctx); err != nil {
+		return nil, fmt.Errorf("read configuration of %s: %w", id, err)
+	}
+	if img.digest, err = manifest.Digest(img.manifest); err != nil {
+		return nil, err
+	}
+	if s, err := store.Image(id); err == nil && len(s.Names) > 0 {
+		img.name = s.Names[0]
+	}
+	return &img, nil
+}
