@@ -9,7 +9,7 @@ LDFLAGS  := -X github.com/hodbuild/hod/cmd.Version=$(VERSION)
 APT_DEPS := runc skopeo umoci buildah docker-registry busybox-static uidmap time attr libcap2-bin bzip2 xz-utils zstd curl libgpgme-dev libbtrfs-dev
 SOURCES  := $(shell find . -name '*.go' -not -path './.git/*') go.mod go.sum
 
-.PHONY: all build deps test test-unit test-e2e lint completions check-completions demo bench install clean
+.PHONY: all build deps test test-unit test-race test-e2e lint completions check-completions demo bench install clean
 
 all: build
 
@@ -26,10 +26,15 @@ deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
-test: deps lint test-unit test-e2e check-completions
+test: deps lint test-unit test-race test-e2e check-completions
 
 test-unit:
 	$(GO) test -tags "$(TAGS)" -count=1 $$($(GO) list -tags "$(TAGS)" ./... | grep -v /tests)
+
+# Stages are built concurrently: bud's tests (parallel multi-stage builds
+# in-process on a real store) run under the race detector.
+test-race:
+	$(GO) test -race -tags "$(TAGS)" -count=1 ./bud/
 
 test-e2e: bin/hod
 	HOD_BINARY=$(CURDIR)/bin/hod $(GO) test -tags "$(TAGS)" -count=1 ./tests/
