@@ -65,6 +65,9 @@ func Build(ctx context.Context, store cstorage.Store, opts Options) (string, err
 	if err != nil {
 		return "", err
 	}
+	// A step that changed no file (the end of a stage, the final commit
+	// after configuration instructions) adds no empty layer.
+	opts.Commit.OmitEmptyLayer = true
 	b, err := newBuilder(ctx, store, opts, name, stages, metaArgs)
 	if err != nil {
 		return "", err

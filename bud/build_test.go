@@ -2,6 +2,7 @@ package bud
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -193,5 +194,43 @@ func TestBadOnBuildTrigger(t *testing.T) {
 	want := `Dockerfile:1: ONBUILD "# only a comment": file with no instructions`
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("error %v, want one containing %q", err, want)
+	}
+}
+
+// ENTRYPOINT drops the base image's CMD unless the stage set one; a build
+// whose last steps only configure adds no empty layer and no history entry
+// without created_by.
+func TestEntrypointAndFinalCommit(t *testing.T) {
+	ctx := context.Background()
+	store := storetest.New(t)
+	c, err := container.From(ctx, store, nil, "scratch", container.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Apply(container.Cmd([]string{"sh"})); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := commit.Commit(ctx, c, "localhost/withcmd", commit.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ dockerfile, want string }{
+		{"FROM localhost/withcmd\nENTRYPOINT [\"/x\"]\n", "[/x] []"},
+		{"FROM localhost/withcmd\nCMD [\"c\"]\nENTRYPOINT [\"/x\"]\n", "[/x] [c]"},
+		{"FROM localhost/withcmd\nENTRYPOINT [\"/x\"]\nCMD [\"c\"]\n", "[/x] [c]"},
+	} {
+		dir := t.TempDir()
+		write(t, dir, "Dockerfile", tc.dockerfile, 0o644)
+		cfg := imageConfig(t, store, build(t, store, dir, Options{}))
+		if got := fmt.Sprint(cfg.Config.Entrypoint, " ", cfg.Config.Cmd); got != tc.want {
+			t.Errorf("%q: entrypoint and cmd %s, want %s", tc.dockerfile, got, tc.want)
+		}
+		if n := len(cfg.RootFS.DiffIDs); n != 1 {
+			t.Errorf("%q: %d layers, want the base's 1", tc.dockerfile, n)
+		}
+		for _, h := range cfg.History[2:] { // after the base's CMD and layer entries
+			if h.CreatedBy == "" {
+				t.Errorf("%q: history entry without created_by: %+v", tc.dockerfile, h)
+			}
+		}
 	}
 }

@@ -70,9 +70,16 @@ func (s *stage) changes(cmd instructions.Command) ([]container.Change, error) {
 	case *instructions.WorkdirCommand:
 		return []container.Change{container.WorkDir(workdir(cfg.WorkingDir, c.Path))}, nil
 	case *instructions.CmdCommand:
+		s.cmdSet = true
 		return []container.Change{container.Cmd(s.argv(c.ShellDependantCmdLine))}, nil
 	case *instructions.EntrypointCommand:
-		return []container.Change{container.Entrypoint(s.argv(c.ShellDependantCmdLine))}, nil
+		changes := []container.Change{container.Entrypoint(s.argv(c.ShellDependantCmdLine))}
+		if !s.cmdSet {
+			// As Docker and buildah: a new entrypoint does not take the base
+			// image's arguments; a CMD of this stage is kept.
+			changes = append(changes, container.ResetCmd())
+		}
+		return changes, nil
 	case *instructions.StopSignalCommand:
 		return []container.Change{container.StopSignal(c.Signal)}, container.CheckStopSignal(c.Signal)
 	case *instructions.ShellCommand:

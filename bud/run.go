@@ -2,6 +2,7 @@ package bud
 
 import (
 	"cmp"
+	"encoding/json"
 	"fmt"
 	"path"
 	"path/filepath"
@@ -46,7 +47,7 @@ func (s *stage) run(c *instructions.RunCommand) error {
 	if hit, err := s.cached(parts...); hit || err != nil {
 		return err
 	}
-	if err := s.apply(container.CreatedBy("/bin/sh -c " + strings.Join(c.CmdLine, " "))); err != nil {
+	if err := s.apply(container.CreatedBy(runCreatedBy(c))); err != nil {
 		return err
 	}
 	if err := run.Run(s.b.ctx, s.c, argv, opts); err != nil {
@@ -54,6 +55,16 @@ func (s *stage) run(c *instructions.RunCommand) error {
 	}
 	_, err = s.layer(parts...)
 	return err
+}
+
+// runCreatedBy is RUN's history text as buildah writes it: the shell form's
+// command line, or the exec form's JSON array, after "/bin/sh -c ".
+func runCreatedBy(c *instructions.RunCommand) string {
+	if c.PrependShell {
+		return "/bin/sh -c " + strings.Join(c.CmdLine, " ")
+	}
+	argv, _ := json.Marshal(c.CmdLine)
+	return "/bin/sh -c " + string(argv)
 }
 
 // mountsKey describes RUN --mount flags for the cache key: types and

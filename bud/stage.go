@@ -25,6 +25,8 @@ type stage struct {
 	parsed instructions.Stage
 	c      *container.Container
 	args   map[string]string // ARGs declared in this stage
+	// cmdSet is whether this stage gave a CMD (an ENTRYPOINT then keeps it).
+	cmdSet bool
 	// chain is the cache key of the stage so far; pending the instructions
 	// applied since its last layer, which the next key includes.
 	chain   string

@@ -134,29 +134,31 @@ func (o configFlags) changes(cmd *cobra.Command, shell []string) ([]container.Ch
 	return out, err
 }
 
-// commandChanges parses --shell, --entrypoint and --cmd; a new --shell
-// applies to shell-form --entrypoint and --cmd of the same call.
+// commandChanges parses --shell, --entrypoint and --cmd as buildah does:
+// JSON arrays, else --entrypoint runs by the shell (a new --shell of the
+// same call counts) and --shell and --cmd are split into words.
 func (o configFlags) commandChanges(set func(string) bool, shell []string) ([]container.Change, error) {
 	var out []container.Change
 	if set("shell") {
-		argv, err := container.ParseCommand(o.shell, nil)
+		argv, err := container.ParseCmd(o.shell)
 		if err != nil {
 			return nil, err
 		}
 		out, shell = append(out, container.Shell(argv)), argv
 	}
-	for _, f := range []struct {
-		name   string
-		change func([]string) container.Change
-		value  string
-	}{{"entrypoint", container.Entrypoint, o.entrypoint}, {"cmd", container.Cmd, o.cmd}} {
-		if set(f.name) {
-			argv, err := container.ParseCommand(f.value, shell)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, f.change(argv))
+	if set("entrypoint") {
+		argv, err := container.ParseCommand(o.entrypoint, shell)
+		if err != nil {
+			return nil, err
 		}
+		out = append(out, container.Entrypoint(argv))
+	}
+	if set("cmd") {
+		argv, err := container.ParseCmd(o.cmd)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, container.Cmd(argv))
 	}
 	return out, nil
 }

@@ -43,6 +43,9 @@ type Options struct {
 	// time and every file's mtime in the new layer: same inputs, same digest.
 	Timestamp   *time.Time
 	OmitHistory bool
+	// OmitEmptyLayer writes no layer when the container holds no changes:
+	// the image is its base's layers with the new configuration (bud).
+	OmitEmptyLayer bool
 	Sys         *types.SystemContext
 	// Report receives progress of copies to other transports; nil is quiet.
 	Report io.Writer

@@ -39,21 +39,25 @@ func write(ctx context.Context, c *container.Container, opts Options) (_ *writte
 	}
 	keepLayer := !fresh
 	defer func() {
-		if !keepLayer {
+		if !keepLayer && layer != nil {
 			_ = store.DeleteLayer(layer.ID)
 		}
 	}()
+	top := parent
+	if layer != nil {
+		top = layer.ID
+	}
 	created := time.Now().UTC()
 	if opts.Timestamp != nil {
 		created = opts.Timestamp.UTC()
 	}
 	cfg := imageConfig(c.State, layer, created, opts)
-	configBlob, manifestBlob, err := encode(store, c.State, cfg, layer.ID, opts.Format)
+	configBlob, manifestBlob, err := encode(store, c.State, cfg, top, opts.Format)
 	if err != nil {
 		return nil, err
 	}
 	img := &written{id: digest.FromBytes(configBlob).Encoded(), created: true, rootFS: cfg.RootFS, history: cfg.History}
-	err = createImage(store, img.id, layer.ID, created, configBlob, manifestBlob)
+	err = createImage(store, img.id, top, created, configBlob, manifestBlob)
 	if errors.Is(err, cstorage.ErrDuplicateID) {
 		logrus.Debugf("image %s exists already, reusing it", img.id)
 		img.created = false
@@ -81,16 +85,22 @@ func imageConfig(st container.State, layer *cstorage.Layer, created time.Time, o
 	if opts.Squash {
 		diffIDs = nil
 	}
-	cfg.RootFS = ispec.RootFS{Type: "layers", DiffIDs: append(diffIDs, layer.UncompressedDigest)}
-	cfg.History = history(st, created, opts)
+	if layer != nil {
+		diffIDs = append(diffIDs, layer.UncompressedDigest)
+	}
+	cfg.RootFS = ispec.RootFS{Type: "layers", DiffIDs: diffIDs}
+	cfg.History = history(st, created, layer == nil, opts)
 	return cfg
 }
 
-func history(st container.State, created time.Time, opts Options) []ispec.History {
+// history is the base's history, the configuration changes since, and an
+// entry for the new layer; without a layer, an empty-layer entry only if
+// something describes it (a RUN that changed nothing).
+func history(st container.State, created time.Time, noLayer bool, opts Options) []ispec.History {
 	if opts.OmitHistory {
 		return nil
 	}
-	entry := ispec.History{Created: &created, CreatedBy: st.CreatedBy, Comment: st.HistoryComment, Author: st.Config.Author}
+	entry := ispec.History{Created: &created, CreatedBy: st.CreatedBy, Comment: st.HistoryComment, Author: st.Config.Author, EmptyLayer: noLayer}
 	if opts.Squash {
 		return []ispec.History{entry}
 	}
@@ -100,6 +110,9 @@ func history(st container.State, created time.Time, opts Options) []ispec.Histor
 			p.Created = &created
 		}
 		h = append(h, p)
+	}
+	if noLayer && entry.CreatedBy == "" && entry.Comment == "" {
+		return h
 	}
 	return append(h, entry)
 }

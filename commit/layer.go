@@ -26,6 +26,8 @@ import (
 // known only after reading the changes, so they are hashed in a first,
 // read-only pass; an existing identical layer is reused. created says
 // whether the layer is new (and so the caller's to delete on failure).
+// putLayer writes the container's changes as a layer on parent; with
+// OmitEmptyLayer, no changes give no layer (nil).
 func putLayer(c *container.Container, parent string, opts Options) (layer *cstorage.Layer, created bool, err error) {
 	store := c.Store()
 	root, err := c.Mount()
@@ -43,6 +45,9 @@ func putLayer(c *container.Container, parent string, opts Options) (layer *cstor
 	diffID, err := hashStream(open)
 	if err != nil {
 		return nil, false, err
+	}
+	if opts.OmitEmptyLayer && diffID == emptyLayer && !opts.Squash {
+		return nil, false, nil
 	}
 	id := layerID(parent, diffID)
 	if l, err := store.Layer(id); err == nil {
@@ -69,6 +74,9 @@ func putLayer(c *container.Container, parent string, opts Options) (layer *cstor
 	}
 	return layer, true, nil
 }
+
+// emptyLayer is the diff ID of a layer with no changes (an empty tar).
+const emptyLayer = digest.Digest("sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef")
 
 // layerID is containers/image's name for a layer with this parent and diff ID.
 func layerID(parent string, diffID digest.Digest) string {

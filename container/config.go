@@ -2,6 +2,7 @@ package container
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -87,6 +88,12 @@ func Entrypoint(argv []string) Change {
 // Cmd sets the default command; a nil argv clears it.
 func Cmd(argv []string) Change {
 	return Change{"CMD " + jsonText(argv), func(st *State) { st.Config.Config.Cmd = argv }}
+}
+
+// ResetCmd drops an inherited default command, recording no history of
+// its own: what a Dockerfile's ENTRYPOINT does when no CMD came before it.
+func ResetCmd() Change {
+	return Change{"", func(st *State) { st.Config.Config.Cmd = nil }}
 }
 
 // Label sets a label.
@@ -252,6 +259,57 @@ func Hostname(h string) Change { return Change{"", func(st *State) { st.Docker.H
 
 // Domainname sets the default domain name (docker format only).
 func Domainname(d string) Change { return Change{"", func(st *State) { st.Docker.Domainname = d }} }
+
+// ParseCmd parses --cmd as buildah does: a JSON array, or else words split
+// as a shell would (quotes group, backslashes escape), not run by a shell.
+func ParseCmd(text string) ([]string, error) {
+	if strings.HasPrefix(strings.TrimSpace(text), "[") {
+		return ParseCommand(text, nil)
+	}
+	words, err := splitWords(text)
+	if err != nil {
+		return nil, fmt.Errorf("parse command %q: %w", text, err)
+	}
+	return words, nil
+}
+
+// splitWords splits text into shell words without expanding anything.
+func splitWords(text string) ([]string, error) {
+	var words []string
+	var word strings.Builder
+	inWord, quote, escaped := false, rune(0), false
+	for _, r := range text {
+		switch {
+		case escaped:
+			word.WriteRune(r)
+			escaped = false
+		case r == '\\' && quote != '\'':
+			escaped, inWord = true, true
+		case quote != 0 && r == quote:
+			quote = 0
+		case quote != 0:
+			word.WriteRune(r)
+		case r == '"' || r == '\'':
+			quote, inWord = r, true
+		case r == ' ' || r == '\t' || r == '\n':
+			if inWord {
+				words = append(words, word.String())
+				word.Reset()
+				inWord = false
+			}
+		default:
+			word.WriteRune(r)
+			inWord = true
+		}
+	}
+	if quote != 0 || escaped {
+		return nil, errors.New("unterminated quote or escape")
+	}
+	if inWord {
+		words = append(words, word.String())
+	}
+	return words, nil
+}
 
 // ParseCommand parses ENTRYPOINT/CMD text: a JSON array is exec form,
 // anything else is shell form run by shell (default "/bin/sh -c").

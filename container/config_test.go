@@ -1,6 +1,7 @@
 package container
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -101,4 +102,28 @@ func TestCheckPortAndStopSignal(t *testing.T) {
 			t.Errorf("CheckStopSignal(%q) accepted", bad)
 		}
 	}
+}
+
+func TestParseCmd(t *testing.T) {
+	for in, want := range map[string][]string{
+		`echo "a b"   c`: {"echo", "a b", "c"}, `echo 'x y'`: {"echo", "x y"}, "": nil, "[]": {},
+		`a\ b "c\"d"`: {"a b", `c"d`}, `["x", "y z"]`: {"x", "y z"}, `''`: {""},
+	} {
+		got, err := ParseCmd(in)
+		if err != nil || !slices.Equal(got, want) {
+			t.Errorf("ParseCmd(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{`"open`, `'open`, `end\`, `["x"`} {
+		if _, err := ParseCmd(bad); err == nil {
+			t.Errorf("ParseCmd(%q) accepted", bad)
+		}
+	}
+}
+
+func FuzzParseCmd(f *testing.F) {
+	for _, s := range []string{`echo "a b"`, `["x"]`, `a\ b`, `'`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) { _, _ = ParseCmd(s) })
 }

@@ -72,12 +72,9 @@ func Copy(ctx context.Context, c *container.Container, sources []string, dest st
 		return err
 	}
 	destDir, rename := targetDir(root, unsafeDest, dest, w.single())
-	if err := pathrs.MkdirAll(root, destDir, 0o755); err != nil {
-		return fmt.Errorf("create %s in container %s: %w", destDir, c.Name, err)
-	}
-	hostDir, err := securejoin.SecureJoin(root, destDir)
+	hostDir, err := makeDestDir(root, destDir, owner, opts.Chown != "")
 	if err != nil {
-		return err
+		return fmt.Errorf("create %s in container %s: %w", destDir, c.Name, err)
 	}
 	pr, pw := io.Pipe()
 	go func() { pw.CloseWithError(w.write(pw, rename)) }()
@@ -124,6 +121,36 @@ func Digest(ctx context.Context, sources []string, opts Options) (string, error)
 		return "", err
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// makeDestDir creates the destination directory inside root and returns
+// its host path. With --chown, the directories it creates get that owner,
+// as in Docker and buildah (existing ones keep theirs).
+func makeDestDir(root, dir string, owner *container.Owner, chown bool) (string, error) {
+	var missing []string
+	for p := path.Clean("/" + dir); p != "/"; p = path.Dir(p) {
+		host, err := securejoin.SecureJoin(root, p)
+		if err != nil {
+			return "", err
+		}
+		if _, err := os.Lstat(host); err == nil {
+			break
+		}
+		missing = append(missing, p)
+	}
+	if err := pathrs.MkdirAll(root, dir, 0o755); err != nil {
+		return "", err
+	}
+	for _, p := range missing {
+		host, err := securejoin.SecureJoin(root, p)
+		if err == nil && chown {
+			err = os.Lchown(host, owner.UID, owner.GID)
+		}
+		if err != nil {
+			return "", err
+		}
+	}
+	return securejoin.SecureJoin(root, dir)
 }
 
 // inContainer makes dest absolute against the container's working directory.

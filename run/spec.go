@@ -42,6 +42,12 @@ func spec(root string, p *process, mounts []rspec.Mount, opts Options) (*rspec.S
 		}
 		g.RemoveHostname()
 	}
+	if p.owner.UID != 0 {
+		// As buildah, podman and Docker: a non-root user gets no
+		// capabilities, only the bounding set limits what setuid programs may gain.
+		caps := g.Config.Process.Capabilities
+		caps.Effective, caps.Permitted, caps.Inheritable, caps.Ambient = nil, nil, nil, nil
+	}
 	for _, m := range mounts {
 		g.AddMount(m)
 	}
