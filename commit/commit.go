@@ -46,7 +46,7 @@ type Options struct {
 	// OmitEmptyLayer writes no layer when the container holds no changes:
 	// the image is its base's layers with the new configuration (bud).
 	OmitEmptyLayer bool
-	Sys         *types.SystemContext
+	Sys            *types.SystemContext
 	// Report receives progress of copies to other transports; nil is quiet.
 	Report io.Writer
 }
