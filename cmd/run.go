@@ -76,7 +76,7 @@ func addRunFlags(cmd *cobra.Command, o *runFlags) {
 	f := cmd.Flags()
 	f.StringVar(&o.isolation, "isolation", cmp.Or(os.Getenv("HOD_ISOLATION"), os.Getenv("BUILDAH_ISOLATION"), string(run.IsolationOCI)), "isolation of RUN commands: oci, rootless (= oci) or chroot")
 	f.StringVar(&o.runtime, "runtime", "runc", "OCI runtime binary (runc, crun, runsc, or a path)")
-	f.StringVar(&o.network, "network", "private", "network: private (loopback only), none, or host")
+	f.StringVar(&o.network, "network", run.DefaultNetwork(), "network: private (own namespace, reaches the outside through slirp4netns), none (loopback only), or host; default from $BUILDAH_NETWORK or containers.conf netns")
 	f.StringArrayVarP(&o.volumes, "volume", "v", nil, "bind mount SRC:DST[:ro|rw] (repeatable)")
 }
 

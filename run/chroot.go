@@ -36,7 +36,7 @@ type chrootConfig struct {
 
 // runChroot runs the process without any runtime binary: hod re-executes
 // itself into new namespaces, where ChrootMain builds the container.
-func runChroot(ctx context.Context, root string, p *process, mounts []rspec.Mount, opts Options) error {
+func runChroot(ctx context.Context, root string, p *process, mounts []rspec.Mount, reach bool, opts Options) error {
 	cfg := chrootConfig{Root: root, Args: p.args, Env: p.env, Cwd: p.cwd, Owner: p.owner, Hostname: p.hostname, Network: opts.Network}
 	for _, m := range mounts {
 		target, err := securejoin.SecureJoin(root, m.Destination)
@@ -69,10 +69,22 @@ func runChroot(ctx context.Context, root string, p *process, mounts []rspec.Moun
 		w.Close()
 		return fmt.Errorf("start chroot isolation: %w", err)
 	}
-	err = json.NewEncoder(w).Encode(cfg)
+	// The child waits for its configuration: its network is connected first.
+	if reach {
+		out, cerr := connect("", cmd.Process.Pid)
+		if cerr == nil {
+			defer out.close()
+		}
+		err = cerr
+	}
+	if err == nil {
+		err = json.NewEncoder(w).Encode(cfg)
+	}
 	w.Close()
 	if err != nil {
 		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		return err
 	}
 	// The child is PID 1 of its namespace: killing it ends every process in it.
 	return waitForwarding(ctx, cmd, func() { _ = cmd.Process.Kill() })

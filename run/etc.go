@@ -2,6 +2,8 @@ package run
 
 import (
 	"bytes"
+	"net"
+	"strings"
 	"os"
 	"path/filepath"
 
@@ -21,7 +23,7 @@ type etcFiles []etcFile
 // etcFiles prepares /etc/hosts, /etc/resolv.conf and /etc/hostname for a
 // run, starting from the rootfs' own content. Images without /etc get none:
 // creating /etc would change the layer.
-func prepareEtc(root, dir, hostname string, network Network) (etcFiles, error) {
+func prepareEtc(root, dir, hostname string, network Network, reach bool) (etcFiles, error) {
 	etc, err := securejoin.SecureJoin(root, "/etc")
 	if err != nil {
 		return nil, err
@@ -37,6 +39,9 @@ func prepareEtc(root, dir, hostname string, network Network) (etcFiles, error) {
 	resolv := readInRoot(root, "/etc/resolv.conf")
 	if network == NetworkHost || len(resolv) == 0 {
 		resolv, _ = os.ReadFile("/etc/resolv.conf")
+	}
+	if reach {
+		resolv = slirpResolv(resolv)
 	}
 	var files etcFiles
 	for name, content := range map[string][]byte{"hosts": hosts, "resolv.conf": resolv, "hostname": []byte(hostname + "\n")} {
@@ -79,4 +84,27 @@ func (files etcFiles) writeBack(root string) {
 			_ = os.WriteFile(p, now, 0o644)
 		}
 	}
+}
+
+// slirpResolv is resolv.conf for a namespace behind slirp4netns, as
+// buildah writes it: slirp's resolver first, then the host's resolvers
+// that are reachable from there (not loopback ones), search and options.
+func slirpResolv(host []byte) []byte {
+	out := []byte("nameserver " + slirpDNS + "\n")
+	for _, line := range bytes.Split(host, []byte("\n")) {
+		fields := strings.Fields(string(line))
+		if len(fields) == 0 || strings.HasPrefix(fields[0], "#") {
+			continue
+		}
+		if fields[0] == "nameserver" && (len(fields) < 2 || isLoopback(fields[1])) {
+			continue
+		}
+		out = append(append(out, line...), '\n')
+	}
+	return out
+}
+
+func isLoopback(addr string) bool {
+	ip := net.ParseIP(addr)
+	return ip == nil || ip.IsLoopback()
 }

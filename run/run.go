@@ -67,7 +67,8 @@ func Run(ctx context.Context, c *container.Container, argv []string, opts Option
 	defer os.RemoveAll(dir)
 	targets := &mount.Targets{Root: root}
 	defer targets.Remove()
-	files, err := prepareEtc(root, dir, p.hostname, opts.Network)
+	reach := reachesOutside(opts.Network)
+	files, err := prepareEtc(root, dir, p.hostname, opts.Network, reach)
 	if err != nil {
 		return err
 	}
@@ -77,9 +78,22 @@ func Run(ctx context.Context, c *container.Container, argv []string, opts Option
 		if err := targets.Prepare(append(chrootMounts(), mounts...)); err != nil {
 			return err
 		}
-		return runChroot(ctx, root, p, mounts, opts)
+		return runChroot(ctx, root, p, mounts, reach, opts)
 	}
-	s, err := spec(root, p, mounts, opts)
+	netns := ""
+	if reach {
+		var remove func()
+		if netns, remove, err = newNetns(dir); err != nil {
+			return err
+		}
+		defer remove()
+		out, err := connect(netns, 0)
+		if err != nil {
+			return err
+		}
+		defer out.close()
+	}
+	s, err := spec(root, p, mounts, netns, opts)
 	if err != nil {
 		return err
 	}

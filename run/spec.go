@@ -17,7 +17,7 @@ const ociVersion = "1.0.2"
 // (buildah/podman-like capabilities, masked and read-only /proc and /sys
 // paths, private PID/IPC/UTS/mount namespaces) plus no-new-privileges and
 // moby's default seccomp profile.
-func spec(root string, p *process, mounts []rspec.Mount, opts Options) (*rspec.Spec, error) {
+func spec(root string, p *process, mounts []rspec.Mount, netns string, opts Options) (*rspec.Spec, error) {
 	g, err := confinement(opts)
 	if err != nil {
 		return nil, err
@@ -35,6 +35,11 @@ func spec(root string, p *process, mounts []rspec.Mount, opts Options) (*rspec.S
 	for _, kv := range p.env {
 		k, v, _ := strings.Cut(kv, "=")
 		g.AddProcessEnv(k, v)
+	}
+	if netns != "" {
+		if err := g.AddOrReplaceLinuxNamespace("network", netns); err != nil {
+			return nil, err
+		}
 	}
 	if opts.Network == NetworkHost {
 		if err := g.RemoveLinuxNamespace("network"); err != nil {

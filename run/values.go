@@ -27,8 +27,9 @@ func ParseIsolation(s string) (Isolation, error) {
 // Network is a run's network namespace. The zero value is NetworkPrivate.
 type Network string
 
-// Networks: private is an own namespace with loopback only, none the same
-// (no interfaces are set up), host the host's.
+// Networks: private is an own namespace that reaches the outside through
+// slirp4netns (as buildah's default does), none an own namespace with
+// loopback only, host the host's.
 const (
 	NetworkPrivate Network = "private"
 	NetworkNone    Network = "none"
@@ -38,7 +39,7 @@ const (
 // ParseNetwork parses --network and RUN --network.
 func ParseNetwork(s string) (Network, error) {
 	switch Network(s) {
-	case "", "default", NetworkPrivate:
+	case "", "default", NetworkPrivate, "slirp4netns", "bridge":
 		return NetworkPrivate, nil
 	case NetworkNone, NetworkHost:
 		return Network(s), nil

@@ -176,6 +176,11 @@ func condition(cond string) (bool, error) {
 	case "runc":
 		_, err := exec.LookPath("runc")
 		return err == nil, nil
+	case "hostip":
+		return hostIP() != "", nil
+	case "dns":
+		_, err := net.LookupHost("deb.debian.org")
+		return err == nil, nil
 	}
 	return false, fmt.Errorf("unknown condition %q", cond)
 }
@@ -284,10 +289,14 @@ func writeSpec(tw *tar.Writer, spec string) error {
 //
 //	httpserve files
 func cmdHTTPServe(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: httpserve DIR")
+	addr := "127.0.0.1"
+	if len(args) == 2 && args[0] == "-external" {
+		addr, args = hostIP(), args[1:]
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: httpserve [-external] DIR")
+	}
+	l, err := net.Listen("tcp", net.JoinHostPort(addr, "0"))
 	ts.Check(err)
 	srv := &http.Server{Handler: http.FileServer(http.Dir(ts.MkAbs(args[0])))}
 	go srv.Serve(l) //nolint:errcheck // ends with Close
@@ -338,4 +347,19 @@ func cmdJSONKeys(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	slices.Sort(keys)
 	fmt.Fprintln(ts.Stdout(), strings.Join(keys, "\n"))
+}
+
+// hostIP is this machine's first non-loopback IPv4 address: what a run's
+// private network reaches through slirp4netns ("" if there is none).
+func hostIP() string {
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return ""
+	}
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && n.IP.To4() != nil && !n.IP.IsLoopback() {
+			return n.IP.String()
+		}
+	}
+	return ""
 }

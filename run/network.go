@@ -1,0 +1,135 @@
+package run
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/sirupsen/logrus"
+	"golang.org/x/sys/unix"
+)
+
+// slirpDNS is the resolver slirp4netns answers on inside the namespace,
+// forwarding to the host's: what buildah writes into resolv.conf for it.
+const slirpDNS = "10.0.2.3"
+
+// outside connects a private network namespace to the outside world with
+// slirp4netns, as buildah and podman do without a bridge: a user-mode
+// TCP/IP stack behind a tap device, so no firewall rule or host interface
+// is created, for root and rootless alike. The namespace is the file
+// netns (OCI isolation) or that of process pid (chroot isolation).
+type outside struct {
+	cmd  *exec.Cmd
+	exit *os.File // closing it tells slirp4netns to go
+}
+
+// reachesOutside reports whether a run on network gets a way out: private
+// networks do, through slirp4netns; without it they have loopback only
+// (hod warns once), as "none" always has.
+func reachesOutside(network Network) bool {
+	if network != NetworkPrivate && network != "" {
+		return false
+	}
+	_, err := exec.LookPath("slirp4netns")
+	if err != nil {
+		warnNoSlirp.Do(func() {
+			logrus.Warn("slirp4netns is not installed: RUN's private network has loopback only (install slirp4netns, or use --network host)")
+		})
+	}
+	return err == nil
+}
+
+var warnNoSlirp sync.Once
+
+func connect(netns string, pid int) (*outside, error) {
+	ready, readyW, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	defer ready.Close()
+	exitR, exitW, err := os.Pipe()
+	if err != nil {
+		readyW.Close()
+		return nil, err
+	}
+	args := []string{"--configure", "--mtu=65520", "--disable-host-loopback", "--ready-fd=3", "--exit-fd=4"}
+	if netns != "" {
+		args = append(args, "--netns-type=path", netns, "tap0")
+	} else {
+		args = append(args, strconv.Itoa(pid), "tap0")
+	}
+	cmd := exec.Command("slirp4netns", args...)
+	cmd.ExtraFiles = []*os.File{readyW, exitR}
+	cmd.SysProcAttr = &unix.SysProcAttr{Pdeathsig: unix.SIGKILL}
+	err = cmd.Start()
+	readyW.Close()
+	exitR.Close()
+	if err != nil {
+		exitW.Close()
+		return nil, fmt.Errorf("start slirp4netns: %w", err)
+	}
+	o := &outside{cmd: cmd, exit: exitW}
+	if err := waitReady(ready); err != nil {
+		o.close()
+		return nil, fmt.Errorf("slirp4netns: %w", err)
+	}
+	return o, nil
+}
+
+// waitReady waits for slirp4netns to write to its ready descriptor.
+func waitReady(ready *os.File) error {
+	_ = ready.SetReadDeadline(time.Now().Add(10 * time.Second))
+	buf := make([]byte, 1)
+	if _, err := ready.Read(buf); err != nil {
+		return errors.New("did not configure the network namespace")
+	}
+	return nil
+}
+
+func (o *outside) close() {
+	o.exit.Close()
+	_ = o.cmd.Wait()
+}
+
+// newNetns creates a network namespace kept alive by a bind mount on a
+// file in dir (as "ip netns add" does), with loopback up; remove undoes it.
+// A run's runtime joins it by path, and slirp4netns attaches to it.
+func newNetns(dir string) (path string, remove func(), err error) {
+	path = filepath.Join(dir, "netns")
+	if err := os.WriteFile(path, nil, 0o600); err != nil {
+		return "", nil, err
+	}
+	remove = func() {
+		_ = unix.Unmount(path, unix.MNT_DETACH)
+		_ = os.Remove(path)
+	}
+	errc := make(chan error, 1)
+	// A fresh thread leaves the namespace behind with it: the thread is
+	// never unlocked, so the Go runtime retires it instead of reusing it.
+	go func() {
+		runtime.LockOSThread()
+		errc <- enterNewNetns(path)
+	}()
+	if err := <-errc; err != nil {
+		remove()
+		return "", nil, fmt.Errorf("create network namespace: %w", err)
+	}
+	return path, remove, nil
+}
+
+func enterNewNetns(path string) error {
+	if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
+		return err
+	}
+	if err := loopbackUp(); err != nil {
+		return err
+	}
+	self := fmt.Sprintf("/proc/%d/task/%d/ns/net", os.Getpid(), unix.Gettid())
+	return unix.Mount(self, path, "", unix.MS_BIND, "")
+}
