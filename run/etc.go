@@ -3,9 +3,9 @@ package run
 import (
 	"bytes"
 	"net"
-	"strings"
 	"os"
 	"path/filepath"
+	"strings"
 
 	securejoin "github.com/cyphar/filepath-securejoin"
 	rspec "github.com/opencontainers/runtime-spec/specs-go"
