@@ -1,25 +1,33 @@
 package cmd
 
 import (
+	"fmt"
+	"io"
+	"path"
+	"strings"
+
 	"github.com/hodbuild/hod/container"
 	"github.com/spf13/cobra"
 	cstorage "go.podman.io/storage"
 )
 
-// containerRow is one line of "hod containers", named as buildah names it.
+// containerRow is one line of "hod containers", with buildah's --json
+// keys and template fields (Builder is "*" for a working container).
 type containerRow struct {
 	ContainerID   string `json:"id"`
-	Builder       bool   `json:"builder"`
+	IsBuilder     bool   `json:"builder"`
 	ImageID       string `json:"imageid"`
 	ImageName     string `json:"imagename"`
 	ContainerName string `json:"containername"`
+	Builder       string `json:"-"`
 }
 
 // NewContainers returns "hod containers".
 func NewContainers(g *globals) *cobra.Command {
 	var (
-		l   listFlags
-		all bool
+		l            listFlags
+		all, noTrunc bool
+		filters      []string
 	)
 	cmd := &cobra.Command{
 		Use:     "containers [flags]",
@@ -27,6 +35,7 @@ func NewContainers(g *globals) *cobra.Command {
 		Short:   "List working containers",
 		Example: `  hod containers
   hod containers --all --json
+  hod containers --filter name=app -q
   hod containers --format '{{.ContainerName}} {{.ImageName}}'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -34,31 +43,62 @@ func NewContainers(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			rows, err := containerRows(store, all)
+			keep, err := parseContainerFilters(filters)
 			if err != nil {
 				return err
 			}
-			return printRows(cmd.OutOrStdout(), rows, l,
-				"CONTAINER ID\tBUILDER\tIMAGE ID\tIMAGE NAME\tCONTAINER NAME",
-				"{{trunc .ContainerID}}\t{{if .Builder}}*{{end}}\t{{trunc .ImageID}}\t{{.ImageName}}\t{{.ContainerName}}",
-				"{{trunc .ContainerID}}")
+			rows, err := containerRows(store, all, keep)
+			if err != nil {
+				return err
+			}
+			if l.json || l.quiet || l.format != "" {
+				return printRows(cmd.OutOrStdout(), rows, l, table{quiet: "{{.ContainerID}}"})
+			}
+			return printContainerTable(cmd.OutOrStdout(), rows, l.noHeading, noTrunc)
 		},
 	}
 	addListFlags(cmd, &l)
-	cmd.Flags().BoolVarP(&all, "all", "a", false, "also list containers of other tools (podman, buildah)")
+	f := cmd.Flags()
+	f.BoolVarP(&all, "all", "a", false, "also list containers of other tools (podman, buildah)")
+	f.BoolVar(&noTrunc, "notruncate", false, "do not truncate IDs")
+	f.StringArrayVarP(&filters, "filter", "f", nil, "keep containers matching KEY=VALUE: id, name, ancestor (repeatable)")
 	return cmd
 }
 
-func containerRows(store cstorage.Store, all bool) ([]containerRow, error) {
+// printContainerTable prints buildah's fixed-width table.
+func printContainerTable(out io.Writer, rows []containerRow, noHeading, noTrunc bool) error {
+	head, line := "%-12s  %-8s %-12s %-32s %s\n", "%-12.12s     %-1s     %-12.12s %-32s %s\n"
+	if noTrunc {
+		head, line = "%-64s %-8s %-64s %-32s %s\n", "%-64s    %-1s     %-64s %-32s %s\n"
+	}
+	if !noHeading {
+		fmt.Fprintf(out, head, "CONTAINER ID", "BUILDER", "IMAGE ID", "IMAGE NAME", "CONTAINER NAME")
+	}
+	for _, r := range rows {
+		fmt.Fprintf(out, line, r.ContainerID, r.Builder, r.ImageID, r.ImageName, r.ContainerName)
+	}
+	return nil
+}
+
+func containerRows(store cstorage.Store, all bool, keep func(containerRow) bool) ([]containerRow, error) {
 	ours, err := container.List(store)
 	if err != nil {
 		return nil, err
 	}
-	rows := make([]containerRow, 0, len(ours))
+	var rows []containerRow
 	mine := map[string]bool{}
+	add := func(r containerRow) {
+		if keep(r) {
+			rows = append(rows, r)
+		}
+	}
 	for _, c := range ours {
 		mine[c.ID] = true
-		rows = append(rows, containerRow{c.ID, true, c.FromImageID, c.FromImage, c.Name})
+		name := c.FromImage
+		if img, err := store.Image(c.FromImageID); err == nil && len(img.Names) > 0 {
+			name = img.Names[0]
+		}
+		add(containerRow{c.ID, true, c.FromImageID, name, c.Name, "*"})
 	}
 	if !all {
 		return rows, nil
@@ -73,8 +113,40 @@ func containerRows(store cstorage.Store, all bool) ([]containerRow, error) {
 			if len(c.Names) > 0 {
 				name = c.Names[0]
 			}
-			rows = append(rows, containerRow{c.ID, false, c.ImageID, "", name})
+			add(containerRow{c.ID, false, c.ImageID, "", name, " "})
 		}
 	}
 	return rows, nil
+}
+
+// parseContainerFilters turns --filter KEY=VALUE into a predicate.
+func parseContainerFilters(list []string) (func(containerRow) bool, error) {
+	var preds []func(containerRow) bool
+	for _, f := range list {
+		k, v, ok := strings.Cut(f, "=")
+		if !ok {
+			return nil, fmt.Errorf("parse --filter %q: want KEY=VALUE", f)
+		}
+		switch k {
+		case "id":
+			preds = append(preds, func(r containerRow) bool { return strings.HasPrefix(r.ContainerID, v) })
+		case "name":
+			preds = append(preds, func(r containerRow) bool {
+				ok, _ := path.Match(v, r.ContainerName)
+				return ok || strings.Contains(r.ContainerName, v)
+			})
+		case "ancestor":
+			preds = append(preds, func(r containerRow) bool { return strings.HasPrefix(r.ImageID, v) || referenceMatches(r.ImageName, v) })
+		default:
+			return nil, fmt.Errorf("parse --filter %q: unknown key %q (id, name, ancestor)", f, k)
+		}
+	}
+	return func(r containerRow) bool {
+		for _, p := range preds {
+			if !p(r) {
+				return false
+			}
+		}
+		return true
+	}, nil
 }

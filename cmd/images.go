@@ -1,36 +1,45 @@
 package cmd
 
 import (
+	"fmt"
+	"slices"
+	"strings"
 	"time"
 
+	"github.com/docker/go-units"
 	"github.com/hodbuild/hod/storage"
 	"github.com/spf13/cobra"
 )
 
-// imageRow is one line of "hod images": one per name, as buildah prints.
+// imageRow is one line of "hod images" (one per name) with buildah's
+// template fields and --json keys.
 type imageRow struct {
-	ID        string    `json:"id"`
-	Name      string    `json:"-"`
-	Tag       string    `json:"-"`
-	Names     []string  `json:"names"`
-	Digest    string    `json:"digest"`
-	CreatedAt time.Time `json:"createdat"`
-	Created   string    `json:"-"`
-	Size      string    `json:"-"`
-	Bytes     int64     `json:"size"`
+	ID           string   `json:"id"`
+	Name         string   `json:"-"`
+	Tag          string   `json:"-"`
+	Names        []string `json:"names"`
+	Digest       string   `json:"digest"`
+	CreatedAt    string   `json:"createdat"`
+	Size         string   `json:"size"`
+	Created      int64    `json:"created"`
+	CreatedAtRaw string   `json:"createdatraw"`
+	ReadOnly     bool     `json:"readonly"`
+	History      []string `json:"history"`
 }
 
 // NewImages returns "hod images".
 func NewImages(g *globals) *cobra.Command {
 	var (
-		l            listFlags
-		all, digests bool
+		l                     listFlags
+		all, digests, noTrunc bool
+		filters               []string
 	)
 	cmd := &cobra.Command{
 		Use:   "images [flags] [IMAGE]",
 		Short: "List images in local storage",
 		Example: `  hod images
   hod images --digests localhost/app
+  hod images --filter dangling=true -q
   hod images --format '{{.Name}}:{{.Tag}} {{.ID}}'`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -38,35 +47,53 @@ func NewImages(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			filter := ""
+			name := ""
 			if len(args) > 0 {
-				filter = args[0]
+				name = args[0]
 			}
-			list, err := storage.List(store, filter, all)
+			list, err := storage.List(store, name, all)
+			if err != nil {
+				return err
+			}
+			if name != "" && len(list) == 0 {
+				return fmt.Errorf("%q: %w", name, storage.ErrImageNotFound)
+			}
+			keep, err := parseImageFilters(filters)
 			if err != nil {
 				return err
 			}
 			var rows []imageRow
 			for _, img := range list {
-				rows = append(rows, imageRows(img, l.json)...)
+				if keep(img) {
+					rows = append(rows, imageRows(img, l.json, noTrunc)...)
+				}
 			}
-			header, row := "REPOSITORY\tTAG\tIMAGE ID\tCREATED\tSIZE", "{{.Name}}\t{{.Tag}}\t{{trunc .ID}}\t{{.Created}}\t{{.Size}}"
+			header, row := "REPOSITORY\tTAG\tIMAGE ID\tCREATED\tSIZE", "{{.Name}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedAt}}\t{{.Size}}"
 			if digests {
-				header, row = "REPOSITORY\tTAG\tDIGEST\tIMAGE ID\tCREATED\tSIZE", "{{.Name}}\t{{.Tag}}\t{{.Digest}}\t{{trunc .ID}}\t{{.Created}}\t{{.Size}}"
+				header, row = "REPOSITORY\tTAG\tDIGEST\tIMAGE ID\tCREATED\tSIZE", "{{.Name}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedAt}}\t{{.Size}}"
 			}
-			return printRows(cmd.OutOrStdout(), rows, l, header, row, "{{trunc .ID}}")
+			return printRows(cmd.OutOrStdout(), rows, l, table{header: header, row: row, quiet: "{{.ID}}", padding: 3, alignFormat: true})
 		},
 	}
 	addListFlags(cmd, &l)
-	cmd.Flags().BoolVarP(&all, "all", "a", false, "also list intermediate (unnamed parent) images")
-	cmd.Flags().BoolVar(&digests, "digests", false, "show manifest digests")
+	f := cmd.Flags()
+	f.BoolVarP(&all, "all", "a", false, "also list intermediate (unnamed parent) images")
+	f.BoolVar(&digests, "digests", false, "show manifest digests")
+	f.BoolVar(&noTrunc, "no-trunc", false, "do not truncate image IDs")
+	f.BoolVar(&noTrunc, "notruncate", false, "do not truncate image IDs")
+	_ = f.MarkHidden("notruncate")
+	f.StringArrayVarP(&filters, "filter", "f", nil, "keep images matching KEY=VALUE: reference=PATTERN, dangling=true|false, readonly=false")
 	return cmd
 }
 
-func imageRows(img storage.Summary, one bool) []imageRow {
-	base := imageRow{ID: img.ID, Names: img.Names, Digest: img.Digest, CreatedAt: img.Created,
-		Created: img.Created.Local().Format("Jan 2, 2006 15:04"), Size: humanSize(img.Size), Bytes: img.Size,
-		Name: "<none>", Tag: "<none>"}
+func imageRows(img storage.Summary, one, noTrunc bool) []imageRow {
+	id := img.ID[:min(12, len(img.ID))]
+	if noTrunc {
+		id = "sha256:" + img.ID
+	}
+	base := imageRow{ID: id, Names: img.Names, Digest: img.Digest, CreatedAt: units.HumanDuration(time.Since(img.Created)) + " ago",
+		Size: units.HumanSizeWithPrecision(float64(img.Size), 3), Created: img.Created.Unix(),
+		CreatedAtRaw: img.Created.Format(time.RFC3339Nano), Name: "<none>", Tag: "<none>"}
 	if len(img.Names) == 0 || one {
 		return []imageRow{base}
 	}
@@ -76,4 +103,51 @@ func imageRows(img storage.Summary, one bool) []imageRow {
 		rows[i].Name, rows[i].Tag = storage.SplitTag(n)
 	}
 	return rows
+}
+
+// parseImageFilters turns --filter KEY=VALUE into a predicate.
+func parseImageFilters(list []string) (func(storage.Summary) bool, error) {
+	var preds []func(storage.Summary) bool
+	for _, f := range list {
+		k, v, ok := strings.Cut(f, "=")
+		if !ok {
+			return nil, fmt.Errorf("parse --filter %q: want KEY=VALUE", f)
+		}
+		switch k {
+		case "reference":
+			preds = append(preds, func(s storage.Summary) bool {
+				return slices.ContainsFunc(s.Names, func(n string) bool { return referenceMatches(n, v) })
+			})
+		case "dangling":
+			want := v == "true"
+			if v != "true" && v != "false" {
+				return nil, fmt.Errorf("parse --filter %q: dangling takes true or false", f)
+			}
+			preds = append(preds, func(s storage.Summary) bool { return (len(s.Names) == 0) == want })
+		case "readonly":
+			preds = append(preds, func(storage.Summary) bool { return v == "false" })
+		default:
+			return nil, fmt.Errorf("parse --filter %q: unknown key %q (reference, dangling, readonly)", f, k)
+		}
+	}
+	return func(s storage.Summary) bool {
+		for _, p := range preds {
+			if !p(s) {
+				return false
+			}
+		}
+		return true
+	}, nil
+}
+
+// referenceMatches matches a stored name against a reference filter: the
+// whole name, or its repository, with shell-style wildcards.
+func referenceMatches(name, pattern string) bool {
+	repo, _ := storage.SplitTag(name)
+	for _, candidate := range []string{name, repo, strings.TrimPrefix(repo, "localhost/")} {
+		if ok, _ := pathMatch(pattern, candidate); ok {
+			return true
+		}
+	}
+	return false
 }

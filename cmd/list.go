@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"path"
 	"strings"
 	"text/tabwriter"
 	"text/template"
@@ -32,9 +33,19 @@ var templateFuncs = template.FuncMap{
 	"join":  strings.Join,
 }
 
+// table is how a listing prints without --json: header and row are the
+// table's heading and Go template, quiet the template of -q; columns are
+// padded by padding spaces. alignFormat aligns --format output in columns
+// too, its spaces separating them, as buildah's images does.
+type table struct {
+	header, row, quiet string
+	padding            int
+	alignFormat        bool
+}
+
 // printRows prints rows as JSON, through --format, as IDs (quiet), or as
-// a table: header is the table's heading, row its Go template.
-func printRows[T any](out io.Writer, rows []T, l listFlags, header, row, quietRow string) error {
+// a table.
+func printRows[T any](out io.Writer, rows []T, l listFlags, tb table) error {
 	if l.json {
 		enc := json.NewEncoder(out)
 		enc.SetIndent("", "    ")
@@ -43,12 +54,15 @@ func printRows[T any](out io.Writer, rows []T, l listFlags, header, row, quietRo
 		}
 		return enc.Encode(rows)
 	}
-	text, table := row, true
+	text, aligned := tb.row, true
 	switch {
 	case l.quiet:
-		text, table = quietRow, false
+		text, aligned = tb.quiet, false
 	case l.format != "":
-		text, table = l.format, false
+		text, aligned = l.format, tb.alignFormat
+		if aligned {
+			text = spacesToTabs(text)
+		}
 	}
 	t, err := template.New("format").Funcs(templateFuncs).Parse(text + "\n")
 	if err != nil {
@@ -56,11 +70,11 @@ func printRows[T any](out io.Writer, rows []T, l listFlags, header, row, quietRo
 	}
 	w := out
 	var tw *tabwriter.Writer
-	if table {
-		tw = tabwriter.NewWriter(out, 0, 8, 2, ' ', 0)
+	if aligned {
+		tw = tabwriter.NewWriter(out, 0, 8, tb.padding, ' ', 0)
 		w = tw
-		if !l.noHeading {
-			fmt.Fprintln(tw, header)
+		if !l.noHeading && l.format == "" {
+			fmt.Fprintln(tw, tb.header)
 		}
 	}
 	for _, r := range rows {
@@ -73,3 +87,28 @@ func printRows[T any](out io.Writer, rows []T, l listFlags, header, row, quietRo
 	}
 	return nil
 }
+
+// spacesToTabs turns the spaces between a template's actions into column
+// separators, leaving the actions themselves alone.
+func spacesToTabs(format string) string {
+	var b strings.Builder
+	for format != "" {
+		open := strings.Index(format, "{{")
+		if open < 0 {
+			open = len(format)
+		}
+		b.WriteString(strings.ReplaceAll(format[:open], " ", "\t"))
+		format = format[open:]
+		end := strings.Index(format, "}}")
+		if end < 0 {
+			b.WriteString(format)
+			break
+		}
+		b.WriteString(format[:end+2])
+		format = format[end+2:]
+	}
+	return b.String()
+}
+
+// pathMatch is path.Match: "*" does not cross "/".
+var pathMatch = path.Match

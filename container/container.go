@@ -38,7 +38,7 @@ type Options struct {
 // "scratch", inheriting the image's configuration and history.
 func From(ctx context.Context, store cstorage.Store, sys *types.SystemContext, image string, opts Options) (_ *Container, err error) {
 	st := State{Version: stateVersion, Kind: kind, FromImage: image}
-	prefix := "scratch"
+	name := "working-container"
 	if image == "scratch" {
 		st.Config.Platform = ispecPlatform(runtime.GOOS, runtime.GOARCH)
 	} else {
@@ -50,9 +50,9 @@ func From(ctx context.Context, store cstorage.Store, sys *types.SystemContext, i
 			return nil, err
 		}
 		st.FromImageID = img.ID
-		prefix = prefixFor(img, image)
+		name = prefixFor(img, image) + "-" + name
 	}
-	sc, name, err := create(store, opts.Name, prefix+"-working-container", st.FromImageID)
+	sc, name, err := create(store, opts.Name, name, st.FromImageID)
 	if err != nil {
 		return nil, err
 	}
@@ -66,9 +66,14 @@ func From(ctx context.Context, store cstorage.Store, sys *types.SystemContext, i
 	return c, c.save()
 }
 
+// prefixFor names working containers as buildah does: after the image's
+// short name, or its short ID when image names it by ID.
 func prefixFor(img *cstorage.Image, image string) string {
 	if len(img.Names) > 0 {
 		return storage.ShortName(img.Names[0])
+	}
+	if strings.HasPrefix(img.ID, image) {
+		return img.ID[:12]
 	}
 	if storage.HasTransport(image) {
 		_, rest, _ := strings.Cut(image, ":")
@@ -78,7 +83,7 @@ func prefixFor(img *cstorage.Image, image string) string {
 }
 
 // create creates the storage container, named name or else the first free
-// of base, base-2, ... A free name another process (or build stage) takes
+// of base, base-1, base-2, ... (buildah's numbering). A free name another process (or build stage) takes
 // first is simply skipped, so concurrent "hod from" calls all succeed.
 func create(store cstorage.Store, name, base, imageID string) (*cstorage.Container, string, error) {
 	for {
@@ -102,7 +107,7 @@ func create(store cstorage.Store, name, base, imageID string) (*cstorage.Contain
 
 func uniqueName(store cstorage.Store, base string) (string, error) {
 	name := base
-	for i := 2; ; i++ {
+	for i := 1; ; i++ {
 		_, err := store.Container(name)
 		if errors.Is(err, cstorage.ErrContainerUnknown) {
 			return name, nil

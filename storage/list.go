@@ -31,9 +31,15 @@ func List(store cstorage.Store, filter string, all bool) ([]Summary, error) {
 	if err != nil {
 		return nil, err
 	}
+	tops := map[string]int{}
+	for _, img := range images {
+		tops[img.TopLayer]++
+	}
 	var list []Summary
 	for _, img := range images {
-		if !all && len(img.Names) == 0 && parents[img.TopLayer] {
+		// Intermediate: unnamed, and below another image or sharing its
+		// top layer (a build step that added only configuration).
+		if !all && len(img.Names) == 0 && (parents[img.TopLayer] || tops[img.TopLayer] > 1) {
 			continue
 		}
 		if filter != "" && !matches(img.Names, filter) && !strings.HasPrefix(img.ID, filter) {
