@@ -48,7 +48,7 @@ func (s *stage) copy(cmd instructions.Command, sd instructions.SourcesAndDest, s
 	if err := s.apply(container.CreatedBy(createdBy)); err != nil {
 		return err
 	}
-	if err := copier.Copy(s.b.ctx, s.c, sources, sd.DestPath, opts); err != nil {
+	if _, err := copier.Copy(s.b.ctx, s.c, sources, sd.DestPath, opts); err != nil {
 		return err
 	}
 	_, err = s.layer(parts...)

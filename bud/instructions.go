@@ -62,7 +62,12 @@ func (s *stage) changes(cmd instructions.Command) ([]container.Change, error) {
 				return nil, err
 			}
 		}
-		return container.Each(c.Ports, container.Port), nil
+		return container.Each(c.Ports, func(p string) container.Change {
+			if !strings.Contains(p, "/") {
+				p += "/tcp" // as Docker and buildah write EXPOSE
+			}
+			return container.Port(p)
+		}), nil
 	case *instructions.VolumeCommand:
 		return container.Each(c.Volumes, container.Volume), nil
 	case *instructions.UserCommand:

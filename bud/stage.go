@@ -18,6 +18,9 @@ import (
 
 const goarch = runtime.GOARCH
 
+// scratchPath is the PATH buildah sets for a build FROM scratch.
+const scratchPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
 // stage is one FROM section being built in its own working container.
 type stage struct {
 	b      *builder
@@ -159,6 +162,10 @@ func (s *stage) from() error {
 	}
 	s.c, s.top = c, c.FromImageID
 	s.chain = "FROM " + cmp.Or(c.FromImageID, "scratch")
+	if c.FromImageID == "" {
+		// As buildah: a build from scratch starts with the default PATH.
+		return c.Apply(container.DefaultEnv("PATH", scratchPath))
+	}
 	return nil
 }
 

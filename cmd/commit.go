@@ -3,6 +3,7 @@ package cmd
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/hodbuild/hod/commit"
 	"github.com/hodbuild/hod/container"
@@ -32,6 +33,10 @@ func NewCommit(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if o.omitTimestamp {
+				epoch := time.Unix(0, 0).UTC()
+				ts = &epoch
+			}
 			store, sys, err := g.storeAndSys(o.reg)
 			if err != nil {
 				return err
@@ -44,7 +49,7 @@ func NewCommit(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			opts := commit.Options{Format: format, Squash: o.squash, Timestamp: ts, OmitHistory: o.omit, Sys: sys, Report: progress(cmd, o.quiet)}
+			opts := commit.Options{Format: format, Squash: o.squash, Timestamp: ts, OmitHistory: o.omit, UnsetEnv: o.unsetEnv, Sys: sys, Report: progress(cmd, o.quiet)}
 			dest := ""
 			if len(args) > 1 {
 				dest = args[1]
@@ -79,6 +84,9 @@ type commitFlags struct {
 	reg                         registryFlags
 	format, iidfile             string
 	squash, rm, omit, quiet, cp bool
+	omitTimestamp, identity     bool
+	noCompression               bool
+	unsetEnv                    []string
 	seconds                     int64
 }
 
@@ -91,6 +99,10 @@ func addCommitFlags(cmd *cobra.Command, o *commitFlags) {
 	f.BoolVar(&o.cp, "layer", false, "checkpoint: commit a layer boundary and keep working")
 	f.Int64Var(&o.seconds, "timestamp", 0, "creation time and file mtimes, in seconds since 1970 (reproducible builds)")
 	f.StringVar(&o.iidfile, "iidfile", "", "write the image ID to this file")
+	f.StringArrayVar(&o.unsetEnv, "unsetenv", nil, "leave this environment variable out of the image (repeatable)")
+	f.BoolVar(&o.omitTimestamp, "omit-timestamp", false, "set the creation time and file mtimes to 1970 (as --timestamp 0)")
+	f.BoolVar(&o.identity, "identity-label", true, "accepted for buildah compatibility: hod adds no io.buildah.version label")
+	f.BoolVarP(&o.noCompression, "disable-compression", "D", true, "accepted for buildah compatibility: local layers are never compressed")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "do not report progress")
 	addRegistryFlags(cmd, &o.reg)
 }

@@ -8,8 +8,9 @@ import (
 // configFlags are "hod config"'s flags; each set flag becomes container.Changes.
 type configFlags struct {
 	entrypoint, cmd, workingDir, user, author, createdBy, comment, historyComment    string
-	stopSignal, shell, arch, os, variant, hostname, domainname                       string
+	stopSignal, shell, arch, os, osVersion, variant, hostname, domainname            string
 	env, labels, unsetLabels, annotations, unsetAnnotations, ports, volumes, onBuild []string
+	osFeatures                                                                       []string
 	health                                                                           healthFlags
 }
 
@@ -63,6 +64,8 @@ func NewConfig(g *globals) *cobra.Command {
 	f.StringArrayVar(&o.onBuild, "onbuild", nil, "ONBUILD trigger instruction (repeatable, docker format)")
 	f.StringVar(&o.arch, "arch", "", "image architecture")
 	f.StringVar(&o.os, "os", "", "image operating system")
+	f.StringVar(&o.osVersion, "os-version", "", "image operating system version")
+	f.StringArrayVar(&o.osFeatures, "os-feature", nil, "required operating system feature; NAME- removes it (repeatable)")
 	f.StringVar(&o.variant, "variant", "", "image architecture variant")
 	f.StringVar(&o.hostname, "hostname", "", "default hostname (docker format)")
 	f.StringVar(&o.domainname, "domainname", "", "default domain name (docker format)")
@@ -110,6 +113,7 @@ func (o configFlags) changes(cmd *cobra.Command, shell []string) ([]container.Ch
 	}
 	out = append(out, container.Each(o.ports, container.Port)...)
 	out = append(out, container.Each(o.volumes, container.Volume)...)
+	out = append(out, container.Each(o.osFeatures, container.OSFeature)...)
 	out = append(out, container.Each(o.onBuild, container.OnBuild)...)
 	for _, s := range []struct {
 		name   string
@@ -120,7 +124,7 @@ func (o configFlags) changes(cmd *cobra.Command, shell []string) ([]container.Ch
 		{"stop-signal", container.StopSignal, o.stopSignal}, {"author", container.Author, o.author},
 		{"created-by", container.CreatedBy, o.createdBy}, {"comment", container.Comment, o.comment},
 		{"history-comment", container.HistoryComment, o.historyComment}, {"arch", container.Arch, o.arch},
-		{"os", container.OS, o.os}, {"variant", container.Variant, o.variant},
+		{"os", container.OS, o.os}, {"os-version", container.OSVersion, o.osVersion}, {"variant", container.Variant, o.variant},
 		{"hostname", container.Hostname, o.hostname}, {"domainname", container.Domainname, o.domainname},
 	} {
 		if set(s.name) {

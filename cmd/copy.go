@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"fmt"
 	"os"
 
 	"github.com/hodbuild/hod/container"
@@ -33,11 +34,11 @@ func NewAdd(g *globals) *cobra.Command {
 func newCopyCommand(g *globals, verb, short string, add bool, example string) *cobra.Command {
 	var o copyFlags
 	cmd := &cobra.Command{
-		Use:     verb + " [flags] CONTAINER SRC [SRC...] DEST",
+		Use:     verb + " [flags] CONTAINER SRC [SRC...] [DEST]",
 		Short:   short,
 		Long:    short + ".\nSources are host paths (globs allowed) relative to the current directory, or paths in another\ncontainer or image with --from. DEST follows Docker's rules: a trailing \"/\", an existing\ndirectory or several sources make it a directory. Files are owned by 0:0 unless --chown.",
 		Example: example,
-		Args:    cobra.MinimumNArgs(3),
+		Args:    cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			store, sys, err := g.storeAndSys(registryFlags{})
 			if err != nil {
@@ -59,7 +60,16 @@ func newCopyCommand(g *globals, verb, short string, add bool, example string) *c
 				defer release()
 				opts.FromRoot = root
 			}
-			return copier.Copy(cmd.Context(), c, args[1:len(args)-1], args[len(args)-1], opts)
+			sources, dest := args[1:len(args)-1], args[len(args)-1]
+			if len(args) == 2 {
+				// "copy CTR SRC" copies into the working directory, as buildah does.
+				sources, dest = args[1:], "."
+			}
+			digest, err := copier.Copy(cmd.Context(), c, sources, dest, opts)
+			if err == nil && !o.quiet {
+				fmt.Fprintln(cmd.OutOrStdout(), digest)
+			}
+			return err
 		},
 	}
 	f := cmd.Flags()

@@ -11,6 +11,7 @@ import (
 	"github.com/hodbuild/hod/commit"
 	"github.com/hodbuild/hod/storage"
 	"github.com/spf13/cobra"
+	"go.podman.io/image/v5/types"
 	"golang.org/x/term"
 )
 
@@ -82,4 +83,32 @@ func writeIDFile(path, id string) error {
 // defaultFormat is --format's default: $BUILDAH_FORMAT, as buildah reads it, or oci.
 func defaultFormat() string {
 	return cmp.Or(os.Getenv("BUILDAH_FORMAT"), string(commit.FormatOCI))
+}
+
+// platformFlags are --platform, --arch, --os and --variant: which instance
+// of a manifest list to use (and a scratch container's platform).
+type platformFlags struct{ platform, arch, os, variant string }
+
+func addPlatformFlags(cmd *cobra.Command, p *platformFlags) {
+	f := cmd.Flags()
+	f.StringVar(&p.platform, "platform", "", "OS/ARCH[/VARIANT] to pick from a manifest list")
+	f.StringVar(&p.arch, "arch", "", "architecture to pick (and of a scratch container)")
+	f.StringVar(&p.os, "os", "", "operating system to pick (and of a scratch container)")
+	f.StringVar(&p.variant, "variant", "", "architecture variant to pick")
+}
+
+// choose returns sys with the chosen platform, if any.
+func (p platformFlags) choose(sys *types.SystemContext) (*types.SystemContext, error) {
+	var chosen storage.Platform
+	if p.platform != "" {
+		var err error
+		if chosen, err = storage.ParsePlatform(p.platform); err != nil {
+			return nil, fmt.Errorf("parse --platform: %w", err)
+		}
+	}
+	chosen.OS, chosen.Arch, chosen.Variant = cmp.Or(p.os, chosen.OS), cmp.Or(p.arch, chosen.Arch), cmp.Or(p.variant, chosen.Variant)
+	if chosen == (storage.Platform{}) {
+		return sys, nil
+	}
+	return chosen.Choose(sys), nil
 }

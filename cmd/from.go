@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/hodbuild/hod/container"
 	"github.com/hodbuild/hod/storage"
@@ -13,7 +14,11 @@ func NewFrom(g *globals) *cobra.Command {
 	var (
 		reg                 registryFlags
 		name, cidfile, pull string
-		quiet               bool
+		quiet, pullAlways   bool
+		pullNever           bool
+		platform            platformFlags
+		retry               int
+		retryDelay          time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "from [flags] IMAGE",
@@ -28,13 +33,22 @@ func NewFrom(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if pullAlways {
+				policy = storage.PullAlways
+			}
+			if pullNever {
+				policy = storage.PullNever
+			}
 			store, sys, err := g.storeAndSys(reg)
 			if err != nil {
 				return err
 			}
+			if sys, err = platform.choose(sys); err != nil {
+				return err
+			}
 			c, err := container.From(cmd.Context(), store, sys, args[0], container.Options{
 				Name: name,
-				Pull: storage.PullOptions{Policy: policy, Report: progress(cmd, quiet)},
+				Pull: storage.PullOptions{Policy: policy, Retry: retry, RetryDelay: retryDelay, Report: progress(cmd, quiet)},
 			})
 			if err != nil {
 				return err
@@ -51,6 +65,11 @@ func NewFrom(g *globals) *cobra.Command {
 	f.StringVar(&cidfile, "cidfile", "", "write the container ID to this file")
 	f.StringVar(&pull, "pull", string(storage.PullMissing), "pull policy: always, missing, never")
 	f.BoolVarP(&quiet, "quiet", "q", false, "do not report pull progress")
+	f.BoolVar(&pullAlways, "pull-always", false, "pull the image even if it is stored (--pull always)")
+	f.BoolVar(&pullNever, "pull-never", false, "never pull the image (--pull never)")
+	f.IntVar(&retry, "retry", 3, "times to retry a failed pull")
+	f.DurationVar(&retryDelay, "retry-delay", 2*time.Second, "delay between pull retries")
+	addPlatformFlags(cmd, &platform)
 	addRegistryFlags(cmd, &reg)
 	return cmd
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/hodbuild/hod/storage"
 	"github.com/opencontainers/go-digest"
@@ -59,7 +60,7 @@ func newManifestAdd(g *globals) *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "add [flags] LIST IMAGE",
-		Short: "Add a local image to a manifest list; prints its manifest digest",
+		Short: "Add a local image to a manifest list; prints the list's ID and the image's manifest digest",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			store, sys, err := g.storeAndSys(reg)
@@ -70,7 +71,11 @@ func newManifestAdd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintln(cmd.OutOrStdout(), d)
+			list, err := storage.Lookup(store, args[0])
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: %s\n", list.ID, d) // as buildah: the list's ID and the instance
 			return nil
 		},
 	}
@@ -176,11 +181,11 @@ func newManifestRm(g *globals) *cobra.Command {
 				if _, err := storage.ManifestInspect(store, name); err != nil {
 					return err
 				}
-				line, err := storage.Remove(store, name, false)
+				lines, err := storage.Remove(store, name, false)
 				if err != nil {
 					return err
 				}
-				fmt.Fprintln(cmd.OutOrStdout(), line)
+				fmt.Fprintln(cmd.OutOrStdout(), strings.Join(lines, "\n"))
 			}
 			return nil
 		},

@@ -32,11 +32,13 @@ func NewRmi(g *globals) *cobra.Command {
 				}
 			}
 			for _, name := range names {
-				line, err := storage.Remove(store, name, force)
+				lines, err := storage.Remove(store, name, force)
 				if err != nil {
 					return err
 				}
-				fmt.Fprintln(cmd.OutOrStdout(), line)
+				for _, l := range lines {
+					fmt.Fprintln(cmd.OutOrStdout(), l)
+				}
 			}
 			return nil
 		},

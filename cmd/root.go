@@ -1,8 +1,10 @@
 package cmd
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/hodbuild/hod/storage"
 	"github.com/sirupsen/logrus"
@@ -73,9 +75,37 @@ func New() (*cobra.Command, func()) {
 	root.AddCommand(
 		NewFrom(g), NewRun(g), NewMount(g), NewUmount(g), NewCopy(g), NewAdd(g), NewConfig(g), NewCommit(g), NewBud(g), NewPull(g), NewPush(g), NewLogin(g), NewLogout(g), NewManifest(g),
 		NewContainers(g), NewImages(g), NewInspect(g), NewRm(g), NewRmi(g), NewTag(g), NewRename(g),
-		NewInfo(g), NewVersion(),
+		NewInfo(g), NewVersion(), NewUnshare(g),
 	)
+	for _, c := range root.Commands() {
+		switch c.Name() {
+		case "from", "mount", "umount", "copy", "add", "config", "commit", "push", "pull", "inspect", "rm", "rmi", "rename":
+			optionsFirst(c)
+		case "run", "bud", "unshare":
+			// The command's own arguments follow the container (or context)
+			// as they are: "run CTR /bin/sh -c 'x'" needs no "--".
+			c.Flags().SetInterspersed(false)
+		}
+	}
 	return root, g.Close
+}
+
+// optionsFirst makes c refuse options after its first argument, as
+// buildah 1.28 does ("config CTR --author x" is an error, not a flag).
+func optionsFirst(c *cobra.Command) {
+	c.Flags().SetInterspersed(false)
+	check := c.Args
+	c.Args = func(cmd *cobra.Command, args []string) error {
+		for _, a := range args[min(1, len(args)):] {
+			if strings.HasPrefix(a, "-") && a != "-" {
+				return fmt.Errorf("no options (%s) can be specified after the image or container name", a)
+			}
+		}
+		if check == nil {
+			return nil
+		}
+		return check(cmd, args)
+	}
 }
 
 func addGlobalFlags(root *cobra.Command, g *globals) {

@@ -43,6 +43,8 @@ type Options struct {
 	// time and every file's mtime in the new layer: same inputs, same digest.
 	Timestamp   *time.Time
 	OmitHistory bool
+	// UnsetEnv names environment variables left out of the image.
+	UnsetEnv []string
 	// OmitEmptyLayer writes no layer when the container holds no changes:
 	// the image is its base's layers with the new configuration (bud).
 	OmitEmptyLayer bool

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/hodbuild/hod/container"
@@ -81,6 +82,10 @@ func topLayer(store cstorage.Store, imageID string) (string, error) {
 func imageConfig(st container.State, layer *cstorage.Layer, created time.Time, opts Options) ispec.Image {
 	cfg := st.Config
 	cfg.Created = &created
+	cfg.Config.Env = slices.DeleteFunc(slices.Clone(cfg.Config.Env), func(kv string) bool {
+		k, _, _ := strings.Cut(kv, "=")
+		return slices.Contains(opts.UnsetEnv, k)
+	})
 	diffIDs := slices.Clone(cfg.RootFS.DiffIDs)
 	if opts.Squash {
 		diffIDs = nil

@@ -58,6 +58,12 @@ func Env(key, value string) Change {
 	}}
 }
 
+// DefaultEnv sets an environment variable without a history entry: a
+// default of the base, as the PATH buildah gives a build FROM scratch.
+func DefaultEnv(key, value string) Change {
+	return Change{"", func(st *State) { st.Config.Config.Env = SetEnv(st.Config.Config.Env, key, value) }}
+}
+
 // UnsetEnv removes an environment variable.
 func UnsetEnv(key string) Change {
 	return Change{"", func(st *State) {
@@ -127,11 +133,9 @@ func with(m map[string]string, key, value string) map[string]string {
 	return m
 }
 
-// Port exposes a port ("8080", "8080/tcp", "53/udp").
+// Port exposes a port ("8080/tcp", "53/udp"; "8080" is kept as given, as
+// buildah's config keeps it, and means TCP).
 func Port(port string) Change {
-	if !strings.Contains(port, "/") {
-		port += "/tcp"
-	}
 	return Change{"EXPOSE " + port, func(st *State) {
 		st.Config.Config.ExposedPorts = set(st.Config.Config.ExposedPorts, port)
 	}}
@@ -247,6 +251,20 @@ func HistoryComment(s string) Change {
 
 // Arch sets the image's architecture.
 func Arch(a string) Change { return Change{"", func(st *State) { st.Config.Architecture = a }} }
+
+// OSVersion sets the image's operating system version.
+func OSVersion(v string) Change { return Change{"", func(st *State) { st.Config.OSVersion = v }} }
+
+// OSFeature adds a required operating system feature ("NAME-" removes it).
+func OSFeature(f string) Change {
+	return Change{"", func(st *State) {
+		if name, ok := strings.CutSuffix(f, "-"); ok {
+			st.Config.OSFeatures = slices.DeleteFunc(slices.Clone(st.Config.OSFeatures), func(x string) bool { return x == name })
+		} else if !slices.Contains(st.Config.OSFeatures, f) {
+			st.Config.OSFeatures = append(slices.Clone(st.Config.OSFeatures), f)
+		}
+	}}
+}
 
 // OS sets the image's operating system.
 func OS(o string) Change { return Change{"", func(st *State) { st.Config.OS = o }} }

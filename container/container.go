@@ -1,6 +1,7 @@
 package container
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -41,6 +42,11 @@ func From(ctx context.Context, store cstorage.Store, sys *types.SystemContext, i
 	name := "working-container"
 	if image == "scratch" {
 		st.Config.Platform = ispecPlatform(runtime.GOOS, runtime.GOARCH)
+		if sys != nil {
+			st.Config.OS = cmp.Or(sys.OSChoice, st.Config.OS)
+			st.Config.Architecture = cmp.Or(sys.ArchitectureChoice, st.Config.Architecture)
+			st.Config.Variant = sys.VariantChoice
+		}
 	} else {
 		img, err := storage.Pull(ctx, store, sys, image, opts.Pull)
 		if err != nil {
@@ -69,22 +75,24 @@ func From(ctx context.Context, store cstorage.Store, sys *types.SystemContext, i
 // prefixFor names working containers as buildah does: after the image's
 // short name, or its short ID when image names it by ID.
 func prefixFor(img *cstorage.Image, image string) string {
+	if storage.HasTransport(image) {
+		// After the reference as given: the same image may carry other names.
+		_, rest, _ := strings.Cut(image, ":")
+		return storage.ShortName(strings.Trim(rest, "/"))
+	}
 	if len(img.Names) > 0 {
 		return storage.ShortName(img.Names[0])
 	}
 	if strings.HasPrefix(img.ID, image) {
 		return img.ID[:12]
 	}
-	if storage.HasTransport(image) {
-		_, rest, _ := strings.Cut(image, ":")
-		image = strings.Trim(rest, "/")
-	}
 	return storage.ShortName(image)
 }
 
 // create creates the storage container, named name or else the first free
-// of base, base-1, base-2, ... (buildah's numbering). A free name another process (or build stage) takes
-// first is simply skipped, so concurrent "hod from" calls all succeed.
+// of base, base-1, base-2, ... (buildah's numbering). A free name another
+// process (or build stage) takes first is simply skipped, so concurrent
+// "hod from" calls all succeed.
 func create(store cstorage.Store, name, base, imageID string) (*cstorage.Container, string, error) {
 	for {
 		chosen := name
@@ -173,6 +181,12 @@ func (c *Container) Delete() error {
 
 // Rename gives the container a new name.
 func (c *Container) Rename(name string) error {
+	if name == c.Name {
+		return errors.New("renaming a container with the same name as its current name")
+	}
+	if other, err := c.store.Container(name); err == nil {
+		return fmt.Errorf("the container name %q is already in use by %s", name, other.ID)
+	}
 	if err := c.store.SetNames(c.ID, []string{name}); err != nil {
 		return fmt.Errorf("rename container %s to %q: %w", c.Name, name, err)
 	}

@@ -52,38 +52,41 @@ type Options struct {
 //
 // Everything is written by one tar extraction chrooted into the rootfs, so
 // no symlink in the rootfs, no ".." and no archive entry can write outside it.
-func Copy(ctx context.Context, c *container.Container, sources []string, dest string, opts Options) error {
+// The result is the digest of that tar stream, which "hod copy" prints as
+// buildah prints its content digest.
+func Copy(ctx context.Context, c *container.Container, sources []string, dest string, opts Options) (string, error) {
 	root, err := c.Mount()
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer c.Unmount(false) //nolint:errcheck // a failed unmount leaves a mount, not a wrong image
 	owner, mode, err := copyAttributes(root, opts)
 	if err != nil {
-		return err
+		return "", err
 	}
 	w, err := newTarSource(ctx, opts, owner, mode)
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer w.cleanup()
 	unsafeDest := inContainer(c, dest)
 	if _, err := w.expand(sources, false); err != nil {
-		return err
+		return "", err
 	}
 	destDir, rename := targetDir(root, unsafeDest, dest, w.single())
 	hostDir, err := makeDestDir(root, destDir, owner, opts.Chown != "")
 	if err != nil {
-		return fmt.Errorf("create %s in container %s: %w", destDir, c.Name, err)
+		return "", fmt.Errorf("create %s in container %s: %w", destDir, c.Name, err)
 	}
 	pr, pw := io.Pipe()
-	go func() { pw.CloseWithError(w.write(pw, rename)) }()
+	h := sha256.New()
+	go func() { pw.CloseWithError(w.write(io.MultiWriter(pw, h), rename)) }()
 	err = chrootarchive.UntarWithRoot(pr, hostDir, &archive.TarOptions{NoLchown: false}, root)
 	pr.CloseWithError(err)
 	if err != nil {
-		return fmt.Errorf("copy to %s in container %s: %w", dest, c.Name, err)
+		return "", fmt.Errorf("copy to %s in container %s: %w", dest, c.Name, err)
 	}
-	return nil
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // Digest is the digest of the tar stream Copy writes for sources (the same

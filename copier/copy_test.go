@@ -54,7 +54,7 @@ func TestCopyConfined(t *testing.T) {
 			if tc.archive != nil {
 				source, opts.Extract = writeTar(t, tc.archive), true
 			}
-			err := Copy(ctx, c, []string{source}, tc.dest, opts)
+			_, err := Copy(ctx, c, []string{source}, tc.dest, opts)
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("Copy to %q: error %v, wantErr %v", tc.dest, err, tc.wantErr)
 			}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"runtime"
 	"syscall"
 
 	securejoin "github.com/cyphar/filepath-securejoin"
@@ -100,6 +101,9 @@ func chrootMounts() []rspec.Mount {
 // namespace. It never returns: it execs the command or exits 125 (setup
 // failed) or 126/127.
 func ChrootMain() {
+	// Capabilities and the bounding set belong to a thread: the one that
+	// drops them must be the one that execs the command.
+	runtime.LockOSThread()
 	var cfg chrootConfig
 	if err := json.NewDecoder(os.NewFile(3, "config")).Decode(&cfg); err != nil {
 		fail(125, "read chroot configuration: %v", err)

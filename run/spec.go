@@ -28,6 +28,7 @@ func spec(root string, p *process, mounts []rspec.Mount, netns string, opts Opti
 	g.SetProcessCwd(p.cwd)
 	g.SetProcessUID(uint32(p.owner.UID))
 	g.SetProcessGID(uint32(p.owner.GID))
+	g.AddProcessAdditionalGid(uint32(p.owner.GID)) // as buildah: the primary group is a supplementary one too
 	g.SetProcessTerminal(opts.Terminal)
 	g.SetProcessNoNewPrivileges(true)
 	g.SetHostname(p.hostname)

@@ -3,6 +3,7 @@ package storage
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"go.podman.io/image/v5/docker/reference"
 	cstorage "go.podman.io/storage"
@@ -52,7 +53,14 @@ func Tag(store cstorage.Store, name string, tags ...string) error {
 		}
 		normalized = append(normalized, n)
 	}
-	if err := store.AddNames(img.ID, normalized); err != nil {
+	// New names go last, as buildah orders them (AddNames puts them first).
+	names := slices.Clone(img.Names)
+	for _, n := range normalized {
+		if !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	if err := store.SetNames(img.ID, names); err != nil {
 		return fmt.Errorf("tag image %s: %w", img.ID, err)
 	}
 	return nil

@@ -37,9 +37,10 @@ func List(store cstorage.Store, filter string, all bool) ([]Summary, error) {
 	}
 	var list []Summary
 	for _, img := range images {
-		// Intermediate: unnamed, and below another image or sharing its
-		// top layer (a build step that added only configuration).
-		if !all && len(img.Names) == 0 && (parents[img.TopLayer] || tops[img.TopLayer] > 1) {
+		// Intermediate: unnamed, and below another image, or a build step
+		// that added only configuration (it shares its top layer).
+		buildStep := tops[img.TopLayer] > 1 && strings.Contains(img.Metadata, `"hod.cache-key"`)
+		if !all && len(img.Names) == 0 && (parents[img.TopLayer] || buildStep) {
 			continue
 		}
 		if filter != "" && !matches(img.Names, filter) && !strings.HasPrefix(img.ID, filter) {

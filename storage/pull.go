@@ -2,9 +2,11 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/sirupsen/logrus"
@@ -45,6 +47,10 @@ func ParsePullPolicy(s string) (PullPolicy, error) {
 // images and reports no progress.
 type PullOptions struct {
 	Policy PullPolicy
+	// Retry is how many times a failed copy is tried again, RetryDelay
+	// apart (buildah's --retry, --retry-delay).
+	Retry      int
+	RetryDelay time.Duration
 	// Report receives progress lines; nil is quiet.
 	Report io.Writer
 }
@@ -53,6 +59,17 @@ type PullOptions struct {
 // when name is another transport's reference or a registry image that is
 // missing (or always, by policy).
 func Pull(ctx context.Context, store cstorage.Store, sys *types.SystemContext, name string, opts PullOptions) (*cstorage.Image, error) {
+	for attempt := 0; ; attempt++ {
+		img, err := pull(ctx, store, sys, name, opts)
+		if err == nil || attempt >= opts.Retry || ctx.Err() != nil || errors.Is(err, ErrImageNotFound) {
+			return img, err
+		}
+		logrus.Warnf("pull %s: %v; retrying in %s", name, err, opts.RetryDelay)
+		time.Sleep(opts.RetryDelay)
+	}
+}
+
+func pull(ctx context.Context, store cstorage.Store, sys *types.SystemContext, name string, opts PullOptions) (*cstorage.Image, error) {
 	if HasTransport(name) {
 		src, err := ParseReference(store, name)
 		if err != nil {
@@ -100,10 +117,15 @@ func pullRegistry(ctx context.Context, store cstorage.Store, sys *types.SystemCo
 }
 
 // copyIn copies src into the store. Sources without a registry name (an OCI
-// layout, a dir:) are stored by ID only; containers/image needs a name for
-// the copy, so a throw-away one is used and removed.
+// layout, a dir:) are named as buildah names them, "localhost" + their path
+// (and tag); where that is no valid name they are stored by ID only:
+// containers/image needs a name for the copy, so a throw-away one is used
+// and removed.
 func copyIn(ctx context.Context, store cstorage.Store, sys *types.SystemContext, src types.ImageReference, report io.Writer) (*cstorage.Image, error) {
 	named, temporary := src.DockerReference(), false
+	if named == nil {
+		named = pathName(src)
+	}
 	if named == nil {
 		temp, err := reference.ParseNormalizedNamed("localhost/hod-pull-" + uuid.NewString())
 		if err != nil {
@@ -185,4 +207,18 @@ func RepositoryTags(ctx context.Context, sys *types.SystemContext, name string) 
 		names[i] = "docker://" + named.Name() + ":" + t
 	}
 	return names, nil
+}
+
+// pathName is buildah's name for an image from a path-based transport:
+// oci:/srv/app:1 is localhost/srv/app:1, dir:/srv/app localhost/srv/app:latest.
+func pathName(src types.ImageReference) reference.Named {
+	within := src.StringWithinTransport()
+	if !strings.HasPrefix(within, "/") {
+		return nil
+	}
+	named, err := reference.ParseNormalizedNamed("localhost" + within)
+	if err != nil {
+		return nil
+	}
+	return reference.TagNameOnly(named)
 }

@@ -20,7 +20,7 @@ import (
 // PushOptions are the settings of Push. The zero value pushes in the
 // image's own format with the destination's default compression, once.
 type PushOptions struct {
-	// Format is "oci", "docker" or "" (keep the stored format).
+	// Format is "oci", "docker" (or buildah's "v2s2"), "v2s1", or "" (keep the stored format).
 	Format string
 	// Compression is "gzip", "zstd", "zstd:chunked" or "" (destination's default).
 	Compression      string
@@ -75,10 +75,12 @@ func (o PushOptions) copyOptions(sys *types.SystemContext) (*copy.Options, error
 	case "":
 	case "oci":
 		opts.ForceManifestMIMEType = ispec.MediaTypeImageManifest
-	case "docker":
+	case "docker", "v2s2":
 		opts.ForceManifestMIMEType = manifest.DockerV2Schema2MediaType
+	case "v2s1":
+		opts.ForceManifestMIMEType = manifest.DockerV2Schema1SignedMediaType
 	default:
-		return nil, fmt.Errorf("unknown format %q: want oci or docker", o.Format)
+		return nil, fmt.Errorf("unknown format %q: want oci, docker (v2s2) or v2s1", o.Format)
 	}
 	if o.Compression != "" || o.CompressionLevel != nil {
 		dest := *sys

@@ -16,24 +16,28 @@ var ErrImageInUse = errors.New("image is in use by a container")
 // the image, only that name goes ("untagged"); otherwise the image and the
 // layers nothing else uses go. With force, containers using it go too.
 // It returns a line describing what was done, as buildah prints it.
-func Remove(store cstorage.Store, name string, force bool) (string, error) {
+func Remove(store cstorage.Store, name string, force bool) ([]string, error) {
 	img, err := Lookup(store, name)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	if tag := namedAs(img, name); tag != "" && len(img.Names) > 1 {
 		if err := store.RemoveNames(img.ID, []string{tag}); err != nil {
-			return "", fmt.Errorf("untag %s: %w", tag, err)
+			return nil, fmt.Errorf("untag %s: %w", tag, err)
 		}
-		return "untagged: " + tag, nil
+		return []string{"untagged: " + tag}, nil
 	}
 	if err := removeUsers(store, img.ID, force); err != nil {
-		return "", fmt.Errorf("remove image %q: %w", name, err)
+		return nil, fmt.Errorf("remove image %q: %w", name, err)
 	}
 	if _, err := store.DeleteImage(img.ID, true); err != nil {
-		return "", fmt.Errorf("remove image %q: %w", name, err)
+		return nil, fmt.Errorf("remove image %q: %w", name, err)
 	}
-	return img.ID, nil
+	var lines []string
+	for _, n := range img.Names {
+		lines = append(lines, "untagged: "+n)
+	}
+	return append(lines, img.ID), nil
 }
 
 func namedAs(img *cstorage.Image, name string) string {

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	istorage "go.podman.io/image/v5/storage"
@@ -31,6 +32,9 @@ func ParseReference(store cstorage.Store, name string) (types.ImageReference, er
 	}
 	if ref.Transport().Name() == istorage.Transport.Name() {
 		_, rest, _ := strings.Cut(name, ":")
+		if rest, err = inThisStore(store, rest); err != nil {
+			return nil, err
+		}
 		return localReference(store, rest)
 	}
 	return ref, nil
@@ -58,4 +62,22 @@ func localReference(store cstorage.Store, name string) (types.ImageReference, er
 		return nil, fmt.Errorf("parse image name %q: %w", name, err)
 	}
 	return ref, nil
+}
+
+// inThisStore strips a "[driver@root+runroot]" store specification from a
+// containers-storage name, which must name the store in use.
+func inThisStore(store cstorage.Store, name string) (string, error) {
+	if !strings.HasPrefix(name, "[") {
+		return name, nil
+	}
+	spec, rest, ok := strings.Cut(name[1:], "]")
+	if !ok {
+		return "", fmt.Errorf("parse image reference %q: unterminated store specification", name)
+	}
+	_, roots, _ := strings.Cut(spec, "@")
+	root, _, _ := strings.Cut(roots, "+")
+	if filepath.Clean(root) != filepath.Clean(store.GraphRoot()) {
+		return "", fmt.Errorf("containers-storage:[%s]: hod uses the store at %s (--root, storage.conf)", spec, store.GraphRoot())
+	}
+	return rest, nil
 }
