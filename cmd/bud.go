@@ -207,13 +207,8 @@ func (o budFlags) finish(cmd *cobra.Command, store cstorage.Store, id, platform 
 		}
 	}
 	if o.manifest != "" {
-		if _, err := storage.ManifestInspect(store, o.manifest); errors.Is(err, storage.ErrImageNotFound) {
-			if _, err := storage.ManifestCreate(store, o.manifest); err != nil {
-				return err
-			}
-		}
 		p, _ := storage.ParsePlatform(platform) // checked before the build; "" is this machine's
-		if _, err := storage.ManifestAdd(cmd.Context(), store, nil, o.manifest, id, p); err != nil {
+		if err := addToList(cmd, store, o.manifest, id, p); err != nil {
 			return err
 		}
 	}
@@ -321,4 +316,16 @@ func secrets(list []string) (out map[string]string, temps []string, err error) {
 		out[id] = src
 	}
 	return out, temps, nil
+}
+
+// addToList adds image id to the manifest list called list, creating the
+// list first if there is none (bud --manifest, commit --manifest).
+func addToList(cmd *cobra.Command, store cstorage.Store, list, id string, platform storage.Platform) error {
+	if _, err := storage.ManifestInspect(store, list); errors.Is(err, storage.ErrImageNotFound) {
+		if _, err := storage.ManifestCreate(store, list); err != nil {
+			return err
+		}
+	}
+	_, err := storage.ManifestAdd(cmd.Context(), store, nil, list, id, platform)
+	return err
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/hodbuild/hod/commit"
 	"github.com/hodbuild/hod/container"
+	"github.com/hodbuild/hod/storage"
 	"github.com/spf13/cobra"
 )
 
@@ -66,6 +67,11 @@ func NewCommit(g *globals) *cobra.Command {
 			if err := writeIDFile(o.iidfile, "sha256:"+id); err != nil {
 				return err
 			}
+			if o.manifest != "" {
+				if err := addToList(cmd, store, o.manifest, id, storage.Platform{}); err != nil {
+					return err
+				}
+			}
 			if o.rm {
 				if err := c.Delete(); err != nil {
 					return err
@@ -82,7 +88,7 @@ func NewCommit(g *globals) *cobra.Command {
 // commitFlags are "hod commit"'s flags.
 type commitFlags struct {
 	reg                         registryFlags
-	format, iidfile             string
+	format, iidfile, manifest   string
 	squash, rm, omit, quiet, cp bool
 	omitTimestamp, identity     bool
 	noCompression               bool
@@ -99,6 +105,7 @@ func addCommitFlags(cmd *cobra.Command, o *commitFlags) {
 	f.BoolVar(&o.cp, "layer", false, "checkpoint: commit a layer boundary and keep working")
 	f.Int64Var(&o.seconds, "timestamp", 0, "creation time and file mtimes, in seconds since 1970 (reproducible builds)")
 	f.StringVar(&o.iidfile, "iidfile", "", "write the image ID to this file")
+	f.StringVar(&o.manifest, "manifest", "", "add the image to this manifest list (created if missing)")
 	f.StringArrayVar(&o.unsetEnv, "unsetenv", nil, "leave this environment variable out of the image (repeatable)")
 	f.BoolVar(&o.omitTimestamp, "omit-timestamp", false, "set the creation time and file mtimes to 1970 (as --timestamp 0)")
 	f.BoolVar(&o.identity, "identity-label", true, "accepted for buildah compatibility: hod adds no io.buildah.version label")

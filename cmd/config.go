@@ -44,6 +44,7 @@ func NewConfig(g *globals) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
+	f.Bool("add-history", false, "accepted for buildah compatibility: hod records history anyway")
 	f.StringVar(&o.entrypoint, "entrypoint", "", "entrypoint: JSON array or shell form")
 	f.StringVar(&o.cmd, "cmd", "", "default command: JSON array or shell form")
 	f.StringArrayVarP(&o.env, "env", "e", nil, "set KEY=VALUE, or remove KEY- (repeatable)")

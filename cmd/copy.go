@@ -73,6 +73,7 @@ func newCopyCommand(g *globals, verb, short string, add bool, example string) *c
 		},
 	}
 	f := cmd.Flags()
+	f.Bool("add-history", false, "accepted for buildah compatibility: hod records history anyway")
 	f.StringVar(&o.chown, "chown", "", "owner USER[:GROUP] of the copies, looked up in the container (default 0:0)")
 	f.StringVar(&o.chmod, "chmod", "", "octal mode of the copies")
 	f.StringVar(&o.from, "from", "", "copy from this container or image instead of the host")

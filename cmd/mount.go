@@ -9,7 +9,8 @@ import (
 
 // NewMount returns "hod mount".
 func NewMount(g *globals) *cobra.Command {
-	return &cobra.Command{
+	var asJSON bool
+	cmd := &cobra.Command{
 		Use:   "mount [CONTAINER...]",
 		Short: "Mount working containers' root filesystems and print where",
 		Long:  "Mount each CONTAINER's root filesystem and print its path on the host (with several\ncontainers: \"NAME PATH\" lines). With no arguments, list mounted containers.\nMounts are reference-counted: each mount needs an umount.",
@@ -23,7 +24,7 @@ func NewMount(g *globals) *cobra.Command {
 			}
 			out := cmd.OutOrStdout()
 			if len(args) == 0 {
-				return listMounts(store, out)
+				return listMounts(store, out, asJSON)
 			}
 			for _, name := range args {
 				c, err := container.Open(store, name)
@@ -34,15 +35,22 @@ func NewMount(g *globals) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				if len(args) == 1 {
+				switch {
+				case asJSON:
+					if err := printRows(out, []mountRow{{c.Name, path}}, listFlags{json: true}, table{}); err != nil {
+						return err
+					}
+				case len(args) == 1:
 					fmt.Fprintln(out, path)
-				} else {
+				default:
 					fmt.Fprintln(out, c.Name, path)
 				}
 			}
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (container and mountPoint)")
+	return cmd
 }
 
 // NewUmount returns "hod umount".

@@ -2,8 +2,10 @@ package cmd
 
 import (
 	"cmp"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/hodbuild/hod/container"
 	"github.com/hodbuild/hod/mount"
@@ -15,8 +17,9 @@ import (
 // runFlags are "hod run"'s flags (bud's RUN will share them).
 type runFlags struct {
 	isolation, runtime, user, workDir, hostname, network string
+	ipc, pid, uts                                        string
 	runtimeFlags, env, volumes, mounts, capAdd, capDrop  []string
-	tty                                                  bool
+	tty, noHosts, noPivot, addHistory                    bool
 }
 
 // NewRun returns "hod run".
@@ -68,6 +71,15 @@ func NewRun(g *globals) *cobra.Command {
 	f.StringArrayVar(&o.capDrop, "cap-drop", nil, "drop a capability, or all (repeatable)")
 	f.StringVar(&o.hostname, "hostname", "", "hostname inside the run (default: the container ID's prefix)")
 	f.BoolVarP(&o.tty, "tty", "t", false, "allocate a pseudo-terminal")
+	f.BoolVar(&o.tty, "terminal", false, "allocate a pseudo-terminal (as --tty)")
+	f.BoolVar(&o.noPivot, "no-pivot", false, "have the runtime use chroot instead of pivot_root (runc --no-pivot)")
+	f.BoolVar(&o.addHistory, "add-history", false, "accepted for buildah compatibility: commit records the layer's history anyway")
+	for _, ns := range []struct {
+		p    *string
+		name string
+	}{{&o.ipc, "ipc"}, {&o.pid, "pid"}, {&o.uts, "uts"}} {
+		f.StringVar(ns.p, ns.name, "", "'host' to share the host's "+ns.name+" namespace (default: a private one)")
+	}
 	return cmd
 }
 
@@ -75,16 +87,30 @@ func NewRun(g *globals) *cobra.Command {
 func addRunFlags(cmd *cobra.Command, o *runFlags) {
 	f := cmd.Flags()
 	f.StringVar(&o.isolation, "isolation", cmp.Or(os.Getenv("HOD_ISOLATION"), os.Getenv("BUILDAH_ISOLATION"), string(run.IsolationOCI)), "isolation of RUN commands: oci, rootless (= oci) or chroot")
-	f.StringVar(&o.runtime, "runtime", "runc", "OCI runtime binary (runc, crun, runsc, or a path)")
+	f.StringVar(&o.runtime, "runtime", cmp.Or(os.Getenv("BUILDAH_RUNTIME"), "runc"), "OCI runtime binary (runc, crun, runsc, or a path; $BUILDAH_RUNTIME)")
 	f.StringVar(&o.network, "network", run.DefaultNetwork(), "network: private (own namespace, reaches the outside through slirp4netns), none (loopback only), or host; default from $BUILDAH_NETWORK or containers.conf netns")
 	f.StringArrayVarP(&o.volumes, "volume", "v", nil, "bind mount SRC:DST[:ro|rw] (repeatable)")
+	f.BoolVar(&o.noHosts, "no-hosts", false, "leave the image's /etc/hosts as it is instead of providing one")
 }
 
 func (o runFlags) options(store cstorage.Store) (run.Options, error) {
 	opts := run.Options{
 		Runtime: o.runtime, RuntimeFlags: o.runtimeFlags, User: o.user, WorkDir: o.workDir,
-		Env: o.env, Hostname: o.hostname, CapAdd: o.capAdd, CapDrop: o.capDrop, Terminal: o.tty,
+		Env: o.env, Hostname: o.hostname, CapAdd: o.capAdd, CapDrop: o.capDrop, Terminal: o.tty, NoHosts: o.noHosts,
 	}
+	if o.noPivot {
+		opts.RunFlags = append(opts.RunFlags, "--no-pivot")
+	}
+	for name, value := range map[string]string{"ipc": o.ipc, "pid": o.pid, "uts": o.uts} {
+		switch value {
+		case "", "private", "container":
+		case "host":
+			opts.HostNamespaces = append(opts.HostNamespaces, name)
+		default:
+			return opts, fmt.Errorf("parse --%s %q: want host or private", name, value)
+		}
+	}
+	slices.Sort(opts.HostNamespaces)
 	var err error
 	if opts.Isolation, err = run.ParseIsolation(o.isolation); err != nil {
 		return opts, err

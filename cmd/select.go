@@ -32,19 +32,32 @@ func selectContainers(g *globals, names []string, all bool) ([]*container.Contai
 	return list, nil
 }
 
-func listMounts(store cstorage.Store, out io.Writer) error {
+// mountRow is one mounted container, with buildah's mount --json keys.
+type mountRow struct {
+	Container  string `json:"container"`
+	MountPoint string `json:"mountPoint"`
+}
+
+func listMounts(store cstorage.Store, out io.Writer, asJSON bool) error {
 	list, err := container.List(store)
 	if err != nil {
 		return err
 	}
+	rows := []mountRow{}
 	for _, c := range list {
 		path, err := c.MountPoint()
 		if err != nil {
 			return err
 		}
 		if path != "" {
-			fmt.Fprintln(out, c.Name, path)
+			rows = append(rows, mountRow{c.Name, path})
 		}
+	}
+	if asJSON {
+		return printRows(out, rows, listFlags{json: true}, table{})
+	}
+	for _, r := range rows {
+		fmt.Fprintln(out, r.Container, r.MountPoint)
 	}
 	return nil
 }

@@ -15,12 +15,21 @@ var Version = "0.1.0-dev"
 
 // NewVersion returns "hod version".
 func NewVersion() *cobra.Command {
-	return &cobra.Command{
+	var asJSON bool
+	cmd := &cobra.Command{
 		Use:   "version",
 		Short: "Show hod's version and the versions of the specs and libraries it uses",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			out := cmd.OutOrStdout()
+			if asJSON {
+				platform := runtime.GOOS + "/" + runtime.GOARCH
+				return printOne(out, map[string]string{ // buildah's keys
+					"version": Version, "goVersion": runtime.Version(), "imageSpec": ispecs.Version, "runtimeSpec": rspecs.Version,
+					"cniSpec": "", "libcniVersion": "", "imageVersion": moduleVersion("go.podman.io/image/v5"), "gitCommit": "",
+					"built": "", "osArch": platform, "buildPlatform": platform,
+				}, "")
+			}
 			fmt.Fprintf(out, "Version:         %s\n", Version)
 			fmt.Fprintf(out, "Go Version:      %s\n", runtime.Version())
 			fmt.Fprintf(out, "Image Spec:      %s\n", ispecs.Version)
@@ -31,6 +40,8 @@ func NewVersion() *cobra.Command {
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON with buildah's keys")
+	return cmd
 }
 
 func moduleVersion(path string) string {

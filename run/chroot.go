@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"syscall"
 
 	securejoin "github.com/cyphar/filepath-securejoin"
@@ -33,12 +34,15 @@ type chrootConfig struct {
 	// Masked and Readonly are the spec's masked and read-only paths.
 	Masked   []string
 	Readonly []string
+	// HostUTS shares the host's UTS namespace: the hostname is not set.
+	HostUTS bool
 }
 
 // runChroot runs the process without any runtime binary: hod re-executes
 // itself into new namespaces, where ChrootMain builds the container.
 func runChroot(ctx context.Context, root string, p *process, mounts []rspec.Mount, reach bool, opts Options) error {
-	cfg := chrootConfig{Root: root, Args: p.args, Env: p.env, Cwd: p.cwd, Owner: p.owner, Hostname: p.hostname, Network: opts.Network}
+	cfg := chrootConfig{Root: root, Args: p.args, Env: p.env, Cwd: p.cwd, Owner: p.owner, Hostname: p.hostname, Network: opts.Network,
+		HostUTS: slices.Contains(opts.HostNamespaces, "uts")}
 	for _, m := range mounts {
 		target, err := securejoin.SecureJoin(root, m.Destination)
 		if err != nil {
@@ -61,7 +65,12 @@ func runChroot(ctx context.Context, root string, p *process, mounts []rspec.Moun
 	cmd := reexec.Command(ChrootCommand)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = opts.Stdin, opts.Stdout, opts.Stderr
 	cmd.ExtraFiles = []*os.File{r}
-	flags := syscall.CLONE_NEWNS | syscall.CLONE_NEWPID | syscall.CLONE_NEWUTS | syscall.CLONE_NEWIPC
+	flags := syscall.CLONE_NEWNS
+	for ns, flag := range map[string]int{"pid": syscall.CLONE_NEWPID, "uts": syscall.CLONE_NEWUTS, "ipc": syscall.CLONE_NEWIPC} {
+		if !slices.Contains(opts.HostNamespaces, ns) {
+			flags |= flag
+		}
+	}
 	if opts.Network != NetworkHost {
 		flags |= syscall.CLONE_NEWNET
 	}

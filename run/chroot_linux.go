@@ -52,6 +52,9 @@ func setupRoot(cfg chrootConfig) error {
 			return fmt.Errorf("bring up loopback: %w", err)
 		}
 	}
+	if cfg.HostUTS {
+		return nil
+	}
 	if err := unix.Sethostname([]byte(cfg.Hostname)); err != nil {
 		return fmt.Errorf("set hostname %q: %w", cfg.Hostname, err)
 	}

@@ -23,7 +23,7 @@ type etcFiles []etcFile
 // etcFiles prepares /etc/hosts, /etc/resolv.conf and /etc/hostname for a
 // run, starting from the rootfs' own content. Images without /etc get none:
 // creating /etc would change the layer.
-func prepareEtc(root, dir, hostname string, network Network, reach bool) (etcFiles, error) {
+func prepareEtc(root, dir, hostname string, network Network, reach, noHosts bool) (etcFiles, error) {
 	etc, err := securejoin.SecureJoin(root, "/etc")
 	if err != nil {
 		return nil, err
@@ -43,8 +43,12 @@ func prepareEtc(root, dir, hostname string, network Network, reach bool) (etcFil
 	if reach {
 		resolv = slirpResolv(resolv)
 	}
+	provided := map[string][]byte{"hosts": hosts, "resolv.conf": resolv, "hostname": []byte(hostname + "\n")}
+	if noHosts {
+		delete(provided, "hosts")
+	}
 	var files etcFiles
-	for name, content := range map[string][]byte{"hosts": hosts, "resolv.conf": resolv, "hostname": []byte(hostname + "\n")} {
+	for name, content := range provided {
 		f := etcFile{name: name, hostPath: filepath.Join(dir, name), written: content}
 		if err := os.WriteFile(f.hostPath, content, 0o644); err != nil {
 			return nil, err

@@ -29,7 +29,7 @@ func runOCI(ctx context.Context, c *container.Container, bundle string, s *rspec
 	runtime := cmp.Or(opts.Runtime, "runc")
 	state := filepath.Join(c.Store().RunRoot(), "hod-runtime")
 	id := filepath.Base(bundle)
-	args := append(append([]string{"--root", state}, opts.RuntimeFlags...), "run", "--bundle", bundle, id)
+	args := append(append(append(append([]string{"--root", state}, opts.RuntimeFlags...), "run"), opts.RunFlags...), "--bundle", bundle, id)
 	cmd := exec.Command(runtime, args...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = opts.Stdin, opts.Stdout, opts.Stderr
 	if err := cmd.Start(); err != nil {

@@ -27,6 +27,13 @@ type Options struct {
 	Network         Network
 	CapAdd, CapDrop []string
 	Terminal        bool
+	// NoHosts leaves the image's /etc/hosts alone (--no-hosts).
+	NoHosts bool
+	// HostNamespaces are the namespaces shared with the host ("ipc",
+	// "pid", "uts"); the network is Network's.
+	HostNamespaces []string
+	// RunFlags are flags of the runtime's "run" subcommand (--no-pivot).
+	RunFlags []string
 	// Mounts are the parsed -v and --mount options (see mount.ParseVolume).
 	Mounts         []rspec.Mount
 	Stdin          io.Reader
@@ -68,7 +75,7 @@ func Run(ctx context.Context, c *container.Container, argv []string, opts Option
 	targets := &mount.Targets{Root: root}
 	defer targets.Remove()
 	reach := reachesOutside(opts.Network)
-	files, err := prepareEtc(root, dir, p.hostname, opts.Network, reach)
+	files, err := prepareEtc(root, dir, p.hostname, opts.Network, reach, opts.NoHosts)
 	if err != nil {
 		return err
 	}

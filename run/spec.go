@@ -37,6 +37,14 @@ func spec(root string, p *process, mounts []rspec.Mount, netns string, opts Opti
 		k, v, _ := strings.Cut(kv, "=")
 		g.AddProcessEnv(k, v)
 	}
+	for _, ns := range opts.HostNamespaces {
+		if err := g.RemoveLinuxNamespace(ns); err != nil {
+			return nil, err
+		}
+		if ns == "uts" {
+			g.RemoveHostname() // the host's, which a run must not change
+		}
+	}
 	if netns != "" {
 		if err := g.AddOrReplaceLinuxNamespace("network", netns); err != nil {
 			return nil, err
