@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hodbuild/hod/storage"
 )
 
 func TestBuildArgs(t *testing.T) {
@@ -54,6 +56,27 @@ func TestSecrets(t *testing.T) {
 	for _, bad := range []string{"src=" + file, "id=x,src=/nonexistent", `id="unterminated`} {
 		if _, _, err := secrets([]string{bad}); err == nil || !strings.Contains(err.Error(), "--secret") {
 			t.Errorf("secrets(%q) error %v, want one naming --secret", bad, err)
+		}
+	}
+}
+
+func TestFilters(t *testing.T) {
+	keep, err := parseFilters([]string{"dangling=false", "reference=localhost/a*"}, imageFilter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for names, want := range map[string]bool{"localhost/app:1": true, "localhost/b:1": false, "": false} {
+		s := storage.Summary{}
+		if names != "" {
+			s.Names = []string{names}
+		}
+		if got := keep(s); got != want {
+			t.Errorf("filter on %q = %v, want %v", names, got, want)
+		}
+	}
+	for _, bad := range []string{"dangling=maybe", "nokey", "size=1"} {
+		if _, err := parseFilters([]string{bad}, imageFilter); err == nil || !strings.Contains(err.Error(), "--filter") {
+			t.Errorf("--filter %s: error %v", bad, err)
 		}
 	}
 }

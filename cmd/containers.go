@@ -43,7 +43,7 @@ func NewContainers(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			keep, err := parseContainerFilters(filters)
+			keep, err := parseFilters(filters, containerFilter)
 			if err != nil {
 				return err
 			}
@@ -119,34 +119,18 @@ func containerRows(store cstorage.Store, all bool, keep func(containerRow) bool)
 	return rows, nil
 }
 
-// parseContainerFilters turns --filter KEY=VALUE into a predicate.
-func parseContainerFilters(list []string) (func(containerRow) bool, error) {
-	var preds []func(containerRow) bool
-	for _, f := range list {
-		k, v, ok := strings.Cut(f, "=")
-		if !ok {
-			return nil, fmt.Errorf("parse --filter %q: want KEY=VALUE", f)
-		}
-		switch k {
-		case "id":
-			preds = append(preds, func(r containerRow) bool { return strings.HasPrefix(r.ContainerID, v) })
-		case "name":
-			preds = append(preds, func(r containerRow) bool {
-				ok, _ := path.Match(v, r.ContainerName)
-				return ok || strings.Contains(r.ContainerName, v)
-			})
-		case "ancestor":
-			preds = append(preds, func(r containerRow) bool { return strings.HasPrefix(r.ImageID, v) || referenceMatches(r.ImageName, v) })
-		default:
-			return nil, fmt.Errorf("parse --filter %q: unknown key %q (id, name, ancestor)", f, k)
-		}
+// containerFilter is the predicate of one containers --filter key.
+func containerFilter(k, v string) (func(containerRow) bool, error) {
+	switch k {
+	case "id":
+		return func(r containerRow) bool { return strings.HasPrefix(r.ContainerID, v) }, nil
+	case "name":
+		return func(r containerRow) bool {
+			ok, _ := path.Match(v, r.ContainerName)
+			return ok || strings.Contains(r.ContainerName, v)
+		}, nil
+	case "ancestor":
+		return func(r containerRow) bool { return strings.HasPrefix(r.ImageID, v) || referenceMatches(r.ImageName, v) }, nil
 	}
-	return func(r containerRow) bool {
-		for _, p := range preds {
-			if !p(r) {
-				return false
-			}
-		}
-		return true
-	}, nil
+	return nil, fmt.Errorf("unknown key %q (id, name, ancestor)", k)
 }

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -58,7 +59,7 @@ func NewImages(g *globals) *cobra.Command {
 			if name != "" && len(list) == 0 {
 				return fmt.Errorf("%q: %w", name, storage.ErrImageNotFound)
 			}
-			keep, err := parseImageFilters(filters)
+			keep, err := parseFilters(filters, imageFilter)
 			if err != nil {
 				return err
 			}
@@ -105,39 +106,22 @@ func imageRows(img storage.Summary, one, noTrunc bool) []imageRow {
 	return rows
 }
 
-// parseImageFilters turns --filter KEY=VALUE into a predicate.
-func parseImageFilters(list []string) (func(storage.Summary) bool, error) {
-	var preds []func(storage.Summary) bool
-	for _, f := range list {
-		k, v, ok := strings.Cut(f, "=")
-		if !ok {
-			return nil, fmt.Errorf("parse --filter %q: want KEY=VALUE", f)
+// imageFilter is the predicate of one images --filter key.
+func imageFilter(k, v string) (func(storage.Summary) bool, error) {
+	switch k {
+	case "reference":
+		return func(s storage.Summary) bool {
+			return slices.ContainsFunc(s.Names, func(n string) bool { return referenceMatches(n, v) })
+		}, nil
+	case "dangling":
+		if v != "true" && v != "false" {
+			return nil, errors.New("dangling takes true or false")
 		}
-		switch k {
-		case "reference":
-			preds = append(preds, func(s storage.Summary) bool {
-				return slices.ContainsFunc(s.Names, func(n string) bool { return referenceMatches(n, v) })
-			})
-		case "dangling":
-			want := v == "true"
-			if v != "true" && v != "false" {
-				return nil, fmt.Errorf("parse --filter %q: dangling takes true or false", f)
-			}
-			preds = append(preds, func(s storage.Summary) bool { return (len(s.Names) == 0) == want })
-		case "readonly":
-			preds = append(preds, func(storage.Summary) bool { return v == "false" })
-		default:
-			return nil, fmt.Errorf("parse --filter %q: unknown key %q (reference, dangling, readonly)", f, k)
-		}
+		return func(s storage.Summary) bool { return (len(s.Names) == 0) == (v == "true") }, nil
+	case "readonly":
+		return func(storage.Summary) bool { return v == "false" }, nil
 	}
-	return func(s storage.Summary) bool {
-		for _, p := range preds {
-			if !p(s) {
-				return false
-			}
-		}
-		return true
-	}, nil
+	return nil, fmt.Errorf("unknown key %q (reference, dangling, readonly)", k)
 }
 
 // referenceMatches matches a stored name against a reference filter: the

@@ -112,3 +112,28 @@ func spacesToTabs(format string) string {
 
 // pathMatch is path.Match: "*" does not cross "/".
 var pathMatch = path.Match
+
+// parseFilters turns --filter KEY=VALUE flags into one predicate: all of
+// them must hold. byKey makes the predicate of one key and value.
+func parseFilters[T any](list []string, byKey func(k, v string) (func(T) bool, error)) (func(T) bool, error) {
+	var preds []func(T) bool
+	for _, f := range list {
+		k, v, ok := strings.Cut(f, "=")
+		if !ok {
+			return nil, fmt.Errorf("parse --filter %q: want KEY=VALUE", f)
+		}
+		pred, err := byKey(k, v)
+		if err != nil {
+			return nil, fmt.Errorf("parse --filter %q: %w", f, err)
+		}
+		preds = append(preds, pred)
+	}
+	return func(x T) bool {
+		for _, p := range preds {
+			if !p(x) {
+				return false
+			}
+		}
+		return true
+	}, nil
+}
