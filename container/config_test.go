@@ -72,7 +72,7 @@ func TestChangesDoNotAlias(t *testing.T) {
 	Label("k", "1").edit(&a)
 	b := a
 	Label("k", "2").edit(&b)
-	Port("80").edit(&b)
+	Port("80/tcp").edit(&b)
 	if a.Config.Config.Labels["k"] != "1" || len(a.Config.Config.ExposedPorts) != 0 {
 		t.Errorf("earlier state changed: %+v", a.Config.Config)
 	}
