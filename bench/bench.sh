@@ -70,6 +70,9 @@ runs_of() {
 }
 run_oci=$(runs_of $hod "${store[@]}" run "$rctr" -- /bin/true)
 run_chroot=$(runs_of $hod "${store[@]}" run --isolation chroot "$rctr" -- /bin/true)
+# --network none: loopback only, no slirp4netns (the fast option).
+run_oci_none=$(runs_of $hod "${store[@]}" run --network none "$rctr" -- /bin/true)
+run_chroot_none=$(runs_of $hod "${store[@]}" run --network none --isolation chroot "$rctr" -- /bin/true)
 # The floor is runc running hod's own bundle (same spec, seccomp included):
 # a pass-through "runtime" keeps a copy of it.
 bundle=$dir/bundle
@@ -79,7 +82,7 @@ for a in "\$@"; do [ "\$prev" = --bundle ] && rm -rf "$bundle" && cp -r "\$a" "$
 exec runc "\$@"
 WRAP
 chmod +x "$dir/keep-bundle"
-$hod "${store[@]}" run --runtime "$dir/keep-bundle" "$rctr" -- /bin/true
+$hod "${store[@]}" run --network none --runtime "$dir/keep-bundle" "$rctr" -- /bin/true
 $hod "${store[@]}" mount "$rctr" >/dev/null   # the bundle's root must stay mounted
 n=0; bare_run() { n=$((n+1)); runc --root "$dir/runc-state" run --bundle "$bundle" "bench$n"; }
 bare=$(runs_of bare_run)
@@ -122,7 +125,8 @@ echo "commit 500 MB change set: median ${c} ms; floor tar|tee sha256|tar: ${f} m
 [ ${#rss[@]} -gt 0 ] && echo "commit peak RSS: 500 MB change set median $(printf '%s\n' "${rss[@]}" | median) kB; 50 MB change set ${small_rss} kB"
 echo "hod config --env: median $(short config --env A=1 "$ctr") ms"
 echo "hod images:       median $(short images) ms"
-echo "hod run -- true: oci median ${run_oci} ms, chroot median ${run_chroot} ms; runc run of the same bundle: ${bare} ms"
+echo "hod run -- true (default network, slirp4netns): oci median ${run_oci} ms, chroot median ${run_chroot} ms"
+echo "hod run --network none -- true: oci median ${run_oci_none} ms, chroot median ${run_chroot_none} ms; runc run of the same bundle: ${bare} ms"
 echo "bud 40 steps, all cached: median $(printf '%s\n' "${cached[@]}" | median) ms; last COPY changed: median $(printf '%s\n' "${changed[@]}" | median) ms"
 echo "bud, two independent 2 s stages: ${parallel} ms wall"
 echo "hod inspect:      median $(short inspect "$ctr") ms"
