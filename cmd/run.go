@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/hodbuild/hod/container"
 	"github.com/hodbuild/hod/mount"
@@ -20,6 +21,16 @@ type runFlags struct {
 	ipc, pid, uts                                        string
 	runtimeFlags, env, volumes, mounts, capAdd, capDrop  []string
 	tty, noHosts, noPivot, addHistory                    bool
+	limits                                               limitFlags
+}
+
+// limitFlags are the resource, rlimit, host and DNS flags run and bud share.
+type limitFlags struct {
+	memory, swap, cpus, mems, shmSize             string
+	shares, period                                uint64
+	quota                                         int64
+	addHosts, dns, dnsSearch, dnsOptions, ulimits []string
+	securityOpts                                  []string
 }
 
 // NewRun returns "hod run".
@@ -91,12 +102,64 @@ func addRunFlags(cmd *cobra.Command, o *runFlags) {
 	f.StringVar(&o.network, "network", run.DefaultNetwork(), "network: private (own namespace, reaches the outside through slirp4netns), none (loopback only), or host; default from $BUILDAH_NETWORK or containers.conf netns")
 	f.StringArrayVarP(&o.volumes, "volume", "v", nil, "bind mount SRC:DST[:ro|rw] (repeatable)")
 	f.BoolVar(&o.noHosts, "no-hosts", false, "leave the image's /etc/hosts as it is instead of providing one")
+	l := &o.limits
+	f.StringVarP(&l.memory, "memory", "m", "", "memory limit (e.g. 512m; OCI isolation)")
+	f.StringVar(&l.swap, "memory-swap", "", "memory plus swap limit (-1: unlimited)")
+	f.Uint64VarP(&l.shares, "cpu-shares", "c", 0, "CPU shares (relative weight)")
+	f.Uint64Var(&l.period, "cpu-period", 0, "CPU CFS period in microseconds")
+	f.Int64Var(&l.quota, "cpu-quota", 0, "CPU CFS quota in microseconds")
+	f.StringVar(&l.cpus, "cpuset-cpus", "", "CPUs to run on (0-3, 0,1)")
+	f.StringVar(&l.mems, "cpuset-mems", "", "memory nodes to use (0-3, 0,1)")
+	f.StringVar(&l.shmSize, "shm-size", "", "size of /dev/shm (default 64m)")
+	f.StringArrayVar(&l.ulimits, "ulimit", nil, "rlimit TYPE=SOFT[:HARD], e.g. nofile=1024:2048 (repeatable)")
+	f.StringArrayVar(&l.addHosts, "add-host", nil, "add NAME:IP to /etc/hosts (repeatable)")
+	f.StringArrayVar(&l.dns, "dns", nil, "DNS server for /etc/resolv.conf (repeatable)")
+	f.StringArrayVar(&l.dnsSearch, "dns-search", nil, "DNS search domain (repeatable)")
+	f.StringArrayVar(&l.dnsOptions, "dns-option", nil, "DNS option (repeatable)")
+	f.StringArrayVar(&l.securityOpts, "security-opt", nil, "seccomp=unconfined, no-new-privileges, label=… (no SELinux here: accepted)")
+}
+
+// options turns the limit flags into run.Limits.
+func (l limitFlags) options() (run.Limits, error) {
+	out := run.Limits{DNS: l.dns, DNSSearch: l.dnsSearch, DNSOptions: l.dnsOptions, ShmSize: l.shmSize}
+	var err error
+	if out.Resources, err = run.ParseResources(l.memory, l.swap, l.shares, l.period, l.quota, l.cpus, l.mems); err != nil {
+		return out, err
+	}
+	for _, u := range l.ulimits {
+		rl, err := run.ParseUlimit(u)
+		if err != nil {
+			return out, err
+		}
+		out.Rlimits = append(out.Rlimits, rl)
+	}
+	for _, h := range l.addHosts {
+		line, err := run.ParseAddHost(h)
+		if err != nil {
+			return out, err
+		}
+		out.AddHosts = append(out.AddHosts, line)
+	}
+	for _, o := range l.securityOpts {
+		switch k, v, _ := strings.Cut(o, "="); {
+		case k == "seccomp" && v == "unconfined":
+			out.Unconfined = true
+		case k == "no-new-privileges", k == "label", k == "apparmor" && v == "unconfined":
+		default:
+			return out, fmt.Errorf("parse --security-opt %q: want seccomp=unconfined, no-new-privileges or label=…", o)
+		}
+	}
+	return out, nil
 }
 
 func (o runFlags) options(store cstorage.Store) (run.Options, error) {
 	opts := run.Options{
 		Runtime: o.runtime, RuntimeFlags: o.runtimeFlags, User: o.user, WorkDir: o.workDir,
 		Env: o.env, Hostname: o.hostname, CapAdd: o.capAdd, CapDrop: o.capDrop, Terminal: o.tty, NoHosts: o.noHosts,
+	}
+	var err error
+	if opts.Limits, err = o.limits.options(); err != nil {
+		return opts, err
 	}
 	if o.noPivot {
 		opts.RunFlags = append(opts.RunFlags, "--no-pivot")
@@ -111,7 +174,6 @@ func (o runFlags) options(store cstorage.Store) (run.Options, error) {
 		}
 	}
 	slices.Sort(opts.HostNamespaces)
-	var err error
 	if opts.Isolation, err = run.ParseIsolation(o.isolation); err != nil {
 		return opts, err
 	}

@@ -36,13 +36,20 @@ type chrootConfig struct {
 	Readonly []string
 	// HostUTS shares the host's UTS namespace: the hostname is not set.
 	HostUTS bool
+	Rlimits []rspec.POSIXRlimit
+	// ShmOption is /dev/shm's size option.
+	ShmOption string
 }
 
 // runChroot runs the process without any runtime binary: hod re-executes
 // itself into new namespaces, where ChrootMain builds the container.
 func runChroot(ctx context.Context, root string, p *process, mounts []rspec.Mount, reach bool, opts Options) error {
 	cfg := chrootConfig{Root: root, Args: p.args, Env: p.env, Cwd: p.cwd, Owner: p.owner, Hostname: p.hostname, Network: opts.Network,
-		HostUTS: slices.Contains(opts.HostNamespaces, "uts")}
+		HostUTS: slices.Contains(opts.HostNamespaces, "uts"), Rlimits: opts.Rlimits}
+	var err error
+	if cfg.ShmOption, err = opts.shmOption(); err != nil {
+		return err
+	}
 	for _, m := range mounts {
 		target, err := securejoin.SecureJoin(root, m.Destination)
 		if err != nil {

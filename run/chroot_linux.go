@@ -39,7 +39,7 @@ func setupRoot(cfg chrootConfig) error {
 	if err := confine(cfg, map[string]bool{"proc": proc, "sys": sys}); err != nil {
 		return err
 	}
-	if err := setupDev(filepath.Join(cfg.Root, "dev")); err != nil {
+	if err := setupDev(filepath.Join(cfg.Root, "dev"), cfg.ShmOption); err != nil {
 		return err
 	}
 	for _, m := range cfg.Mounts {
@@ -133,7 +133,7 @@ func mask(target string) error {
 
 // setupDev gives the container a small /dev: a tmpfs with the host's
 // harmless character devices bound in, its own devpts, and shm.
-func setupDev(dev string) error {
+func setupDev(dev, shmOption string) error {
 	if fi, err := os.Lstat(dev); err != nil || !fi.IsDir() {
 		return nil
 	}
@@ -157,7 +157,7 @@ func setupDev(dev string) error {
 	if err := unix.Mount("devpts", filepath.Join(dev, "pts"), "devpts", unix.MS_NOSUID|unix.MS_NOEXEC, "newinstance,ptmxmode=0666,mode=620"); err != nil {
 		return fmt.Errorf("mount devpts on %s/pts: %w", dev, err)
 	}
-	if err := unix.Mount("shm", filepath.Join(dev, "shm"), "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "mode=1777,size=65536k"); err != nil {
+	if err := unix.Mount("shm", filepath.Join(dev, "shm"), "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "mode=1777,"+shmOption); err != nil {
 		return fmt.Errorf("mount shm on %s/shm: %w", dev, err)
 	}
 	for link, target := range map[string]string{"ptmx": "pts/ptmx", "fd": "/proc/self/fd", "stdin": "/proc/self/fd/0", "stdout": "/proc/self/fd/1", "stderr": "/proc/self/fd/2"} {
@@ -246,6 +246,9 @@ func enter(cfg chrootConfig) error {
 	if err := boundCapabilities(caps, cfg.Caps); err != nil {
 		return fmt.Errorf("bound capabilities: %w", err)
 	}
+	if err := setRlimits(cfg.Rlimits); err != nil {
+		return err
+	}
 	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 		return fmt.Errorf("set no-new-privileges: %w", err)
 	}
@@ -297,4 +300,27 @@ func execCommand(cfg chrootConfig) {
 	}
 	err = syscall.Exec(path, cfg.Args, cfg.Env)
 	fail(126, "run %s: %v", cfg.Args[0], err)
+}
+
+// rlimitNames maps the spec's rlimit names to the kernel's resources.
+var rlimitNames = map[string]int{
+	"RLIMIT_AS": unix.RLIMIT_AS, "RLIMIT_CORE": unix.RLIMIT_CORE, "RLIMIT_CPU": unix.RLIMIT_CPU,
+	"RLIMIT_DATA": unix.RLIMIT_DATA, "RLIMIT_FSIZE": unix.RLIMIT_FSIZE, "RLIMIT_LOCKS": unix.RLIMIT_LOCKS,
+	"RLIMIT_MEMLOCK": unix.RLIMIT_MEMLOCK, "RLIMIT_MSGQUEUE": unix.RLIMIT_MSGQUEUE, "RLIMIT_NICE": unix.RLIMIT_NICE,
+	"RLIMIT_NOFILE": unix.RLIMIT_NOFILE, "RLIMIT_NPROC": unix.RLIMIT_NPROC, "RLIMIT_RSS": unix.RLIMIT_RSS,
+	"RLIMIT_RTPRIO": unix.RLIMIT_RTPRIO, "RLIMIT_RTTIME": unix.RLIMIT_RTTIME, "RLIMIT_SIGPENDING": unix.RLIMIT_SIGPENDING,
+	"RLIMIT_STACK": unix.RLIMIT_STACK,
+}
+
+func setRlimits(limits []rspec.POSIXRlimit) error {
+	for _, rl := range limits {
+		resource, ok := rlimitNames[rl.Type]
+		if !ok {
+			return fmt.Errorf("set %s: unknown resource", rl.Type)
+		}
+		if err := unix.Setrlimit(resource, &unix.Rlimit{Cur: rl.Soft, Max: rl.Hard}); err != nil {
+			return fmt.Errorf("set %s: %w", rl.Type, err)
+		}
+	}
+	return nil
 }

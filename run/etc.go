@@ -23,7 +23,8 @@ type etcFiles []etcFile
 // etcFiles prepares /etc/hosts, /etc/resolv.conf and /etc/hostname for a
 // run, starting from the rootfs' own content. Images without /etc get none:
 // creating /etc would change the layer.
-func prepareEtc(root, dir, hostname string, network Network, reach, noHosts bool) (etcFiles, error) {
+func prepareEtc(root, dir, hostname string, reach bool, opts Options) (etcFiles, error) {
+	network := opts.Network
 	etc, err := securejoin.SecureJoin(root, "/etc")
 	if err != nil {
 		return nil, err
@@ -36,6 +37,9 @@ func prepareEtc(root, dir, hostname string, network Network, reach, noHosts bool
 		hosts = append(hosts, "127.0.0.1\tlocalhost\n::1\tlocalhost\n"...)
 	}
 	hosts = append(hosts, "127.0.1.1\t"+hostname+"\n"...)
+	for _, h := range opts.AddHosts {
+		hosts = append(hosts, h+"\n"...)
+	}
 	resolv := readInRoot(root, "/etc/resolv.conf")
 	if network == NetworkHost || len(resolv) == 0 {
 		resolv, _ = os.ReadFile("/etc/resolv.conf")
@@ -43,8 +47,11 @@ func prepareEtc(root, dir, hostname string, network Network, reach, noHosts bool
 	if reach {
 		resolv = slirpResolv(resolv)
 	}
+	if len(opts.DNS)+len(opts.DNSSearch)+len(opts.DNSOptions) > 0 {
+		resolv = withDNS(resolv, opts.Limits)
+	}
 	provided := map[string][]byte{"hosts": hosts, "resolv.conf": resolv, "hostname": []byte(hostname + "\n")}
-	if noHosts {
+	if opts.NoHosts {
 		delete(provided, "hosts")
 	}
 	var files etcFiles
@@ -111,4 +118,28 @@ func slirpResolv(host []byte) []byte {
 func isLoopback(addr string) bool {
 	ip := net.ParseIP(addr)
 	return ip == nil || ip.IsLoopback()
+}
+
+// withDNS replaces resolv.conf's servers, search domains or options with
+// those given (--dns, --dns-search, --dns-option), keeping the rest.
+func withDNS(resolv []byte, l Limits) []byte {
+	given := map[string][]string{"nameserver": l.DNS, "search": l.DNSSearch, "options": l.DNSOptions}
+	var out []byte
+	for _, line := range bytes.Split(resolv, []byte("\n")) {
+		fields := strings.Fields(string(line))
+		if len(fields) == 0 || len(given[fields[0]]) > 0 {
+			continue
+		}
+		out = append(append(out, line...), '\n')
+	}
+	for _, ns := range l.DNS {
+		out = append(out, "nameserver "+ns+"\n"...)
+	}
+	if len(l.DNSSearch) > 0 {
+		out = append(out, "search "+strings.Join(l.DNSSearch, " ")+"\n"...)
+	}
+	if len(l.DNSOptions) > 0 {
+		out = append(out, "options "+strings.Join(l.DNSOptions, " ")+"\n"...)
+	}
+	return out
 }

@@ -34,6 +34,7 @@ type Options struct {
 	HostNamespaces []string
 	// RunFlags are flags of the runtime's "run" subcommand (--no-pivot).
 	RunFlags []string
+	Limits
 	// Mounts are the parsed -v and --mount options (see mount.ParseVolume).
 	Mounts         []rspec.Mount
 	Stdin          io.Reader
@@ -75,13 +76,16 @@ func Run(ctx context.Context, c *container.Container, argv []string, opts Option
 	targets := &mount.Targets{Root: root}
 	defer targets.Remove()
 	reach := reachesOutside(opts.Network)
-	files, err := prepareEtc(root, dir, p.hostname, opts.Network, reach, opts.NoHosts)
+	files, err := prepareEtc(root, dir, p.hostname, reach, opts)
 	if err != nil {
 		return err
 	}
 	defer files.writeBack(root)
 	mounts := append(files.mounts(), opts.Mounts...)
 	if opts.Isolation == IsolationChroot {
+		if opts.Resources != nil {
+			return fmt.Errorf("run in %s: resource limits (--memory, --cpu-*) need --isolation oci", c.Name)
+		}
 		if err := targets.Prepare(append(chrootMounts(), mounts...)); err != nil {
 			return err
 		}

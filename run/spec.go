@@ -2,6 +2,7 @@ package run
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/moby/profiles/seccomp"
@@ -65,7 +66,13 @@ func spec(root string, p *process, mounts []rspec.Mount, netns string, opts Opti
 	for _, m := range mounts {
 		g.AddMount(m)
 	}
+	if err := applyLimits(g, opts.Limits); err != nil {
+		return nil, err
+	}
 	s := g.Config
+	if opts.Unconfined {
+		return s, nil
+	}
 	if s.Linux.Seccomp, err = seccomp.GetDefaultProfile(s); err != nil {
 		return nil, fmt.Errorf("default seccomp profile: %w", err)
 	}
@@ -138,4 +145,24 @@ func DefaultCapabilities() []string {
 		return nil
 	}
 	return g.Config.Process.Capabilities.Bounding
+}
+
+// applyLimits puts rlimits, cgroup limits and /dev/shm's size in the spec.
+func applyLimits(g *generate.Generator, l Limits) error {
+	for _, rl := range l.Rlimits {
+		g.AddProcessRlimits(rl.Type, rl.Hard, rl.Soft)
+	}
+	if l.Resources != nil {
+		g.Config.Linux.Resources = l.Resources
+	}
+	shm, err := l.shmOption()
+	if err != nil {
+		return err
+	}
+	for i, m := range g.Config.Mounts {
+		if m.Destination == "/dev/shm" {
+			g.Config.Mounts[i].Options = append(slices.DeleteFunc(slices.Clone(m.Options), func(o string) bool { return strings.HasPrefix(o, "size=") }), shm)
+		}
+	}
+	return nil
 }
