@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/hodbuild/hod/commit"
@@ -47,11 +48,43 @@ type Options struct {
 	Platform    string
 	Labels      map[string]string
 	Annotations map[string]string
-	IgnoreFile  string
-	Run         run.Options
-	Sys         *types.SystemContext
+	// Final holds changes made to the built image only, not to cached steps.
+	Final Final
+	// From replaces the first FROM's base image (buildah's --from).
+	From       string
+	IgnoreFile string
+	Run        run.Options
+	Sys        *types.SystemContext
 	// Out receives the STEP lines and RUN output; nil is quiet.
 	Out io.Writer
+}
+
+// Final are bud's changes to the built image alone: --env, --unsetenv,
+// --os-version, --os-feature, --omit-history.
+type Final struct {
+	Env, UnsetEnv, OSFeatures []string
+	OSVersion                 string
+	OmitHistory               bool
+}
+
+// changes are Final's configuration changes, and the parts of the final
+// step's cache key that describe them.
+func (f Final) changes() ([]container.Change, []string, error) {
+	var out []container.Change
+	for _, kv := range f.Env {
+		ch, err := container.ParseEnv(kv)
+		if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, ch)
+	}
+	if f.OSVersion != "" {
+		out = append(out, container.OSVersion(f.OSVersion))
+	}
+	out = append(out, container.Each(f.OSFeatures, container.OSFeature)...)
+	parts := []string{"env=" + strings.Join(f.Env, "\x00"), "unsetenv=" + strings.Join(f.UnsetEnv, ","),
+		"os-version=" + f.OSVersion, "os-features=" + strings.Join(f.OSFeatures, ","), "omit-history=" + strconv.FormatBool(f.OmitHistory)}
+	return out, parts, nil
 }
 
 // Build builds the target stage and returns the image ID. Every step is a
@@ -151,10 +184,14 @@ func (b *builder) finish(s *stage) (id string, err error) {
 		changes = append(changes, container.Annotation(k, b.opts.Annotations[k]))
 		parts = append(parts, "annotation:"+k+"="+b.opts.Annotations[k])
 	}
-	if err := s.apply(changes...); err != nil {
+	final, finalParts, err := b.opts.Final.changes()
+	if err != nil {
 		return "", err
 	}
-	st := s.step(parts...)
+	if err := s.apply(append(changes, final...)...); err != nil {
+		return "", err
+	}
+	st := s.step(append(parts, finalParts...)...)
 	id, hit := b.cache.lookup(st)
 	if hit {
 		b.printf("--> Using cache %s\n", id)
@@ -162,7 +199,9 @@ func (b *builder) finish(s *stage) (id string, err error) {
 		if err := s.materialize(); err != nil {
 			return "", err
 		}
-		if id, err = commit.Commit(b.ctx, s.c, "", b.opts.Commit); err != nil {
+		opts := b.opts.Commit
+		opts.UnsetEnv, opts.OmitHistory = b.opts.Final.UnsetEnv, b.opts.Final.OmitHistory
+		if id, err = commit.Commit(b.ctx, s.c, "", opts); err != nil {
 			return "", err
 		}
 		b.cache.store(id, st)

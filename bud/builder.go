@@ -59,6 +59,9 @@ func newBuilder(ctx context.Context, store cstorage.Store, opts Options, file st
 			b.metaArgs[kv.Key] = b.argValue(kv, b.metaArgs)
 		}
 	}
+	if opts.From != "" && len(parsed) > 0 {
+		parsed[0].BaseName = opts.From
+	}
 	for i, p := range parsed {
 		b.stages = append(b.stages, &stage{b: b, index: i, parsed: p})
 		if p.Name != "" {

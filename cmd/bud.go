@@ -9,6 +9,7 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"time"
 
 	"github.com/hodbuild/hod/bud"
 	"github.com/hodbuild/hod/commit"
@@ -31,6 +32,10 @@ type budFlags struct {
 	run                                                          runFlags
 	reg                                                          registryFlags
 	export                                                       *bud.Output // --output, parsed before building
+	final                                                        bud.Final
+	from, logfile, arch, os, variant                             string
+	retry                                                        int
+	retryDelay                                                   time.Duration
 }
 
 // NewBud returns "hod bud" (alias "build").
@@ -83,7 +88,7 @@ func NewBud(g *globals) *cobra.Command {
 				return err
 			}
 			opts.Sys = sys
-			platforms := strings.Split(o.platforms, ",")
+			platforms := o.platformList()
 			if len(platforms) > 1 && o.manifest == "" {
 				return errors.New("--platform with several platforms needs --manifest LIST")
 			}
@@ -135,6 +140,23 @@ func addBudFlags(cmd *cobra.Command, o *budFlags) {
 	f.StringArrayVar(&o.ssh, "ssh", nil, "SSH agent socket for RUN --mount=type=ssh: default or ID[=SOCKET] (default $SSH_AUTH_SOCK)")
 	f.StringVar(&o.platforms, "platform", "", "target OS/ARCH[/VARIANT]; several, comma-separated, with --manifest")
 	f.StringVar(&o.manifest, "manifest", "", "add the built image(s) to this manifest list, created if missing")
+	f.StringArrayVar(&o.final.Env, "env", nil, "set KEY=VALUE (KEY- unsets) in the built image (repeatable)")
+	f.StringArrayVar(&o.final.UnsetEnv, "unsetenv", nil, "leave this variable out of the built image (repeatable)")
+	f.StringVar(&o.final.OSVersion, "os-version", "", "OS version of the built image")
+	f.StringArrayVar(&o.final.OSFeatures, "os-feature", nil, "required OS feature of the built image (repeatable)")
+	f.BoolVar(&o.final.OmitHistory, "omit-history", false, "write no history into the built image")
+	f.StringVar(&o.from, "from", "", "image to use instead of the first FROM's")
+	f.StringVar(&o.logfile, "logfile", "", "write the build's output to this file instead of stdout")
+	f.StringVar(&o.arch, "arch", "", "target architecture (as --platform linux/ARCH)")
+	f.StringVar(&o.os, "os", "", "target operating system (as --platform OS/ARCH)")
+	f.StringVar(&o.variant, "variant", "", "target architecture variant")
+	f.IntVar(&o.retry, "retry", 3, "times to retry a failed pull")
+	f.DurationVar(&o.retryDelay, "retry-delay", 2*time.Second, "delay between pull retries")
+	f.Bool("identity-label", true, "accepted for buildah compatibility: hod adds no io.buildah.version label")
+	f.BoolP("disable-compression", "D", true, "accepted for buildah compatibility: local layers are never compressed")
+	f.Bool("compress", false, "accepted for buildah compatibility: no effect (as in buildah)")
+	f.Bool("disable-content-trust", false, "accepted for buildah compatibility: no effect (as in buildah)")
+	f.Bool("skip-unused-stages", true, "accepted for buildah compatibility: stages the target does not need are never built")
 	addRunFlags(cmd, &o.run)
 	addRegistryFlags(cmd, &o.reg)
 }
@@ -160,6 +182,13 @@ func (o budFlags) options(cmd *cobra.Command, store cstorage.Store, contextDir s
 		return bud.Options{}, cleanup, err
 	}
 	out := io.Writer(cmd.OutOrStdout())
+	if o.logfile != "" {
+		f, err := os.Create(o.logfile)
+		if err != nil {
+			return bud.Options{}, cleanup, fmt.Errorf("open --logfile: %w", err)
+		}
+		cleanup, out = func() { f.Close() }, f
+	}
 	if o.quiet {
 		out = nil
 	}
@@ -170,8 +199,9 @@ func (o budFlags) options(cmd *cobra.Command, store cstorage.Store, contextDir s
 	opts := bud.Options{
 		ContextDir: contextDir, Dockerfile: o.file, Stdin: cmd.InOrStdin(), Tags: o.tags, Target: o.target,
 		NoLayers: !o.layers, NoCache: o.noCache, Jobs: o.jobs, IgnoreFile: o.ignoreFile, Run: run, Out: out,
-		Pull:   storage.PullOptions{Policy: policy, Report: progress(cmd, o.quiet)},
+		Pull:   storage.PullOptions{Policy: policy, Retry: o.retry, RetryDelay: o.retryDelay, Report: progress(cmd, o.quiet)},
 		Commit: commit.Options{Format: format, Squash: o.squash, Timestamp: ts},
+		Final:  o.final, From: o.from,
 	}
 	if opts.BuildArgs, err = buildArgs(o.buildArgFiles, o.buildArgs); err != nil {
 		return opts, cleanup, err
@@ -183,7 +213,9 @@ func (o budFlags) options(cmd *cobra.Command, store cstorage.Store, contextDir s
 		return opts, cleanup, err
 	}
 	var temps []string
+	closeLog := cleanup
 	cleanup = func() {
+		closeLog()
 		for _, t := range temps {
 			os.Remove(t)
 		}
@@ -328,4 +360,14 @@ func addToList(cmd *cobra.Command, store cstorage.Store, list, id string, platfo
 	}
 	_, err := storage.ManifestAdd(cmd.Context(), store, nil, list, id, platform)
 	return err
+}
+
+// platformList is --platform's list, or the one platform --os, --arch and
+// --variant name.
+func (o budFlags) platformList() []string {
+	if o.platforms == "" && (o.arch != "" || o.os != "" || o.variant != "") {
+		p := storage.Platform{OS: cmp.Or(o.os, "linux"), Arch: cmp.Or(o.arch, runtime.GOARCH), Variant: o.variant}
+		return []string{p.String()}
+	}
+	return strings.Split(o.platforms, ",")
 }
