@@ -30,7 +30,9 @@ type limitFlags struct {
 	shares, period                                uint64
 	quota                                         int64
 	addHosts, dns, dnsSearch, dnsOptions, ulimits []string
-	securityOpts                                  []string
+	securityOpts, devices                         []string
+	cgroupParent                                  string
+	httpProxy                                     bool
 }
 
 // NewRun returns "hod run".
@@ -116,12 +118,23 @@ func addRunFlags(cmd *cobra.Command, o *runFlags) {
 	f.StringArrayVar(&l.dns, "dns", nil, "DNS server for /etc/resolv.conf (repeatable)")
 	f.StringArrayVar(&l.dnsSearch, "dns-search", nil, "DNS search domain (repeatable)")
 	f.StringArrayVar(&l.dnsOptions, "dns-option", nil, "DNS option (repeatable)")
+	f.StringArrayVar(&l.devices, "device", nil, "host device HOST[:CONTAINER[:rwm]] (repeatable; OCI isolation)")
+	f.StringVar(&l.cgroupParent, "cgroup-parent", "", "cgroup to create the run's cgroup under (OCI isolation)")
+	f.BoolVar(&l.httpProxy, "http-proxy", true, "pass the host's http_proxy, https_proxy, no_proxy … on")
 	f.StringArrayVar(&l.securityOpts, "security-opt", nil, "seccomp=unconfined, no-new-privileges, label=… (no SELinux here: accepted)")
 }
 
 // options turns the limit flags into run.Limits.
 func (l limitFlags) options() (run.Limits, error) {
-	out := run.Limits{DNS: l.dns, DNSSearch: l.dnsSearch, DNSOptions: l.dnsOptions, ShmSize: l.shmSize}
+	out := run.Limits{DNS: l.dns, DNSSearch: l.dnsSearch, DNSOptions: l.dnsOptions, ShmSize: l.shmSize,
+		CgroupParent: l.cgroupParent, HTTPProxy: l.httpProxy}
+	for _, d := range l.devices {
+		dev, err := run.ParseDevice(d)
+		if err != nil {
+			return out, err
+		}
+		out.Devices = append(out.Devices, dev)
+	}
 	var err error
 	if out.Resources, err = run.ParseResources(l.memory, l.swap, l.shares, l.period, l.quota, l.cpus, l.mems); err != nil {
 		return out, err

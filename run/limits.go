@@ -25,7 +25,37 @@ type Limits struct {
 	ShmSize string
 	// Unconfined runs without a seccomp filter (--security-opt seccomp=unconfined).
 	Unconfined bool
+	// Devices are host devices made available (--device).
+	Devices []Device
+	// CgroupParent is the cgroup the run's cgroup is made under (OCI).
+	CgroupParent string
+	// HTTPProxy passes the host's proxy variables on (--http-proxy).
+	HTTPProxy bool
 }
+
+// Device is a host device node and where a run sees it.
+type Device struct {
+	Host, Container, Permissions string
+}
+
+// ParseDevice parses --device HOST[:CONTAINER[:PERMISSIONS]] ("rwm" by default).
+func ParseDevice(s string) (Device, error) {
+	parts := strings.Split(s, ":")
+	d := Device{Host: parts[0], Container: parts[0], Permissions: "rwm"}
+	if len(parts) > 1 && parts[1] != "" {
+		d.Container = parts[1]
+	}
+	if len(parts) > 2 {
+		d.Permissions = parts[2]
+	}
+	if len(parts) > 3 || !strings.HasPrefix(d.Host, "/") || !strings.HasPrefix(d.Container, "/") || strings.Trim(d.Permissions, "rwm") != "" {
+		return Device{}, fmt.Errorf("parse --device %q: want HOST[:CONTAINER[:PERMISSIONS]], absolute paths, permissions of r, w, m", s)
+	}
+	return d, nil
+}
+
+// proxyVars are the variables --http-proxy passes on, as buildah does.
+var proxyVars = []string{"http_proxy", "https_proxy", "ftp_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY"}
 
 // ParseUlimit parses --ulimit TYPE=SOFT[:HARD] ("nofile=1024:2048", "-1" unlimited).
 func ParseUlimit(s string) (rspec.POSIXRlimit, error) {

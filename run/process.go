@@ -3,6 +3,7 @@ package run
 import (
 	"cmp"
 	"fmt"
+	"os"
 	"path"
 	"slices"
 	"strings"
@@ -36,6 +37,13 @@ func newProcess(c *container.Container, root string, argv []string, opts Options
 	p.env = slices.Clone(cfg.Env)
 	if !slices.ContainsFunc(p.env, func(kv string) bool { return strings.HasPrefix(kv, "PATH=") }) {
 		p.env = append(p.env, defaultPath)
+	}
+	if opts.HTTPProxy {
+		for _, k := range proxyVars {
+			if v, ok := os.LookupEnv(k); ok && !slices.ContainsFunc(p.env, func(kv string) bool { return strings.HasPrefix(kv, k+"=") }) {
+				p.env = append(p.env, k+"="+v)
+			}
+		}
 	}
 	for _, kv := range opts.Env {
 		k, v, _ := strings.Cut(kv, "=")

@@ -83,8 +83,8 @@ func Run(ctx context.Context, c *container.Container, argv []string, opts Option
 	defer files.writeBack(root)
 	mounts := append(files.mounts(), opts.Mounts...)
 	if opts.Isolation == IsolationChroot {
-		if opts.Resources != nil {
-			return fmt.Errorf("run in %s: resource limits (--memory, --cpu-*) need --isolation oci", c.Name)
+		if opts.Resources != nil || len(opts.Devices) > 0 || opts.CgroupParent != "" {
+			return fmt.Errorf("run in %s: --memory, --cpu-*, --device and --cgroup-parent need --isolation oci", c.Name)
 		}
 		if err := targets.Prepare(append(chrootMounts(), mounts...)); err != nil {
 			return err

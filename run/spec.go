@@ -2,12 +2,17 @@ package run
 
 import (
 	"fmt"
+	"os"
+	"path"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/moby/profiles/seccomp"
 	rspec "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/opencontainers/runtime-tools/generate"
+	"golang.org/x/sys/unix"
 )
 
 // ociVersion is the runtime-spec version written into specs: the one
@@ -155,6 +160,14 @@ func applyLimits(g *generate.Generator, l Limits) error {
 	if l.Resources != nil {
 		g.Config.Linux.Resources = l.Resources
 	}
+	if l.CgroupParent != "" {
+		g.SetLinuxCgroupsPath(path.Join("/", l.CgroupParent, "hod-"+strconv.FormatInt(time.Now().UnixNano(), 36)))
+	}
+	for _, d := range l.Devices {
+		if err := addDevice(g, d); err != nil {
+			return err
+		}
+	}
 	shm, err := l.shmOption()
 	if err != nil {
 		return err
@@ -164,5 +177,29 @@ func applyLimits(g *generate.Generator, l Limits) error {
 			g.Config.Mounts[i].Options = append(slices.DeleteFunc(slices.Clone(m.Options), func(o string) bool { return strings.HasPrefix(o, "size=") }), shm)
 		}
 	}
+	return nil
+}
+
+// addDevice makes a host device node available to the run and allows it
+// in the device cgroup.
+func addDevice(g *generate.Generator, d Device) error {
+	var st unix.Stat_t
+	if err := unix.Stat(d.Host, &st); err != nil {
+		return fmt.Errorf("--device %s: %w", d.Host, err)
+	}
+	kind := ""
+	switch st.Mode & unix.S_IFMT {
+	case unix.S_IFCHR:
+		kind = "c"
+	case unix.S_IFBLK:
+		kind = "b"
+	default:
+		return fmt.Errorf("--device %s: not a device node", d.Host)
+	}
+	major, minor := int64(unix.Major(st.Rdev)), int64(unix.Minor(st.Rdev))
+	mode := os.FileMode(st.Mode & 0o777)
+	uid, gid := uint32(0), uint32(0)
+	g.AddDevice(rspec.LinuxDevice{Path: d.Container, Type: kind, Major: major, Minor: minor, FileMode: &mode, UID: &uid, GID: &gid})
+	g.AddLinuxResourcesDevice(true, kind, &major, &minor, d.Permissions)
 	return nil
 }

@@ -48,3 +48,21 @@ func TestParseLimits(t *testing.T) {
 		}
 	}
 }
+
+func TestParseDevice(t *testing.T) {
+	for in, want := range map[string]Device{
+		"/dev/fuse":          {"/dev/fuse", "/dev/fuse", "rwm"},
+		"/dev/null:/dev/x":   {"/dev/null", "/dev/x", "rwm"},
+		"/dev/null:/dev/x:r": {"/dev/null", "/dev/x", "r"},
+		"/dev/null::rw":      {"/dev/null", "/dev/null", "rw"},
+	} {
+		if got, err := ParseDevice(in); err != nil || got != want {
+			t.Errorf("ParseDevice(%q) = %+v, %v; want %+v", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"dev/null", "/dev/null:x", "/dev/null:/x:rwx", "/a:/b:r:extra"} {
+		if _, err := ParseDevice(bad); err == nil {
+			t.Errorf("ParseDevice(%q) accepted", bad)
+		}
+	}
+}
