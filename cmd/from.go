@@ -47,7 +47,7 @@ func NewFrom(g *globals) *cobra.Command {
 				return err
 			}
 			c, err := container.From(cmd.Context(), store, sys, args[0], container.Options{
-				Name: name,
+				Name: name, RunDefaults: runDefaults(cmd),
 				Pull: storage.PullOptions{Policy: policy, Retry: retry, RetryDelay: retryDelay, Report: progress(cmd, quiet)},
 			})
 			if err != nil {
@@ -70,6 +70,8 @@ func NewFrom(g *globals) *cobra.Command {
 	f.IntVar(&retry, "retry", 3, "times to retry a failed pull")
 	f.DurationVar(&retryDelay, "retry-delay", 2*time.Second, "delay between pull retries")
 	addPlatformFlags(cmd, &platform)
+	// Run flags: kept as defaults for the container's later runs, as buildah does.
+	addRunFlags(cmd, &runFlags{})
 	addRegistryFlags(cmd, &reg)
 	return cmd
 }

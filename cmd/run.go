@@ -12,6 +12,7 @@ import (
 	"github.com/hodbuild/hod/mount"
 	"github.com/hodbuild/hod/run"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	cstorage "go.podman.io/storage"
 )
 
@@ -60,6 +61,9 @@ func NewRun(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := applyRunDefaults(cmd, c.RunDefaults); err != nil {
+				return err
+			}
 			opts, err := o.options(store)
 			if err != nil {
 				return err
@@ -80,19 +84,11 @@ func NewRun(g *globals) *cobra.Command {
 	f.StringVar(&o.workDir, "workingdir", "", "working directory (default: the image's)")
 	f.StringArrayVarP(&o.env, "env", "e", nil, "set KEY=VALUE for the command (repeatable)")
 	f.StringArrayVar(&o.mounts, "mount", nil, "mount type=bind|tmpfs|cache,dst=...,... (repeatable)")
-	f.StringArrayVar(&o.capAdd, "cap-add", nil, "add a capability (repeatable)")
-	f.StringArrayVar(&o.capDrop, "cap-drop", nil, "drop a capability, or all (repeatable)")
 	f.StringVar(&o.hostname, "hostname", "", "hostname inside the run (default: the container ID's prefix)")
 	f.BoolVarP(&o.tty, "tty", "t", false, "allocate a pseudo-terminal")
 	f.BoolVar(&o.tty, "terminal", false, "allocate a pseudo-terminal (as --tty)")
 	f.BoolVar(&o.noPivot, "no-pivot", false, "have the runtime use chroot instead of pivot_root (runc --no-pivot)")
 	f.BoolVar(&o.addHistory, "add-history", false, "accepted for buildah compatibility: commit records the layer's history anyway")
-	for _, ns := range []struct {
-		p    *string
-		name string
-	}{{&o.ipc, "ipc"}, {&o.pid, "pid"}, {&o.uts, "uts"}} {
-		f.StringVar(ns.p, ns.name, "", "'host' to share the host's "+ns.name+" namespace (default: a private one)")
-	}
 	return cmd
 }
 
@@ -104,6 +100,14 @@ func addRunFlags(cmd *cobra.Command, o *runFlags) {
 	f.StringVar(&o.network, "network", run.DefaultNetwork(), "network: private (own namespace, reaches the outside through slirp4netns), none (loopback only), or host; default from $BUILDAH_NETWORK or containers.conf netns")
 	f.StringArrayVarP(&o.volumes, "volume", "v", nil, "bind mount SRC:DST[:ro|rw] (repeatable)")
 	f.BoolVar(&o.noHosts, "no-hosts", false, "leave the image's /etc/hosts as it is instead of providing one")
+	f.StringArrayVar(&o.capAdd, "cap-add", nil, "add a capability (repeatable)")
+	f.StringArrayVar(&o.capDrop, "cap-drop", nil, "drop a capability, or all (repeatable)")
+	for _, ns := range []struct {
+		p    *string
+		name string
+	}{{&o.ipc, "ipc"}, {&o.pid, "pid"}, {&o.uts, "uts"}} {
+		f.StringVar(ns.p, ns.name, "", "'host' to share the host's "+ns.name+" namespace (default: a private one)")
+	}
 	l := &o.limits
 	f.StringVarP(&l.memory, "memory", "m", "", "memory limit (e.g. 512m; OCI isolation)")
 	f.StringVar(&l.swap, "memory-swap", "", "memory plus swap limit (-1: unlimited)")
@@ -208,4 +212,48 @@ func (o runFlags) options(store cstorage.Store) (run.Options, error) {
 		opts.Mounts = append(opts.Mounts, m)
 	}
 	return opts, nil
+}
+
+// runDefaults renders the run flags given on cmd ("from") as --NAME=VALUE
+// arguments, one per value: buildah keeps them for the container's later
+// runs, and so does hod (in its state).
+func runDefaults(cmd *cobra.Command) []string {
+	var out []string
+	cmd.Flags().Visit(func(f *pflag.Flag) {
+		if !isRunFlag(f.Name) {
+			return
+		}
+		values := []string{f.Value.String()}
+		if sv, ok := f.Value.(pflag.SliceValue); ok {
+			values = sv.GetSlice()
+		}
+		for _, v := range values {
+			out = append(out, "--"+f.Name+"="+v)
+		}
+	})
+	return out
+}
+
+// isRunFlag reports whether name is one of the flags addRunFlags adds.
+func isRunFlag(name string) bool {
+	probe := &cobra.Command{}
+	addRunFlags(probe, &runFlags{})
+	return probe.Flags().Lookup(name) != nil
+}
+
+// applyRunDefaults sets the flags a container's "from" recorded, except
+// those given on this command line, which win.
+func applyRunDefaults(cmd *cobra.Command, defaults []string) error {
+	given := map[string]bool{}
+	cmd.Flags().Visit(func(f *pflag.Flag) { given[f.Name] = true })
+	for _, d := range defaults {
+		name, value, _ := strings.Cut(strings.TrimPrefix(d, "--"), "=")
+		if given[name] {
+			continue
+		}
+		if err := cmd.Flags().Set(name, value); err != nil {
+			return fmt.Errorf("apply the container's run default %s: %w", d, err)
+		}
+	}
+	return nil
 }

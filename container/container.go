@@ -33,12 +33,14 @@ type Container struct {
 type Options struct {
 	Name string
 	Pull storage.PullOptions
+	// RunDefaults are run flags kept for the container's later runs.
+	RunDefaults []string
 }
 
 // From creates a working container from image, or an empty one from
 // "scratch", inheriting the image's configuration and history.
 func From(ctx context.Context, store cstorage.Store, sys *types.SystemContext, image string, opts Options) (_ *Container, err error) {
-	st := State{Version: stateVersion, Kind: kind, FromImage: image}
+	st := State{Version: stateVersion, Kind: kind, FromImage: image, RunDefaults: opts.RunDefaults}
 	name := "working-container"
 	if image == "scratch" {
 		st.Config.Platform = ispecPlatform(runtime.GOOS, runtime.GOARCH)

@@ -46,8 +46,11 @@ type State struct {
 	History []ispec.History `json:"history,omitempty"`
 	Pending []ispec.History `json:"pending,omitempty"`
 	// CreatedBy and HistoryComment describe the next committed layer.
-	CreatedBy      string `json:"createdBy,omitempty"`
-	HistoryComment string `json:"historyComment,omitempty"`
+	// RunDefaults are run flags (--NAME=VALUE) given to "from": buildah
+	// applies them to the container's later runs, before a run's own flags.
+	RunDefaults    []string `json:"runDefaults,omitempty"`
+	CreatedBy      string   `json:"createdBy,omitempty"`
+	HistoryComment string   `json:"historyComment,omitempty"`
 }
 
 // Docker holds the configuration only the Docker image format can carry;
