@@ -35,6 +35,7 @@ type budFlags struct {
 	final                                                        bud.Final
 	from, logfile, arch, os, variant                             string
 	retry                                                        int
+	stdin                                                        bool
 	retryDelay                                                   time.Duration
 }
 
@@ -146,6 +147,7 @@ func addBudFlags(cmd *cobra.Command, o *budFlags) {
 	f.StringArrayVar(&o.final.OSFeatures, "os-feature", nil, "required OS feature of the built image (repeatable)")
 	f.BoolVar(&o.final.OmitHistory, "omit-history", false, "write no history into the built image")
 	f.StringVar(&o.from, "from", "", "image to use instead of the first FROM's")
+	f.BoolVar(&o.stdin, "stdin", false, "pass hod's standard input to RUN steps")
 	f.StringVar(&o.logfile, "logfile", "", "write the build's output to this file instead of stdout")
 	f.StringVar(&o.arch, "arch", "", "target architecture (as --platform linux/ARCH)")
 	f.StringVar(&o.os, "os", "", "target operating system (as --platform OS/ARCH)")
@@ -193,6 +195,9 @@ func (o budFlags) options(cmd *cobra.Command, store cstorage.Store, contextDir s
 		out = nil
 	}
 	run.Stdout, run.Stderr = out, cmd.ErrOrStderr()
+	if o.stdin {
+		run.Stdin = cmd.InOrStdin()
+	}
 	if out == nil {
 		run.Stdout = io.Discard
 	}

@@ -56,6 +56,7 @@ func NewInfo(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", "", "print with a Go template instead of JSON")
+	cmd.Flags().BoolP("debug", "d", false, "accepted for buildah compatibility")
 	return cmd
 }
 

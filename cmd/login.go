@@ -55,6 +55,7 @@ func NewLogin(g *globals) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
+	f.BoolP("verbose", "v", false, "accepted for buildah compatibility")
 	f.StringVarP(&user, "username", "u", "", "user name")
 	f.StringVarP(&password, "password", "p", "", "password (prefer --password-stdin)")
 	f.BoolVar(&passwordStdin, "password-stdin", false, "read the password from stdin")

@@ -19,7 +19,7 @@ import (
 // runFlags are "hod run"'s flags (bud's RUN will share them).
 type runFlags struct {
 	isolation, runtime, user, workDir, hostname, network string
-	ipc, pid, uts                                        string
+	ipc, pid, uts, cgroupns                              string
 	runtimeFlags, env, volumes, mounts, capAdd, capDrop  []string
 	tty, noHosts, noPivot, addHistory                    bool
 	limits                                               limitFlags
@@ -79,7 +79,6 @@ func NewRun(g *globals) *cobra.Command {
 	f := cmd.Flags()
 	f.SetInterspersed(false)
 	addRunFlags(cmd, &o)
-	f.StringArrayVar(&o.runtimeFlags, "runtime-flag", nil, "global flag for the OCI runtime (repeatable), e.g. --runtime-flag=--debug")
 	f.StringVarP(&o.user, "user", "u", "", "USER[:GROUP] to run as (default: the image's)")
 	f.StringVar(&o.workDir, "workingdir", "", "working directory (default: the image's)")
 	f.StringArrayVarP(&o.env, "env", "e", nil, "set KEY=VALUE for the command (repeatable)")
@@ -99,13 +98,14 @@ func addRunFlags(cmd *cobra.Command, o *runFlags) {
 	f.StringVar(&o.runtime, "runtime", cmp.Or(os.Getenv("BUILDAH_RUNTIME"), "runc"), "OCI runtime binary (runc, crun, runsc, or a path; $BUILDAH_RUNTIME)")
 	f.StringVar(&o.network, "network", run.DefaultNetwork(), "network: private (own namespace, reaches the outside through slirp4netns), none (loopback only), or host; default from $BUILDAH_NETWORK or containers.conf netns")
 	f.StringArrayVarP(&o.volumes, "volume", "v", nil, "bind mount SRC:DST[:ro|rw] (repeatable)")
+	f.StringArrayVar(&o.runtimeFlags, "runtime-flag", nil, "global flag for the OCI runtime (repeatable), e.g. --runtime-flag=--debug")
 	f.BoolVar(&o.noHosts, "no-hosts", false, "leave the image's /etc/hosts as it is instead of providing one")
 	f.StringArrayVar(&o.capAdd, "cap-add", nil, "add a capability (repeatable)")
 	f.StringArrayVar(&o.capDrop, "cap-drop", nil, "drop a capability, or all (repeatable)")
 	for _, ns := range []struct {
 		p    *string
 		name string
-	}{{&o.ipc, "ipc"}, {&o.pid, "pid"}, {&o.uts, "uts"}} {
+	}{{&o.ipc, "ipc"}, {&o.pid, "pid"}, {&o.uts, "uts"}, {&o.cgroupns, "cgroupns"}} {
 		f.StringVar(ns.p, ns.name, "", "'host' to share the host's "+ns.name+" namespace (default: a private one)")
 	}
 	l := &o.limits
@@ -181,11 +181,15 @@ func (o runFlags) options(store cstorage.Store) (run.Options, error) {
 	if o.noPivot {
 		opts.RunFlags = append(opts.RunFlags, "--no-pivot")
 	}
-	for name, value := range map[string]string{"ipc": o.ipc, "pid": o.pid, "uts": o.uts} {
+	for name, value := range map[string]string{"ipc": o.ipc, "pid": o.pid, "uts": o.uts, "cgroupns": o.cgroupns} {
 		switch value {
-		case "", "private", "container":
+		case "", "container":
+		case "private":
+			opts.PrivateCgroupns = opts.PrivateCgroupns || name == "cgroupns"
 		case "host":
-			opts.HostNamespaces = append(opts.HostNamespaces, name)
+			if name != "cgroupns" { // the host's cgroup namespace is the default, as in buildah
+				opts.HostNamespaces = append(opts.HostNamespaces, name)
+			}
 		default:
 			return opts, fmt.Errorf("parse --%s %q: want host or private", name, value)
 		}

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"strings"
 
+	"github.com/hodbuild/hod/container"
 	"github.com/hodbuild/hod/run"
 	"github.com/spf13/cobra"
 )
@@ -15,7 +17,8 @@ import (
 // the command simply runs (with $CONTAINERS_STORAGE_CONF and the rest of
 // the environment passed on).
 func NewUnshare(g *globals) *cobra.Command {
-	return &cobra.Command{
+	var mounts []string
+	cmd := &cobra.Command{
 		Use:   "unshare [COMMAND [ARGS...]]",
 		Short: "Run a command where containers/storage is usable (as root: directly)",
 		Example: `  hod unshare sh -c 'mnt=$(hod mount "$ctr") && cp app "$mnt/usr/bin/"'
@@ -26,7 +29,12 @@ func NewUnshare(g *globals) *cobra.Command {
 			}
 			c := exec.CommandContext(cmd.Context(), args[0], args[1:]...)
 			c.Stdin, c.Stdout, c.Stderr = cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr()
-			err := c.Run()
+			env, err := mountEnv(g, mounts)
+			if err != nil {
+				return err
+			}
+			c.Env = append(os.Environ(), env...)
+			err = c.Run()
 			var exit *exec.ExitError
 			if errors.As(err, &exit) {
 				return &run.ExitError{Code: exit.ExitCode()}
@@ -34,4 +42,38 @@ func NewUnshare(g *globals) *cobra.Command {
 			return err
 		},
 	}
+	cmd.Flags().StringArrayVar(&mounts, "mount", nil, "mount [VAR=]CONTAINER and set $VAR (default: the container's name) to its path (repeatable)")
+	return cmd
+}
+
+// mountEnv mounts each [VAR=]CONTAINER of unshare --mount and returns
+// VAR=PATH settings for the command's environment.
+func mountEnv(g *globals, mounts []string) ([]string, error) {
+	if len(mounts) == 0 {
+		return nil, nil
+	}
+	store, err := g.Store()
+	if err != nil {
+		return nil, err
+	}
+	var env []string
+	for _, m := range mounts {
+		name, ctr, ok := strings.Cut(m, "=")
+		if !ok {
+			ctr = name
+		}
+		c, err := container.Open(store, ctr)
+		if err != nil {
+			return nil, err
+		}
+		path, err := c.Mount()
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			name = c.Name
+		}
+		env = append(env, name+"="+path)
+	}
+	return env, nil
 }

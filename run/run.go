@@ -32,6 +32,8 @@ type Options struct {
 	// HostNamespaces are the namespaces shared with the host ("ipc",
 	// "pid", "uts"); the network is Network's.
 	HostNamespaces []string
+	// PrivateCgroupns gives the run its own cgroup namespace (OCI isolation).
+	PrivateCgroupns bool
 	// RunFlags are flags of the runtime's "run" subcommand (--no-pivot).
 	RunFlags []string
 	Limits

@@ -51,6 +51,11 @@ func spec(root string, p *process, mounts []rspec.Mount, netns string, opts Opti
 			g.RemoveHostname() // the host's, which a run must not change
 		}
 	}
+	if opts.PrivateCgroupns {
+		if err := g.AddOrReplaceLinuxNamespace("cgroup", ""); err != nil {
+			return nil, err
+		}
+	}
 	if netns != "" {
 		if err := g.AddOrReplaceLinuxNamespace("network", netns); err != nil {
 			return nil, err
