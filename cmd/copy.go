@@ -3,6 +3,7 @@ package cmd
 import (
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/hodbuild/hod/container"
 	"github.com/hodbuild/hod/copier"
@@ -14,6 +15,8 @@ import (
 type copyFlags struct {
 	chown, chmod, from, contextDir, ignoreFile, checksum string
 	quiet                                                bool
+	retry                                                int
+	retryDelay                                           time.Duration
 }
 
 // NewCopy returns "hod copy".
@@ -53,7 +56,7 @@ func newCopyCommand(g *globals, verb, short string, add bool, example string) *c
 				return err
 			}
 			if o.from != "" {
-				root, release, err := container.MountSource(cmd.Context(), store, sys, o.from, storage.PullOptions{})
+				root, release, err := container.MountSource(cmd.Context(), store, sys, o.from, storage.PullOptions{Retry: o.retry, RetryDelay: o.retryDelay})
 				if err != nil {
 					return err
 				}
@@ -74,6 +77,8 @@ func newCopyCommand(g *globals, verb, short string, add bool, example string) *c
 	}
 	f := cmd.Flags()
 	f.Bool("add-history", false, "accepted for buildah compatibility: hod records history anyway")
+	f.IntVar(&o.retry, "retry", 3, "times to retry pulling a --from image")
+	f.DurationVar(&o.retryDelay, "retry-delay", 2*time.Second, "delay between those retries")
 	f.StringVar(&o.chown, "chown", "", "owner USER[:GROUP] of the copies, looked up in the container (default 0:0)")
 	f.StringVar(&o.chmod, "chmod", "", "octal mode of the copies")
 	f.StringVar(&o.from, "from", "", "copy from this container or image instead of the host")

@@ -15,6 +15,7 @@ func NewPush(g *globals) *cobra.Command {
 		format, compressionFormat, digestFile string
 		level, retry                          int
 		retryDelay                            time.Duration
+		removeSignatures                      bool
 		rm, quiet                             bool
 	)
 	cmd := &cobra.Command{
@@ -36,7 +37,7 @@ func NewPush(g *globals) *cobra.Command {
 			if len(args) > 1 {
 				dest = args[1]
 			}
-			opts := storage.PushOptions{Format: format, Compression: compressionFormat, Retry: retry, RetryDelay: retryDelay, Report: progress(cmd, quiet)}
+			opts := storage.PushOptions{Format: format, Compression: compressionFormat, Retry: retry, RetryDelay: retryDelay, RemoveSignatures: removeSignatures, Report: progress(cmd, quiet)}
 			if cmd.Flags().Changed("compression-level") {
 				opts.CompressionLevel = &level
 			}
@@ -63,6 +64,7 @@ func NewPush(g *globals) *cobra.Command {
 	f.BoolVar(&rm, "rm", false, "remove the local image after pushing")
 	f.IntVar(&retry, "retry", 0, "times to retry a failed push")
 	f.DurationVar(&retryDelay, "retry-delay", 2*time.Second, "delay between retries")
+	f.BoolVar(&removeSignatures, "remove-signatures", false, "do not copy signatures")
 	f.BoolVarP(&quiet, "quiet", "q", false, "do not report progress")
 	addRegistryFlags(cmd, &reg)
 	return cmd

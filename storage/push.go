@@ -27,6 +27,8 @@ type PushOptions struct {
 	CompressionLevel *int
 	Retry            int
 	RetryDelay       time.Duration
+	// RemoveSignatures copies the image without its signatures.
+	RemoveSignatures bool
 	Report           io.Writer
 }
 
@@ -70,7 +72,7 @@ func Push(ctx context.Context, store cstorage.Store, sys *types.SystemContext, n
 }
 
 func (o PushOptions) copyOptions(sys *types.SystemContext) (*copy.Options, error) {
-	opts := &copy.Options{ReportWriter: o.Report}
+	opts := &copy.Options{ReportWriter: o.Report, RemoveSignatures: o.RemoveSignatures}
 	switch o.Format {
 	case "":
 	case "oci":
