@@ -27,7 +27,6 @@ $hod $store rm "$ctr" >/dev/null
 
 echo "== export to an OCI layout and read it with skopeo (an independent reader)"
 rm -rf "$dir/layout"
-ctr=$($hod $store from localhost/hello:demo)
-$hod $store commit --rm --quiet --timestamp 0 "$ctr" "oci:$dir/layout:hello"
+$hod $store push --quiet localhost/hello:demo "oci:$dir/layout:hello"
 skopeo inspect "oci:$dir/layout:hello"
 echo "OCI layout: $dir/layout"
