@@ -1,17 +1,12 @@
 package container
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 )
 
 // No --chown value may panic; an accepted one resolves to IDs in range.
 func FuzzLookupOwner(f *testing.F) {
-	root := f.TempDir()
-	must(f, os.MkdirAll(filepath.Join(root, "etc"), 0o755))
-	must(f, os.WriteFile(filepath.Join(root, "etc/passwd"), []byte("root:x:0:0::/root:/bin/sh\napp:x:1000:1000::/:/bin/sh\nbad:x:nan:1:::\n"), 0o644))
-	must(f, os.WriteFile(filepath.Join(root, "etc/group"), []byte("root:x:0:\napp:x:1000:\n"), 0o644))
+	root := accountsRoot(f, "root:x:0:0::/root:/bin/sh\napp:x:1000:1000::/:/bin/sh\nbad:x:nan:1:::\n", "root:x:0:\napp:x:1000:\n")
 	for _, s := range []string{"app", "app:app", "0:0", "99999999999", "1:-5", "bad", ":", "app:", "4294967295", "nobody:root"} {
 		f.Add(s)
 	}

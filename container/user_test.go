@@ -1,16 +1,11 @@
 package container
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 )
 
 func TestLookupOwner(t *testing.T) {
-	root := t.TempDir()
-	must(t, os.MkdirAll(filepath.Join(root, "etc"), 0o755))
-	must(t, os.WriteFile(filepath.Join(root, "etc/passwd"), []byte("root:x:0:0::/:/bin/sh\napp:x:1000:100::/:/bin/sh\n"), 0o644))
-	must(t, os.WriteFile(filepath.Join(root, "etc/group"), []byte("root:x:0:\nusers:x:100:\nstaff:x:50:\n"), 0o644))
+	root := accountsRoot(t, "root:x:0:0::/:/bin/sh\napp:x:1000:100::/:/bin/sh\n", "root:x:0:\nusers:x:100:\nstaff:x:50:\n")
 	for spec, want := range map[string]Owner{
 		"app": {1000, 100}, "app:staff": {1000, 50}, "1000:50": {1000, 50}, "4242": {4242, 4242}, "0": {0, 0},
 	} {
