@@ -1,11 +1,15 @@
 package cmd
 
 import (
+	"cmp"
 	"os"
 	"time"
 
 	"github.com/hodbuild/hod/storage"
+	"github.com/opencontainers/go-digest"
 	"github.com/spf13/cobra"
+	"go.podman.io/image/v5/types"
+	cstorage "go.podman.io/storage"
 )
 
 // NewPush returns "hod push".
@@ -15,7 +19,7 @@ func NewPush(g *globals) *cobra.Command {
 		format, compressionFormat, digestFile string
 		level, retry                          int
 		retryDelay                            time.Duration
-		removeSignatures                      bool
+		removeSignatures, all                 bool
 		rm, quiet                             bool
 	)
 	cmd := &cobra.Command{
@@ -41,7 +45,7 @@ func NewPush(g *globals) *cobra.Command {
 			if cmd.Flags().Changed("compression-level") {
 				opts.CompressionLevel = &level
 			}
-			d, err := storage.Push(cmd.Context(), store, sys, args[0], dest, opts)
+			d, err := pushOne(cmd, store, sys, args[0], dest, all, opts)
 			if err != nil {
 				return err
 			}
@@ -65,7 +69,18 @@ func NewPush(g *globals) *cobra.Command {
 	f.IntVar(&retry, "retry", 0, "times to retry a failed push")
 	f.DurationVar(&retryDelay, "retry-delay", 2*time.Second, "delay between retries")
 	f.BoolVar(&removeSignatures, "remove-signatures", false, "do not copy signatures")
+	f.BoolVar(&all, "all", false, "with a manifest list, push every image it lists too (as manifest push --all)")
 	f.BoolVarP(&quiet, "quiet", "q", false, "do not report progress")
 	addRegistryFlags(cmd, &reg)
 	return cmd
+}
+
+// pushOne pushes an image, or with --all a manifest list and its images.
+func pushOne(cmd *cobra.Command, store cstorage.Store, sys *types.SystemContext, name, dest string, all bool, opts storage.PushOptions) (digest.Digest, error) {
+	if all {
+		if _, err := storage.ManifestInspect(store, name); err == nil {
+			return storage.ManifestPush(cmd.Context(), store, sys, name, cmp.Or(dest, name), true, opts.Report)
+		}
+	}
+	return storage.Push(cmd.Context(), store, sys, name, dest, opts)
 }
