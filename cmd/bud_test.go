@@ -80,3 +80,11 @@ func TestFilters(t *testing.T) {
 		}
 	}
 }
+
+func TestHumanSize(t *testing.T) {
+	for n, want := range map[int64]string{0: "0 B", 999: "999 B", 2380: "2.38 KB", 999999: "1 MB", 1990000: "1.99 MB"} {
+		if got := humanSize(n); got != want {
+			t.Errorf("humanSize(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

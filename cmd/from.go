@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hodbuild/hod/commit"
 	"github.com/hodbuild/hod/container"
 	"github.com/hodbuild/hod/storage"
 	"github.com/spf13/cobra"
@@ -19,6 +20,7 @@ func NewFrom(g *globals) *cobra.Command {
 		platform            platformFlags
 		retry               int
 		retryDelay          time.Duration
+		format              string
 	)
 	cmd := &cobra.Command{
 		Use:   "from [flags] IMAGE",
@@ -32,6 +34,11 @@ func NewFrom(g *globals) *cobra.Command {
 			policy, err := storage.ParsePullPolicy(pull)
 			if err != nil {
 				return err
+			}
+			if format != "" {
+				if _, err := commit.ParseFormat(format); err != nil {
+					return err
+				}
 			}
 			if pullAlways {
 				policy = storage.PullAlways
@@ -70,6 +77,7 @@ func NewFrom(g *globals) *cobra.Command {
 	f.IntVar(&retry, "retry", 3, "times to retry a failed pull")
 	f.DurationVar(&retryDelay, "retry-delay", 2*time.Second, "delay between pull retries")
 	addPlatformFlags(cmd, &platform)
+	f.StringVarP(&format, "format", "f", "", "oci or docker: checked and accepted; as in buildah 1.28, commit's own --format decides")
 	// Run flags: kept as defaults for the container's later runs, as buildah does.
 	addRunFlags(cmd, &runFlags{})
 	addRegistryFlags(cmd, &reg)

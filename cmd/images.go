@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -25,7 +26,9 @@ type imageRow struct {
 	Created      int64    `json:"created"`
 	CreatedAtRaw string   `json:"createdatraw"`
 	ReadOnly     bool     `json:"readonly"`
-	History      []string `json:"history"`
+	HistoryList  []string `json:"history"`
+	// History is the names the image had before, joined (the template field).
+	History string `json:"-"`
 }
 
 // NewImages returns "hod images".
@@ -33,6 +36,7 @@ func NewImages(g *globals) *cobra.Command {
 	var (
 		l                     listFlags
 		all, digests, noTrunc bool
+		history               bool
 		filters               []string
 	)
 	cmd := &cobra.Command{
@@ -73,6 +77,9 @@ func NewImages(g *globals) *cobra.Command {
 			if digests {
 				header, row = "REPOSITORY\tTAG\tDIGEST\tIMAGE ID\tCREATED\tSIZE", "{{.Name}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedAt}}\t{{.Size}}"
 			}
+			if history {
+				header, row = header+"\tHISTORY", row+"\t{{or .History \"<none>\"}}"
+			}
 			return printRows(cmd.OutOrStdout(), rows, l, table{header: header, row: row, quiet: "{{.ID}}", padding: 3, alignFormat: true})
 		},
 	}
@@ -80,6 +87,7 @@ func NewImages(g *globals) *cobra.Command {
 	f := cmd.Flags()
 	f.BoolVarP(&all, "all", "a", false, "also list intermediate (unnamed parent) images")
 	f.BoolVar(&digests, "digests", false, "show manifest digests")
+	f.BoolVar(&history, "history", false, "show the names each image had before")
 	f.BoolVar(&noTrunc, "no-trunc", false, "do not truncate image IDs")
 	f.BoolVar(&noTrunc, "notruncate", false, "do not truncate image IDs")
 	_ = f.MarkHidden("notruncate")
@@ -93,8 +101,9 @@ func imageRows(img storage.Summary, one, noTrunc bool) []imageRow {
 		id = "sha256:" + img.ID
 	}
 	base := imageRow{ID: id, Names: img.Names, Digest: img.Digest, CreatedAt: units.HumanDuration(time.Since(img.Created)) + " ago",
-		Size: units.HumanSizeWithPrecision(float64(img.Size), 3), Created: img.Created.Unix(),
-		CreatedAtRaw: img.Created.Format(time.RFC3339Nano), Name: "<none>", Tag: "<none>"}
+		Size: humanSize(img.Size), Created: img.Created.Unix(),
+		CreatedAtRaw: img.Created.Format(time.RFC3339Nano), Name: "<none>", Tag: "<none>", HistoryList: img.History,
+		History: strings.Join(img.History, ", ")}
 	if len(img.Names) == 0 || one {
 		return []imageRow{base}
 	}
@@ -134,4 +143,16 @@ func referenceMatches(name, pattern string) bool {
 		}
 	}
 	return false
+}
+
+// humanSize prints a byte count as buildah 1.28 does: three significant
+// digits, decimal units, a space ("2.38 KB").
+func humanSize(n int64) string {
+	units := []string{"B", "KB", "MB", "GB", "TB", "PB"}
+	f, i := float64(n), 0
+	for f >= 999.5 && i < len(units)-1 { // 999.6 would print as 1e+03
+		f /= 1000
+		i++
+	}
+	return strconv.FormatFloat(f, 'g', 3, 64) + " " + units[i]
 }

@@ -16,6 +16,8 @@ type Summary struct {
 	Digest  string
 	Created time.Time
 	Size    int64
+	// History holds names the image had before and has no more.
+	History []string
 }
 
 // List returns local images, newest first. Unnamed images that are the
@@ -50,7 +52,13 @@ func List(store cstorage.Store, filter string, all bool) ([]Summary, error) {
 		if err != nil {
 			size = -1
 		}
-		list = append(list, Summary{img.ID, img.Names, img.Digest.String(), img.Created, size})
+		var history []string
+		for _, n := range img.NamesHistory {
+			if !slices.Contains(img.Names, n) && !slices.Contains(history, n) {
+				history = append(history, n)
+			}
+		}
+		list = append(list, Summary{img.ID, img.Names, img.Digest.String(), img.Created, size, history})
 	}
 	slices.SortStableFunc(list, func(a, b Summary) int { return b.Created.Compare(a.Created) })
 	return list, nil
