@@ -16,6 +16,7 @@ func NewPull(g *globals) *cobra.Command {
 		allTags, quiet                  bool
 		retry                           int
 		retryDelay                      time.Duration
+		removeSigs                      bool
 	)
 	cmd := &cobra.Command{
 		Use:   "pull [flags] IMAGE",
@@ -43,7 +44,7 @@ func NewPull(g *globals) *cobra.Command {
 				os, arch, vrt = p.OS, p.Arch, p.Variant
 			}
 			sys.OSChoice, sys.ArchitectureChoice, sys.VariantChoice = os, arch, vrt
-			opts := storage.PullOptions{Policy: p, Retry: retry, RetryDelay: retryDelay, Report: progress(cmd, quiet)}
+			opts := storage.PullOptions{Policy: p, Retry: retry, RetryDelay: retryDelay, RemoveSignatures: removeSigs, Report: progress(cmd, quiet)}
 			names := []string{args[0]}
 			if allTags {
 				if names, err = storage.RepositoryTags(cmd.Context(), sys, args[0]); err != nil {
@@ -63,6 +64,7 @@ func NewPull(g *globals) *cobra.Command {
 	f := cmd.Flags()
 	f.IntVar(&retry, "retry", 3, "times to retry a failed pull")
 	f.DurationVar(&retryDelay, "retry-delay", 2*time.Second, "delay between pull retries")
+	f.BoolVar(&removeSigs, "remove-signatures", false, "do not copy signatures")
 	f.StringVar(&policy, "policy", string(storage.PullAlways), "pull policy: always, missing, never")
 	f.BoolVarP(&allTags, "all-tags", "a", false, "pull every tag of the repository")
 	f.StringVar(&platform, "platform", "", "OS/ARCH[/VARIANT] to pick from a manifest list")

@@ -51,6 +51,8 @@ type PullOptions struct {
 	// apart (buildah's --retry, --retry-delay).
 	Retry      int
 	RetryDelay time.Duration
+	// RemoveSignatures copies the image without its signatures.
+	RemoveSignatures bool
 	// Report receives progress lines; nil is quiet.
 	Report io.Writer
 }
@@ -78,19 +80,19 @@ func pull(ctx context.Context, store cstorage.Store, sys *types.SystemContext, n
 		if src.Transport().Name() == istorage.Transport.Name() {
 			return istorage.Transport.GetStoreImage(store, src)
 		}
-		return copyIn(ctx, store, sys, src, opts.Report)
+		return copyIn(ctx, store, sys, src, opts)
 	}
 	img, err := Lookup(store, name)
 	if err == nil && opts.Policy != PullAlways || opts.Policy == PullNever {
 		return img, err
 	}
-	return pullRegistry(ctx, store, sys, name, opts.Report)
+	return pullRegistry(ctx, store, sys, name, opts)
 }
 
 // pullRegistry pulls a registry image. A short name is resolved by
 // registries.conf (aliases, unqualified-search-registries, short-name
 // mode) through containers/image, which refuses ambiguity without a TTY.
-func pullRegistry(ctx context.Context, store cstorage.Store, sys *types.SystemContext, name string, report io.Writer) (*cstorage.Image, error) {
+func pullRegistry(ctx context.Context, store cstorage.Store, sys *types.SystemContext, name string, opts PullOptions) (*cstorage.Image, error) {
 	resolved, err := shortnames.Resolve(sys, name)
 	if err != nil {
 		return nil, fmt.Errorf("pull %q: %w", name, err)
@@ -101,7 +103,7 @@ func pullRegistry(ctx context.Context, store cstorage.Store, sys *types.SystemCo
 		if err != nil {
 			return nil, fmt.Errorf("pull %q: %w", name, err)
 		}
-		img, err := copyIn(ctx, store, sys, src, report)
+		img, err := copyIn(ctx, store, sys, src, opts)
 		if err == nil {
 			if err := candidate.Record(); err != nil {
 				logrus.Debugf("record short-name alias: %v", err)
@@ -121,7 +123,7 @@ func pullRegistry(ctx context.Context, store cstorage.Store, sys *types.SystemCo
 // (and tag); where that is no valid name they are stored by ID only:
 // containers/image needs a name for the copy, so a throw-away one is used
 // and removed.
-func copyIn(ctx context.Context, store cstorage.Store, sys *types.SystemContext, src types.ImageReference, report io.Writer) (*cstorage.Image, error) {
+func copyIn(ctx context.Context, store cstorage.Store, sys *types.SystemContext, src types.ImageReference, opts PullOptions) (*cstorage.Image, error) {
 	named, temporary := src.DockerReference(), false
 	if named == nil {
 		named = pathName(src)
@@ -137,7 +139,7 @@ func copyIn(ctx context.Context, store cstorage.Store, sys *types.SystemContext,
 	if err != nil {
 		return nil, err
 	}
-	if err := Copy(ctx, sys, dest, src, report); err != nil {
+	if _, err := copyImage(ctx, sys, dest, src, &copy.Options{ReportWriter: opts.Report, RemoveSignatures: opts.RemoveSignatures}); err != nil {
 		return nil, fmt.Errorf("pull %s: %w", transportsName(src), err)
 	}
 	img, err := istorage.Transport.GetStoreImage(store, dest)
