@@ -112,3 +112,16 @@ func (p platformFlags) choose(sys *types.SystemContext) (*types.SystemContext, e
 	}
 	return chosen.Choose(sys), nil
 }
+
+// parseEach parses every value of a repeatable flag with parse.
+func parseEach[T any](values []string, parse func(string) (T, error)) ([]T, error) {
+	out := make([]T, 0, len(values))
+	for _, v := range values {
+		x, err := parse(v)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, x)
+	}
+	return out, nil
+}

@@ -96,7 +96,7 @@ func addRunFlags(cmd *cobra.Command, o *runFlags) {
 	f := cmd.Flags()
 	f.StringVar(&o.isolation, "isolation", cmp.Or(os.Getenv("HOD_ISOLATION"), os.Getenv("BUILDAH_ISOLATION"), string(run.IsolationOCI)), "isolation of RUN commands: oci, rootless (= oci) or chroot")
 	f.StringVar(&o.runtime, "runtime", cmp.Or(os.Getenv("BUILDAH_RUNTIME"), "runc"), "OCI runtime binary (runc, crun, runsc, or a path; $BUILDAH_RUNTIME)")
-	f.StringVar(&o.network, "network", run.DefaultNetwork(), "network: private (own namespace, reaches the outside through slirp4netns), none (loopback only), or host; default from $BUILDAH_NETWORK or containers.conf netns")
+	f.StringVar(&o.network, "network", "", "network: private (own namespace, reaches the outside through slirp4netns), none (loopback only), or host (default: $HOD_NETWORK, $BUILDAH_NETWORK, containers.conf netns, else private)")
 	f.StringArrayVarP(&o.volumes, "volume", "v", nil, "bind mount SRC:DST[:ro|rw] (repeatable)")
 	f.StringArrayVar(&o.runtimeFlags, "runtime-flag", nil, "global flag for the OCI runtime (repeatable), e.g. --runtime-flag=--debug")
 	f.BoolVar(&o.noHosts, "no-hosts", false, "leave the image's /etc/hosts as it is instead of providing one")
@@ -132,30 +132,18 @@ func addRunFlags(cmd *cobra.Command, o *runFlags) {
 func (l limitFlags) options() (run.Limits, error) {
 	out := run.Limits{DNS: l.dns, DNSSearch: l.dnsSearch, DNSOptions: l.dnsOptions, ShmSize: l.shmSize,
 		CgroupParent: l.cgroupParent, HTTPProxy: l.httpProxy}
-	for _, d := range l.devices {
-		dev, err := run.ParseDevice(d)
-		if err != nil {
-			return out, err
-		}
-		out.Devices = append(out.Devices, dev)
-	}
 	var err error
+	if out.Devices, err = parseEach(l.devices, run.ParseDevice); err != nil {
+		return out, err
+	}
 	if out.Resources, err = run.ParseResources(l.memory, l.swap, l.shares, l.period, l.quota, l.cpus, l.mems); err != nil {
 		return out, err
 	}
-	for _, u := range l.ulimits {
-		rl, err := run.ParseUlimit(u)
-		if err != nil {
-			return out, err
-		}
-		out.Rlimits = append(out.Rlimits, rl)
+	if out.Rlimits, err = parseEach(l.ulimits, run.ParseUlimit); err != nil {
+		return out, err
 	}
-	for _, h := range l.addHosts {
-		line, err := run.ParseAddHost(h)
-		if err != nil {
-			return out, err
-		}
-		out.AddHosts = append(out.AddHosts, line)
+	if out.AddHosts, err = parseEach(l.addHosts, run.ParseAddHost); err != nil {
+		return out, err
 	}
 	for _, o := range l.securityOpts {
 		switch k, v, _ := strings.Cut(o, "="); {
@@ -198,7 +186,9 @@ func (o runFlags) options(store cstorage.Store) (run.Options, error) {
 	if opts.Isolation, err = run.ParseIsolation(o.isolation); err != nil {
 		return opts, err
 	}
-	if opts.Network, err = run.ParseNetwork(o.network); err != nil {
+	// The default is read only when a run needs it: containers.conf is
+	// not parsed on every hod call.
+	if opts.Network, err = run.ParseNetwork(cmp.Or(o.network, run.DefaultNetwork())); err != nil {
 		return opts, err
 	}
 	for _, v := range o.volumes {
@@ -222,10 +212,12 @@ func (o runFlags) options(store cstorage.Store) (run.Options, error) {
 // arguments, one per value: buildah keeps them for the container's later
 // runs, and so does hod (in its state).
 func runDefaults(cmd *cobra.Command) []string {
+	probe := &cobra.Command{}
+	addRunFlags(probe, &runFlags{})
 	var out []string
 	cmd.Flags().Visit(func(f *pflag.Flag) {
-		if !isRunFlag(f.Name) {
-			return
+		if probe.Flags().Lookup(f.Name) == nil {
+			return // not a run flag
 		}
 		values := []string{f.Value.String()}
 		if sv, ok := f.Value.(pflag.SliceValue); ok {
@@ -236,13 +228,6 @@ func runDefaults(cmd *cobra.Command) []string {
 		}
 	})
 	return out
-}
-
-// isRunFlag reports whether name is one of the flags addRunFlags adds.
-func isRunFlag(name string) bool {
-	probe := &cobra.Command{}
-	addRunFlags(probe, &runFlags{})
-	return probe.Flags().Lookup(name) != nil
 }
 
 // applyRunDefaults sets the flags a container's "from" recorded, except

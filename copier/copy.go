@@ -95,17 +95,9 @@ func Copy(ctx context.Context, c *container.Container, sources []string, dest st
 // cache key for COPY and ADD, which thus always describes what a copy
 // would write.
 func Digest(ctx context.Context, sources []string, opts Options) (string, error) {
-	mode, err := ParseChmod(opts.Chmod)
+	mode, err := checkOptions(opts)
 	if err != nil {
 		return "", err
-	}
-	if err := checkChecksum(opts.Checksum); err != nil {
-		return "", err
-	}
-	if opts.Chown != "" {
-		if err := container.CheckOwner(opts.Chown); err != nil {
-			return "", fmt.Errorf("parse --chown %q: %w", opts.Chown, err)
-		}
 	}
 	w, err := newTarSource(ctx, opts, &container.Owner{}, mode)
 	if err != nil {
@@ -130,8 +122,8 @@ func Digest(ctx context.Context, sources []string, opts Options) (string, error)
 // its host path. With --chown, the directories it creates get that owner,
 // as in Docker and buildah (existing ones keep theirs).
 func makeDestDir(root, dir string, owner *container.Owner, chown bool) (string, error) {
-	var missing []string
-	for p := path.Clean("/" + dir); p != "/"; p = path.Dir(p) {
+	var missing []string // only needed to give created directories an owner
+	for p := path.Clean("/" + dir); chown && p != "/"; p = path.Dir(p) {
 		host, err := securejoin.SecureJoin(root, p)
 		if err != nil {
 			return "", err
@@ -139,17 +131,14 @@ func makeDestDir(root, dir string, owner *container.Owner, chown bool) (string, 
 		if _, err := os.Lstat(host); err == nil {
 			break
 		}
-		missing = append(missing, p)
+		missing = append(missing, host)
 	}
 	if err := pathrs.MkdirAll(root, dir, 0o755); err != nil {
 		return "", err
 	}
-	for _, p := range missing {
-		host, err := securejoin.SecureJoin(root, p)
-		if err == nil && chown {
-			err = os.Lchown(host, owner.UID, owner.GID)
-		}
-		if err != nil {
+	for _, host := range missing {
+		// Lchown: the directory MkdirAll just made there, never a link's target.
+		if err := os.Lchown(host, owner.UID, owner.GID); err != nil {
 			return "", err
 		}
 	}
@@ -211,17 +200,27 @@ func ParseChecksum(checksum string) (digest.Digest, error) {
 	return d, nil
 }
 
-func checkChecksum(d digest.Digest) error {
-	_, err := ParseChecksum(string(d))
-	return err
+// checkOptions checks the flags Copy and Digest share and returns the
+// --chmod mode: the owner's form is checked here, its names in the rootfs.
+func checkOptions(opts Options) (os.FileMode, error) {
+	mode, err := ParseChmod(opts.Chmod)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := ParseChecksum(string(opts.Checksum)); err != nil {
+		return 0, err
+	}
+	if opts.Chown != "" {
+		if err := container.CheckOwner(opts.Chown); err != nil {
+			return 0, fmt.Errorf("parse --chown %q: %w", opts.Chown, err)
+		}
+	}
+	return mode, nil
 }
 
 func copyAttributes(root string, opts Options) (*container.Owner, os.FileMode, error) {
-	mode, err := ParseChmod(opts.Chmod)
+	mode, err := checkOptions(opts)
 	if err != nil {
-		return nil, 0, err
-	}
-	if err := checkChecksum(opts.Checksum); err != nil {
 		return nil, 0, err
 	}
 	if opts.Chown == "" {

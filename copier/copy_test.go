@@ -88,3 +88,30 @@ func must(t testing.TB, err error) {
 		t.Fatal(err)
 	}
 }
+
+// --parents keeps a source's directories, hidden ones too.
+func TestCopyParents(t *testing.T) {
+	ctx := context.Background()
+	c, err := container.From(ctx, newStore(t), nil, "scratch", container.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	must(t, os.MkdirAll(filepath.Join(dir, ".cfg/sub"), 0o755))
+	must(t, os.WriteFile(filepath.Join(dir, ".cfg/sub/a"), []byte("a"), 0o644))
+	must(t, os.WriteFile(filepath.Join(dir, "top"), []byte("t"), 0o644))
+	opts := Options{ContextDir: dir, Confine: true, Parents: true}
+	if _, err := Copy(ctx, c, []string{".cfg/sub/a", "top"}, "/dst/", opts); err != nil {
+		t.Fatal(err)
+	}
+	root, err := c.Mount()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Unmount(true) //nolint:errcheck
+	for _, p := range []string{"dst/.cfg/sub/a", "dst/top"} {
+		if _, err := os.Stat(filepath.Join(root, p)); err != nil {
+			t.Errorf("%s: %v", p, err)
+		}
+	}
+}

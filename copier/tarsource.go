@@ -212,7 +212,10 @@ func (s *tarSource) parentDir(src, matched string, dir bool) (string, error) {
 	if !dir {
 		rel = filepath.Dir(rel)
 	}
-	return strings.TrimPrefix(filepath.ToSlash(rel), "."), nil
+	if rel == "." {
+		return "", nil
+	}
+	return filepath.ToSlash(rel), nil
 }
 
 func isArchive(p string) bool {
