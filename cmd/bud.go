@@ -358,12 +358,10 @@ func secrets(list []string) (out map[string]string, temps []string, err error) {
 // addToList adds image id to the manifest list called list, creating the
 // list first if there is none (bud --manifest, commit --manifest).
 func addToList(cmd *cobra.Command, store cstorage.Store, list, id string, platform storage.Platform) error {
-	if _, err := storage.ManifestInspect(store, list); errors.Is(err, storage.ErrImageNotFound) {
-		if _, err := storage.ManifestCreate(store, list); err != nil {
-			return err
-		}
+	if _, err := storage.ManifestCreate(store, list, true); err != nil {
+		return err
 	}
-	_, err := storage.ManifestAdd(cmd.Context(), store, nil, list, id, platform)
+	_, err := storage.ManifestAdd(cmd.Context(), store, nil, list, id, storage.Instance{Platform: platform}, false)
 	return err
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/hodbuild/hod/run"
 	"github.com/hodbuild/hod/storage"
 	"github.com/opencontainers/go-digest"
 	"github.com/spf13/cobra"
@@ -21,27 +22,32 @@ func NewManifest(g *globals) *cobra.Command {
   hod manifest add --arch arm64 localhost/app:multi localhost/app:arm64
   hod manifest push --all localhost/app:multi docker://registry.local:5000/team/app:multi`,
 	}
-	cmd.AddCommand(newManifestCreate(g), newManifestAdd(g), newManifestRemove(g), newManifestInspect(g), newManifestPush(g), newManifestRm(g))
+	cmd.AddCommand(newManifestCreate(g), newManifestAdd(g), newManifestRemove(g), newManifestInspect(g), newManifestPush(g), newManifestRm(g), newManifestAnnotate(g), newManifestExists(g))
 	return cmd
 }
 
 func newManifestCreate(g *globals) *cobra.Command {
-	var reg registryFlags
+	var (
+		reg        registryFlags
+		all, amend bool
+	)
 	cmd := &cobra.Command{
-		Use:   "create LIST [IMAGE...]",
+		Use:   "create [flags] LIST [IMAGE...]",
 		Short: "Create a manifest list, optionally with images in it; prints its ID",
-		Args:  cobra.MinimumNArgs(1),
+		Example: `  hod manifest create localhost/app:multi localhost/app:amd64 localhost/app:arm64
+  hod manifest create --amend localhost/app:multi localhost/app:s390x`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			store, sys, err := g.storeAndSys(reg)
 			if err != nil {
 				return err
 			}
-			id, err := storage.ManifestCreate(store, args[0])
+			id, err := storage.ManifestCreate(store, args[0], amend)
 			if err != nil {
 				return err
 			}
 			for _, image := range args[1:] {
-				if _, err := storage.ManifestAdd(cmd.Context(), store, sys, args[0], image, storage.Platform{}); err != nil {
+				if _, err := storage.ManifestAdd(cmd.Context(), store, sys, args[0], image, storage.Instance{}, all); err != nil {
 					return err
 				}
 			}
@@ -49,25 +55,70 @@ func newManifestCreate(g *globals) *cobra.Command {
 			return nil
 		},
 	}
+	f := cmd.Flags()
+	f.BoolVar(&all, "all", false, "add every instance of the images that are lists (default: this platform's)")
+	f.BoolVar(&amend, "amend", false, "add to the list of that name if there is one")
 	addRegistryFlags(cmd, &reg)
 	return cmd
+}
+
+// instanceFlags are what manifest add and annotate record about an
+// instance.
+type instanceFlags struct {
+	in          storage.Instance
+	annotations []string
+	features    []string
+}
+
+func addInstanceFlags(cmd *cobra.Command, i *instanceFlags) {
+	f := cmd.Flags()
+	f.StringVar(&i.in.Platform.Arch, "arch", "", "architecture to record (default: the image's)")
+	f.StringVar(&i.in.Platform.OS, "os", "", "operating system to record (default: the image's)")
+	f.StringVar(&i.in.Platform.Variant, "variant", "", "architecture variant to record (default: the image's)")
+	f.StringVar(&i.in.OSVersion, "os-version", "", "OS version to record (default: the image's)")
+	f.StringSliceVar(&i.in.OSFeatures, "os-features", nil, "OS features to record (default: the image's)")
+	f.StringSliceVar(&i.features, "features", nil, "CPU features; an OCI index has no field for them, so, as in buildah 1.28, they are not recorded")
+	f.StringArrayVar(&i.annotations, "annotation", nil, "annotation KEY=VALUE to record on the instance (repeatable)")
+}
+
+func (i *instanceFlags) instance() (storage.Instance, error) {
+	in := i.in
+	for _, a := range i.annotations {
+		k, v, ok := strings.Cut(a, "=")
+		if !ok || k == "" {
+			return in, fmt.Errorf("no value given for annotation %q", a)
+		}
+		if in.Annotations == nil {
+			in.Annotations = map[string]string{}
+		}
+		in.Annotations[k] = v
+	}
+	return in, nil
 }
 
 func newManifestAdd(g *globals) *cobra.Command {
 	var (
 		reg registryFlags
-		p   storage.Platform
+		i   instanceFlags
+		all bool
 	)
 	cmd := &cobra.Command{
 		Use:   "add [flags] LIST IMAGE",
 		Short: "Add a local image to a manifest list; prints the list's ID and the image's manifest digest",
-		Args:  cobra.ExactArgs(2),
+		Example: `  hod manifest add localhost/app:multi localhost/app:amd64
+  hod manifest add --arch arm64 --variant v8 --annotation org.example.tier=edge localhost/app:multi localhost/app:arm64
+  hod manifest add --all localhost/app:multi localhost/base:multi`,
+		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			in, err := i.instance()
+			if err != nil {
+				return err
+			}
 			store, sys, err := g.storeAndSys(reg)
 			if err != nil {
 				return err
 			}
-			d, err := storage.ManifestAdd(cmd.Context(), store, sys, args[0], args[1], p)
+			d, err := storage.ManifestAdd(cmd.Context(), store, sys, args[0], args[1], in, all)
 			if err != nil {
 				return err
 			}
@@ -79,12 +130,59 @@ func newManifestAdd(g *globals) *cobra.Command {
 			return nil
 		},
 	}
-	f := cmd.Flags()
-	f.StringVar(&p.Arch, "arch", "", "architecture to record (default: the image's)")
-	f.StringVar(&p.OS, "os", "", "operating system to record (default: the image's)")
-	f.StringVar(&p.Variant, "variant", "", "architecture variant to record (default: the image's)")
+	addInstanceFlags(cmd, &i)
+	cmd.Flags().BoolVar(&all, "all", false, "if IMAGE is a list, add every instance (default: this platform's)")
 	addRegistryFlags(cmd, &reg)
 	return cmd
+}
+
+func newManifestAnnotate(g *globals) *cobra.Command {
+	var i instanceFlags
+	cmd := &cobra.Command{
+		Use:   "annotate [flags] LIST INSTANCE",
+		Short: "Change what a manifest list records about an instance (a digest or a local image); prints the list's ID and the digest",
+		Example: `  hod manifest annotate --os-version 10.0.17763 --annotation tier=edge localhost/app:multi sha256:4ae3…
+  hod manifest annotate --variant v7 localhost/app:multi localhost/app:arm`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			in, err := i.instance()
+			if err != nil {
+				return err
+			}
+			store, err := g.Store()
+			if err != nil {
+				return err
+			}
+			id, d, err := storage.ManifestAnnotate(store, args[0], args[1], in)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: %s\n", id, d)
+			return nil
+		},
+	}
+	addInstanceFlags(cmd, &i)
+	return cmd
+}
+
+func newManifestExists(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:     "exists LIST",
+		Short:   "Exit 0 if a manifest list of that name exists, 1 if none does",
+		Example: `  hod manifest exists localhost/app:multi || hod manifest create localhost/app:multi`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			store, err := g.Store()
+			if err != nil {
+				return err
+			}
+			ok, err := storage.ManifestExists(store, args[0])
+			if err == nil && !ok {
+				return &run.ExitError{Code: 1}
+			}
+			return err
+		},
+	}
 }
 
 func newManifestRemove(g *globals) *cobra.Command {
@@ -133,19 +231,23 @@ func newManifestInspect(g *globals) *cobra.Command {
 func newManifestPush(g *globals) *cobra.Command {
 	var (
 		reg            registryFlags
+		opts           storage.PushOptions
 		all, rm, quiet bool
 		digestFile     string
 	)
 	cmd := &cobra.Command{
 		Use:   "push [flags] LIST DESTINATION",
 		Short: "Push a manifest list (with --all, every image in it)",
-		Args:  cobra.ExactArgs(2),
+		Example: `  hod manifest push --all localhost/app:multi docker://registry.local:5000/team/app:multi
+  hod manifest push --all --format v2s2 localhost/app:multi oci-archive:/tmp/app.tar`,
+		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			store, sys, err := g.storeAndSys(reg)
 			if err != nil {
 				return err
 			}
-			d, err := storage.ManifestPush(cmd.Context(), store, sys, args[0], args[1], all, progress(cmd, quiet))
+			opts.Report = progress(cmd, quiet)
+			d, err := storage.ManifestPush(cmd.Context(), store, sys, args[0], args[1], all, opts)
 			if err != nil {
 				return err
 			}
@@ -161,6 +263,8 @@ func newManifestPush(g *globals) *cobra.Command {
 	f := cmd.Flags()
 	f.BoolVar(&all, "all", false, "push every image in the list, not only this platform's")
 	f.BoolVar(&rm, "rm", false, "remove the list after pushing")
+	f.StringVarP(&opts.Format, "format", "f", "", "list format: oci (an OCI index) or v2s2 (a Docker manifest list); default: the destination's first choice")
+	f.BoolVar(&opts.RemoveSignatures, "remove-signatures", false, "do not copy signatures")
 	f.StringVar(&digestFile, "digestfile", "", "write the pushed list's digest to this file")
 	f.BoolVarP(&quiet, "quiet", "q", false, "do not report progress")
 	addRegistryFlags(cmd, &reg)

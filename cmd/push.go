@@ -19,7 +19,7 @@ func NewPush(g *globals) *cobra.Command {
 		format, compressionFormat, digestFile string
 		level, retry                          int
 		retryDelay                            time.Duration
-		removeSignatures, all                 bool
+		removeSignatures, all, noCompress     bool
 		rm, quiet                             bool
 	)
 	cmd := &cobra.Command{
@@ -41,7 +41,7 @@ func NewPush(g *globals) *cobra.Command {
 			if len(args) > 1 {
 				dest = args[1]
 			}
-			opts := storage.PushOptions{Format: format, Compression: compressionFormat, Retry: retry, RetryDelay: retryDelay, RemoveSignatures: removeSignatures, Report: progress(cmd, quiet)}
+			opts := storage.PushOptions{Format: format, Compression: compressionFormat, Retry: retry, RetryDelay: retryDelay, RemoveSignatures: removeSignatures, DisableCompression: noCompress, Report: progress(cmd, quiet)}
 			if cmd.Flags().Changed("compression-level") {
 				opts.CompressionLevel = &level
 			}
@@ -69,6 +69,7 @@ func NewPush(g *globals) *cobra.Command {
 	f.IntVar(&retry, "retry", 0, "times to retry a failed push")
 	f.DurationVar(&retryDelay, "retry-delay", 2*time.Second, "delay between retries")
 	f.BoolVar(&removeSignatures, "remove-signatures", false, "do not copy signatures")
+	f.BoolVarP(&noCompress, "disable-compression", "D", false, "do not compress layers where the destination allows it (dir:)")
 	f.BoolVar(&all, "all", false, "with a manifest list, push every image it lists too (as manifest push --all)")
 	f.BoolVarP(&quiet, "quiet", "q", false, "do not report progress")
 	addRegistryFlags(cmd, &reg)
@@ -79,7 +80,7 @@ func NewPush(g *globals) *cobra.Command {
 func pushOne(cmd *cobra.Command, store cstorage.Store, sys *types.SystemContext, name, dest string, all bool, opts storage.PushOptions) (digest.Digest, error) {
 	if all {
 		if _, err := storage.ManifestInspect(store, name); err == nil {
-			return storage.ManifestPush(cmd.Context(), store, sys, name, cmp.Or(dest, name), true, opts.Report)
+			return storage.ManifestPush(cmd.Context(), store, sys, name, cmp.Or(dest, name), true, opts)
 		}
 	}
 	return storage.Push(cmd.Context(), store, sys, name, dest, opts)

@@ -42,7 +42,7 @@ func NewUnshare(g *globals) *cobra.Command {
 			return err
 		},
 	}
-	cmd.Flags().StringArrayVar(&mounts, "mount", nil, "mount [VAR=]CONTAINER and set $VAR (default: the container's name) to its path (repeatable)")
+	cmd.Flags().StringArrayVarP(&mounts, "mount", "m", nil, "mount [VAR=]CONTAINER and set $VAR (default: the container's name) to its path (repeatable)")
 	return cmd
 }
 

@@ -6,7 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+	"runtime"
 
 	"github.com/opencontainers/go-digest"
 	ispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -34,11 +34,17 @@ type list struct {
 	instances map[digest.Digest]string
 }
 
-// ManifestCreate creates an empty manifest list called name.
-func ManifestCreate(store cstorage.Store, name string) (string, error) {
+// ManifestCreate creates an empty manifest list called name and returns
+// its ID. With amend, an existing list of that name is returned instead.
+func ManifestCreate(store cstorage.Store, name string, amend bool) (string, error) {
 	normalized, err := NormalizeName(name)
 	if err != nil {
 		return "", err
+	}
+	if amend {
+		if l, err := openList(store, name); err == nil {
+			return l.img.ID, nil
+		}
 	}
 	img, err := store.CreateImage("", []string{normalized}, "", "", nil)
 	if err != nil {
@@ -50,6 +56,18 @@ func ManifestCreate(store cstorage.Store, name string) (string, error) {
 		return "", err
 	}
 	return img.ID, nil
+}
+
+// ManifestExists reports whether a manifest list called name exists; an
+// image of that name that is not a list is an error, as in buildah.
+func ManifestExists(store cstorage.Store, name string) (bool, error) {
+	if _, err := Lookup(store, name); errors.Is(err, ErrImageNotFound) {
+		return false, nil
+	}
+	if _, err := openList(store, name); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 func openList(store cstorage.Store, name string) (*list, error) {
@@ -100,27 +118,143 @@ func (l *list) save() error {
 	return nil
 }
 
-// Platform overrides what ManifestAdd reads from the image's configuration.
-// ManifestAdd adds the local image to the list and returns its manifest digest.
-func ManifestAdd(ctx context.Context, store cstorage.Store, sys *types.SystemContext, listName, image string, p Platform) (digest.Digest, error) {
+// Instance is what manifest add and annotate record about an instance
+// beyond (or instead of) what its image's configuration says.
+type Instance struct {
+	Platform    Platform
+	OSVersion   string
+	OSFeatures  []string
+	Annotations map[string]string
+}
+
+func (in Instance) apply(d *ispec.Descriptor) {
+	if d.Platform == nil {
+		d.Platform = &ispec.Platform{}
+	}
+	p := d.Platform
+	p.OS, p.Architecture, p.Variant = cmp.Or(in.Platform.OS, p.OS), cmp.Or(in.Platform.Arch, p.Architecture), cmp.Or(in.Platform.Variant, p.Variant)
+	p.OSVersion = cmp.Or(in.OSVersion, p.OSVersion)
+	if len(in.OSFeatures) > 0 {
+		p.OSFeatures = in.OSFeatures
+	}
+	for k, v := range in.Annotations {
+		if d.Annotations == nil {
+			d.Annotations = map[string]string{}
+		}
+		d.Annotations[k] = v
+	}
+}
+
+// ManifestAdd adds the local image to the list and returns its manifest
+// digest. An image that is itself a list adds its instance for sys's
+// platform, or with all every instance (the last one's digest is returned).
+func ManifestAdd(ctx context.Context, store cstorage.Store, sys *types.SystemContext, listName, image string, in Instance, all bool) (digest.Digest, error) {
 	l, err := openList(store, listName)
 	if err != nil {
 		return "", err
 	}
-	img, err := Lookup(store, image)
-	if err != nil {
-		return "", err
-	}
-	desc, err := describe(ctx, store, sys, img.ID, p)
+	added, err := instancesOf(ctx, store, sys, image, in.Platform, all)
 	if err != nil {
 		return "", fmt.Errorf("add %q to %q: %w", image, listName, err)
 	}
-	l.index.Manifests = append(removeDigest(l.index.Manifests, desc.Digest), desc)
-	l.instances[desc.Digest] = img.ID
-	return desc.Digest, l.save()
+	var last digest.Digest
+	for _, a := range added {
+		in.apply(&a.desc)
+		l.index.Manifests = append(removeDigest(l.index.Manifests, a.desc.Digest), a.desc)
+		l.instances[a.desc.Digest] = a.imageID
+		last = a.desc.Digest
+	}
+	return last, l.save()
 }
 
-func describe(ctx context.Context, store cstorage.Store, sys *types.SystemContext, imageID string, p Platform) (ispec.Descriptor, error) {
+type instance struct {
+	desc    ispec.Descriptor
+	imageID string
+}
+
+// instancesOf describes image as list instances: itself, or if it is a
+// list, its instance for the platform (or all of them).
+func instancesOf(ctx context.Context, store cstorage.Store, sys *types.SystemContext, image string, p Platform, all bool) ([]instance, error) {
+	img, err := Lookup(store, image)
+	if err != nil {
+		return nil, err
+	}
+	inner, err := openList(store, image)
+	if err != nil {
+		desc, err := describe(ctx, store, sys, img.ID)
+		return []instance{{desc, img.ID}}, err
+	}
+	want := platformOf(sys, p)
+	var out []instance
+	for _, d := range inner.index.Manifests {
+		id, ok := inner.instances[d.Digest]
+		if !ok {
+			return nil, fmt.Errorf("instance %s is not in local storage", d.Digest)
+		}
+		if all || (d.Platform != nil && d.Platform.OS == want.OS && d.Platform.Architecture == want.Arch && (want.Variant == "" || d.Platform.Variant == want.Variant)) {
+			out = append(out, instance{d, id})
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no instance for %s in the list (use --all to add every instance)", want)
+	}
+	if !all {
+		out = out[:1]
+	}
+	return out, nil
+}
+
+// platformOf is p completed from sys's choices and then the machine's.
+func platformOf(sys *types.SystemContext, p Platform) Platform {
+	if sys != nil {
+		p.OS, p.Arch, p.Variant = cmp.Or(p.OS, sys.OSChoice), cmp.Or(p.Arch, sys.ArchitectureChoice), cmp.Or(p.Variant, sys.VariantChoice)
+	}
+	return Platform{OS: cmp.Or(p.OS, runtime.GOOS), Arch: cmp.Or(p.Arch, runtime.GOARCH), Variant: p.Variant}
+}
+
+// ManifestAnnotate changes what the list records about one instance, named
+// by its manifest digest or by the local image it was added from. buildah
+// 1.28 reports success for a digest the list does not have; hod refuses it.
+func ManifestAnnotate(store cstorage.Store, listName, instanceName string, in Instance) (string, digest.Digest, error) {
+	l, err := openList(store, listName)
+	if err != nil {
+		return "", "", err
+	}
+	d, err := l.find(instanceName)
+	if err != nil {
+		return "", "", err
+	}
+	for i := range l.index.Manifests {
+		if l.index.Manifests[i].Digest == d {
+			in.apply(&l.index.Manifests[i])
+		}
+	}
+	return l.img.ID, d, l.save()
+}
+
+// find resolves a digest or a local image name to an instance's digest.
+func (l *list) find(name string) (digest.Digest, error) {
+	if d, err := digest.Parse(name); err == nil {
+		for _, m := range l.index.Manifests {
+			if m.Digest == d {
+				return d, nil
+			}
+		}
+		return "", fmt.Errorf("%s is not an instance of manifest list %s", d, l.img.ID)
+	}
+	img, err := Lookup(l.store, name)
+	if err != nil {
+		return "", err
+	}
+	for d, id := range l.instances {
+		if id == img.ID {
+			return d, nil
+		}
+	}
+	return "", fmt.Errorf("image %q is not in manifest list %s", name, l.img.ID)
+}
+
+func describe(ctx context.Context, store cstorage.Store, sys *types.SystemContext, imageID string) (ispec.Descriptor, error) {
 	ref, err := istorage.Transport.NewStoreReference(store, nil, imageID)
 	if err != nil {
 		return ispec.Descriptor{}, err
@@ -145,7 +279,7 @@ func describe(ctx context.Context, store cstorage.Store, sys *types.SystemContex
 	if err != nil {
 		return ispec.Descriptor{}, err
 	}
-	platform := &ispec.Platform{OS: cmp.Or(p.OS, cfg.OS), Architecture: cmp.Or(p.Arch, cfg.Architecture), Variant: cmp.Or(p.Variant, cfg.Variant)}
+	platform := &ispec.Platform{OS: cfg.OS, Architecture: cfg.Architecture, Variant: cfg.Variant, OSVersion: cfg.OSVersion, OSFeatures: cfg.OSFeatures}
 	return ispec.Descriptor{MediaType: mime, Digest: d, Size: int64(len(raw)), Platform: platform}, nil
 }
 
@@ -183,8 +317,10 @@ func ManifestInspect(store cstorage.Store, listName string) ([]byte, error) {
 }
 
 // ManifestPush copies the list to dest: with all, every instance; without,
-// the one for this platform. It returns the digest of the list written.
-func ManifestPush(ctx context.Context, store cstorage.Store, sys *types.SystemContext, listName, dest string, all bool, report io.Writer) (digest.Digest, error) {
+// the one for this platform. opts.Format names the list's format ("oci" an
+// OCI index, "docker"/"v2s2" a Docker manifest list). It returns the digest
+// of the list written.
+func ManifestPush(ctx context.Context, store cstorage.Store, sys *types.SystemContext, listName, dest string, all bool, opts PushOptions) (digest.Digest, error) {
 	l, err := openList(store, listName)
 	if err != nil {
 		return "", err
@@ -197,11 +333,14 @@ func ManifestPush(ctx context.Context, store cstorage.Store, sys *types.SystemCo
 	if err != nil {
 		return "", err
 	}
-	selection := copy.CopySystemImage
-	if all {
-		selection = copy.CopyAllImages
+	copyOpts, err := opts.copyOptions(sys)
+	if err != nil {
+		return "", err
 	}
-	raw, err := copyImage(ctx, sys, destRef, src, &copy.Options{ReportWriter: report, ImageListSelection: selection})
+	if all {
+		copyOpts.ImageListSelection = copy.CopyAllImages
+	}
+	raw, err := copyImage(ctx, sys, destRef, src, copyOpts)
 	if err != nil {
 		return "", fmt.Errorf("push manifest list %q to %s: %w", listName, dest, err)
 	}

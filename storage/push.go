@@ -29,7 +29,10 @@ type PushOptions struct {
 	RetryDelay       time.Duration
 	// RemoveSignatures copies the image without its signatures.
 	RemoveSignatures bool
-	Report           io.Writer
+	// DisableCompression leaves layers uncompressed where the destination
+	// allows it (dir:); buildah compresses them there by default.
+	DisableCompression bool
+	Report             io.Writer
 }
 
 // Push copies the local image name to dest (any transport; a name without
@@ -84,8 +87,9 @@ func (o PushOptions) copyOptions(sys *types.SystemContext) (*copy.Options, error
 	default:
 		return nil, fmt.Errorf("unknown format %q: want oci, docker (v2s2) or v2s1", o.Format)
 	}
-	if o.Compression != "" || o.CompressionLevel != nil {
+	if o.Compression != "" || o.CompressionLevel != nil || !o.DisableCompression {
 		dest := *sys
+		dest.DirForceCompress = !o.DisableCompression
 		if o.Compression != "" {
 			algo, err := compression.AlgorithmByName(o.Compression)
 			if err != nil {
