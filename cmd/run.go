@@ -19,6 +19,7 @@ import (
 // runFlags are "hod run"'s flags (bud's RUN will share them).
 type runFlags struct {
 	isolation, runtime, user, workDir, hostname, network string
+	contextDir                                           string
 	ipc, pid, uts, cgroupns                              string
 	runtimeFlags, env, volumes, mounts, capAdd, capDrop  []string
 	tty, noHosts, noPivot, addHistory                    bool
@@ -83,6 +84,7 @@ func NewRun(g *globals) *cobra.Command {
 	f.StringVar(&o.workDir, "workingdir", "", "working directory (default: the image's)")
 	f.StringArrayVarP(&o.env, "env", "e", nil, "set KEY=VALUE for the command (repeatable)")
 	f.StringArrayVar(&o.mounts, "mount", nil, "mount type=bind|tmpfs|cache,dst=...,... (repeatable)")
+	f.StringVar(&o.contextDir, "contextdir", "", "resolve --mount type=bind sources inside this directory (they cannot leave it)")
 	f.StringVar(&o.hostname, "hostname", "", "hostname inside the run (default: the container ID's prefix)")
 	f.BoolVarP(&o.tty, "tty", "t", false, "allocate a pseudo-terminal")
 	f.BoolVar(&o.tty, "terminal", false, "allocate a pseudo-terminal (as --tty)")
@@ -199,7 +201,7 @@ func (o runFlags) options(store cstorage.Store) (run.Options, error) {
 		opts.Mounts = append(opts.Mounts, m)
 	}
 	for _, v := range o.mounts {
-		m, err := mount.ParseMount(v, filepath.Join(store.GraphRoot(), "hod-cache"))
+		m, err := mount.ParseMount(v, mount.Roots{Cache: filepath.Join(store.GraphRoot(), "hod-cache"), Context: o.contextDir})
 		if err != nil {
 			return opts, err
 		}

@@ -29,7 +29,7 @@ func FuzzParseMount(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, spec string) {
-		m, err := ParseMount(spec, root)
+		m, err := ParseMount(spec, Roots{Cache: root})
 		if err != nil {
 			return
 		}

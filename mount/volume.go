@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	securejoin "github.com/cyphar/filepath-securejoin"
 	rspec "github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -60,9 +61,14 @@ func checkBind(spec string, m rspec.Mount) error {
 // tmpfsSize is what the kernel takes as tmpfs size=: bytes, or k/m/g units.
 var tmpfsSize = regexp.MustCompile(`^[0-9]+[kKmMgG]?$`)
 
-// ParseMount parses --mount type=bind|tmpfs|cache,... Cache mounts persist
-// between runs in a directory per id under cacheRoot.
-func ParseMount(spec, cacheRoot string) (rspec.Mount, error) {
+// Roots are the directories ParseMount resolves sources in: cache mounts
+// persist between runs in a directory per id under Cache; with Context
+// set (run --contextdir), a bind mount's source is a path inside Context
+// and cannot leave it.
+type Roots struct{ Cache, Context string }
+
+// ParseMount parses --mount type=bind|tmpfs|cache,...
+func ParseMount(spec string, roots Roots) (rspec.Mount, error) {
 	kv, flags, err := ParseFields(spec)
 	if err != nil {
 		return rspec.Mount{}, fmt.Errorf("parse mount %w", err)
@@ -74,7 +80,13 @@ func ParseMount(spec, cacheRoot string) (rspec.Mount, error) {
 	var m rspec.Mount
 	switch kv["type"] {
 	case "bind":
-		m = bind(cmp.Or(kv["source"], kv["src"]), dst)
+		src := cmp.Or(kv["source"], kv["src"])
+		if roots.Context != "" {
+			if src, err = securejoin.SecureJoin(roots.Context, src); err != nil {
+				return m, fmt.Errorf("parse mount %q: %w", spec, err)
+			}
+		}
+		m = bind(src, dst)
 		if err := checkBind(spec, m); err != nil {
 			return m, err
 		}
@@ -93,7 +105,7 @@ func ParseMount(spec, cacheRoot string) (rspec.Mount, error) {
 			m.Options = append(m.Options, "mode="+s)
 		}
 	case "cache":
-		if m, err = Cache(cacheRoot, cmp.Or(kv["id"], dst), dst); err != nil {
+		if m, err = Cache(roots.Cache, cmp.Or(kv["id"], dst), dst); err != nil {
 			return m, fmt.Errorf("parse mount %q: %w", spec, err)
 		}
 	default:

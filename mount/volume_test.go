@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	rspec "github.com/opencontainers/runtime-spec/specs-go"
@@ -37,11 +38,11 @@ func TestParseVolume(t *testing.T) {
 
 func TestParseMountCache(t *testing.T) {
 	root := t.TempDir()
-	a, err := ParseMount("type=cache,id=go,dst=/root/.cache", root)
+	a, err := ParseMount("type=cache,id=go,dst=/root/.cache", Roots{Cache: root})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := ParseMount("type=cache,id=go,target=/other,ro", root)
+	b, err := ParseMount("type=cache,id=go,target=/other,ro", Roots{Cache: root})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +53,7 @@ func TestParseMountCache(t *testing.T) {
 		t.Errorf("cache directory %q not created under %q: %v", a.Source, root, err)
 	}
 	for _, bad := range []string{"type=volume,dst=/x", "type=tmpfs", "type=tmpfs,dst=/x,frob"} {
-		if _, err := ParseMount(bad, root); err == nil {
+		if _, err := ParseMount(bad, Roots{Cache: root}); err == nil {
 			t.Errorf("ParseMount(%q) succeeded, want an error", bad)
 		}
 	}
@@ -103,5 +104,27 @@ func TestParseFields(t *testing.T) {
 	kv, flags, err := ParseFields(`type=secret,ID=npm,"src=/a,b",ro`)
 	if err != nil || kv["type"] != "secret" || kv["id"] != "npm" || kv["src"] != "/a,b" || len(flags) != 1 || flags[0] != "ro" {
 		t.Errorf("ParseFields = %v, %v, %v", kv, flags, err)
+	}
+}
+
+// run --contextdir: a bind source is a path inside the context directory,
+// and neither ".." nor a symlink takes it out.
+func TestParseMountContextDir(t *testing.T) {
+	ctx := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(ctx, "src"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/etc", filepath.Join(ctx, "out")); err != nil {
+		t.Fatal(err)
+	}
+	m, err := ParseMount("type=bind,src=src,dst=/s", Roots{Context: ctx})
+	if err != nil || m.Source != filepath.Join(ctx, "src") {
+		t.Fatalf("source %q, %v; want %q", m.Source, err, filepath.Join(ctx, "src"))
+	}
+	for _, escape := range []string{"../../../etc", "/etc", "out"} {
+		m, err := ParseMount("type=bind,src="+escape+",dst=/s", Roots{Context: ctx})
+		if err == nil && !strings.HasPrefix(m.Source, ctx+"/") {
+			t.Errorf("source %q resolved to %q, outside %q", escape, m.Source, ctx)
+		}
 	}
 }
