@@ -37,6 +37,7 @@ type budFlags struct {
 	retry                                                        int
 	stdin                                                        bool
 	retryDelay                                                   time.Duration
+	decryptionKeys                                               []string
 }
 
 // NewBud returns "hod bud" (alias "build").
@@ -160,6 +161,7 @@ func addBudFlags(cmd *cobra.Command, o *budFlags) {
 	f.Bool("disable-content-trust", false, "accepted for buildah compatibility: no effect (as in buildah)")
 	f.Bool("skip-unused-stages", true, "accepted for buildah compatibility: stages the target does not need are never built")
 	addRunFlags(cmd, &o.run)
+	addDecryptionFlag(cmd, &o.decryptionKeys)
 	addRegistryFlags(cmd, &o.reg)
 }
 
@@ -204,7 +206,7 @@ func (o budFlags) options(cmd *cobra.Command, store cstorage.Store, contextDir s
 	opts := bud.Options{
 		ContextDir: contextDir, Dockerfile: o.file, Stdin: cmd.InOrStdin(), Tags: o.tags, Target: o.target,
 		NoLayers: !o.layers, NoCache: o.noCache, Jobs: o.jobs, IgnoreFile: o.ignoreFile, Run: run, Out: out,
-		Pull:   storage.PullOptions{Policy: policy, Retry: o.retry, RetryDelay: o.retryDelay, Report: progress(cmd, o.quiet)},
+		Pull:   storage.PullOptions{Policy: policy, Retry: o.retry, RetryDelay: o.retryDelay, DecryptionKeys: o.decryptionKeys, Report: progress(cmd, o.quiet)},
 		Commit: commit.Options{Format: format, Squash: o.squash, Timestamp: ts},
 		Final:  o.final, From: o.from,
 	}

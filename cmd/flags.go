@@ -125,3 +125,16 @@ func parseEach[T any](values []string, parse func(string) (T, error)) ([]T, erro
 	}
 	return out, nil
 }
+
+// addEncryptionFlags adds commit's and push's --encryption-key and
+// --encrypt-layer.
+func addEncryptionFlags(cmd *cobra.Command, e *storage.Encryption) {
+	f := cmd.Flags()
+	f.StringSliceVar(&e.Keys, "encryption-key", nil, "encrypt layers for this ocicrypt recipient: jwe:PUBKEY.pem, pkcs7:CERT.pem or pgp:EMAIL (repeatable)")
+	f.IntSliceVar(&e.Layers, "encrypt-layer", nil, "encrypt only these layers: 0 is the bottom, -1 the top (default: all)")
+}
+
+// addDecryptionFlag adds --decryption-key to commands that pull.
+func addDecryptionFlag(cmd *cobra.Command, keys *[]string) {
+	cmd.Flags().StringSliceVar(keys, "decryption-key", nil, "private key KEY[:PASSPHRASE] to decrypt encrypted layers with (repeatable)")
+}

@@ -21,6 +21,7 @@ func NewFrom(g *globals) *cobra.Command {
 		retry               int
 		retryDelay          time.Duration
 		format              string
+		decryptionKeys      []string
 	)
 	cmd := &cobra.Command{
 		Use:   "from [flags] IMAGE",
@@ -55,7 +56,7 @@ func NewFrom(g *globals) *cobra.Command {
 			}
 			c, err := container.From(cmd.Context(), store, sys, args[0], container.Options{
 				Name: name, RunDefaults: runDefaults(cmd),
-				Pull: storage.PullOptions{Policy: policy, Retry: retry, RetryDelay: retryDelay, Report: progress(cmd, quiet)},
+				Pull: storage.PullOptions{Policy: policy, Retry: retry, RetryDelay: retryDelay, DecryptionKeys: decryptionKeys, Report: progress(cmd, quiet)},
 			})
 			if err != nil {
 				return err
@@ -77,6 +78,7 @@ func NewFrom(g *globals) *cobra.Command {
 	f.IntVar(&retry, "retry", 3, "times to retry a failed pull")
 	f.DurationVar(&retryDelay, "retry-delay", 2*time.Second, "delay between pull retries")
 	addPlatformFlags(cmd, &platform)
+	addDecryptionFlag(cmd, &decryptionKeys)
 	f.StringVarP(&format, "format", "f", "", "oci or docker: checked and accepted; as in buildah 1.28, commit's own --format decides")
 	// Run flags: kept as defaults for the container's later runs, as buildah does.
 	addRunFlags(cmd, &runFlags{})

@@ -17,6 +17,7 @@ func NewPull(g *globals) *cobra.Command {
 		retry                           int
 		retryDelay                      time.Duration
 		removeSigs                      bool
+		decryptionKeys                  []string
 	)
 	cmd := &cobra.Command{
 		Use:   "pull [flags] IMAGE",
@@ -44,7 +45,7 @@ func NewPull(g *globals) *cobra.Command {
 				os, arch, vrt = p.OS, p.Arch, p.Variant
 			}
 			sys.OSChoice, sys.ArchitectureChoice, sys.VariantChoice = os, arch, vrt
-			opts := storage.PullOptions{Policy: p, Retry: retry, RetryDelay: retryDelay, RemoveSignatures: removeSigs, Report: progress(cmd, quiet)}
+			opts := storage.PullOptions{Policy: p, Retry: retry, RetryDelay: retryDelay, RemoveSignatures: removeSigs, DecryptionKeys: decryptionKeys, Report: progress(cmd, quiet)}
 			names := []string{args[0]}
 			if allTags {
 				if names, err = storage.RepositoryTags(cmd.Context(), sys, args[0]); err != nil {
@@ -72,6 +73,7 @@ func NewPull(g *globals) *cobra.Command {
 	f.StringVar(&os, "os", "", "operating system to pick from a manifest list")
 	f.StringVar(&vrt, "variant", "", "architecture variant to pick from a manifest list")
 	f.BoolVarP(&quiet, "quiet", "q", false, "do not report progress")
+	addDecryptionFlag(cmd, &decryptionKeys)
 	addRegistryFlags(cmd, &reg)
 	return cmd
 }

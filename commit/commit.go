@@ -49,6 +49,8 @@ type Options struct {
 	// the image is its base's layers with the new configuration (bud).
 	OmitEmptyLayer bool
 	Sys            *types.SystemContext
+	// Encryption encrypts the image written to another transport.
+	Encryption storage.Encryption
 	// Report receives progress of copies to other transports; nil is quiet.
 	Report io.Writer
 }
@@ -58,6 +60,11 @@ type Options struct {
 // or "" for an unnamed local image. Names are added only after everything
 // is written, so a failed commit leaves no named, half-written image.
 func Commit(ctx context.Context, c *container.Container, dest string, opts Options) (string, error) {
+	if len(opts.Encryption.Keys) > 0 {
+		if ref, err := storage.ParseReference(c.Store(), dest); dest == "" || err == nil && ref.Transport().Name() == istorage.Transport.Name() {
+			return "", fmt.Errorf("commit %s: %w", c.Name, storage.ErrEncryptLocal)
+		}
+	}
 	img, err := write(ctx, c, opts)
 	if err != nil {
 		return "", fmt.Errorf("commit %s: %w", c.Name, err)
@@ -103,7 +110,7 @@ func publish(ctx context.Context, c *container.Container, img *written, dest str
 	if err != nil {
 		return err
 	}
-	err = storage.Copy(ctx, opts.Sys, ref, src, opts.Report)
+	err = storage.Copy(ctx, opts.Sys, ref, src, opts.Report, opts.Encryption)
 	if img.created {
 		// The local image was only a means to reach dest.
 		if _, derr := store.DeleteImage(img.id, true); err == nil {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/containers/ocicrypt/config"
 	"github.com/google/uuid"
 	"github.com/sirupsen/logrus"
 	"go.podman.io/image/v5/copy"
@@ -53,17 +54,26 @@ type PullOptions struct {
 	RetryDelay time.Duration
 	// RemoveSignatures copies the image without its signatures.
 	RemoveSignatures bool
+	// DecryptionKeys decrypt encrypted layers (--decryption-key KEY[:PASSPHRASE]).
+	DecryptionKeys []string
 	// Report receives progress lines; nil is quiet.
-	Report io.Writer
+	Report  io.Writer
+	decrypt *config.DecryptConfig
 }
 
 // Pull returns the local image for name, copying it into the store first
 // when name is another transport's reference or a registry image that is
 // missing (or always, by policy).
 func Pull(ctx context.Context, store cstorage.Store, sys *types.SystemContext, name string, opts PullOptions) (*cstorage.Image, error) {
+	var err error
+	if opts.decrypt, err = decryptConfig(opts.DecryptionKeys); err != nil {
+		return nil, err
+	}
+	// Only a registry can fail and then work: a path's error is final.
+	remote := !HasTransport(name) || strings.HasPrefix(name, "docker://")
 	for attempt := 0; ; attempt++ {
 		img, err := pull(ctx, store, sys, name, opts)
-		if err == nil || attempt >= opts.Retry || ctx.Err() != nil || errors.Is(err, ErrImageNotFound) {
+		if err == nil || !remote || attempt >= opts.Retry || ctx.Err() != nil || errors.Is(err, ErrImageNotFound) {
 			return img, err
 		}
 		logrus.Warnf("pull %s: %v; retrying in %s", name, err, opts.RetryDelay)
@@ -139,7 +149,7 @@ func copyIn(ctx context.Context, store cstorage.Store, sys *types.SystemContext,
 	if err != nil {
 		return nil, err
 	}
-	if _, err := copyImage(ctx, sys, dest, src, &copy.Options{ReportWriter: opts.Report, RemoveSignatures: opts.RemoveSignatures}); err != nil {
+	if _, err := copyImage(ctx, sys, dest, src, &copy.Options{ReportWriter: opts.Report, RemoveSignatures: opts.RemoveSignatures, OciDecryptConfig: opts.decrypt}); err != nil {
 		return nil, fmt.Errorf("pull %s: %w", transportsName(src), err)
 	}
 	img, err := istorage.Transport.GetStoreImage(store, dest)
@@ -159,9 +169,13 @@ func copyIn(ctx context.Context, store cstorage.Store, sys *types.SystemContext,
 }
 
 // Copy copies an image between two references with the signature policy
-// and progress reporting every hod command uses.
-func Copy(ctx context.Context, sys *types.SystemContext, dest, src types.ImageReference, report io.Writer) error {
-	_, err := copyImage(ctx, sys, dest, src, &copy.Options{ReportWriter: report})
+// and progress reporting every hod command uses, encrypting it as enc says.
+func Copy(ctx context.Context, sys *types.SystemContext, dest, src types.ImageReference, report io.Writer, enc Encryption) error {
+	opts := &copy.Options{ReportWriter: report}
+	if err := enc.apply(opts); err != nil {
+		return err
+	}
+	_, err := copyImage(ctx, sys, dest, src, opts)
 	return err
 }
 

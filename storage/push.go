@@ -32,6 +32,7 @@ type PushOptions struct {
 	// DisableCompression leaves layers uncompressed where the destination
 	// allows it (dir:); buildah compresses them there by default.
 	DisableCompression bool
+	Encryption         Encryption
 	Report             io.Writer
 }
 
@@ -51,6 +52,9 @@ func Push(ctx context.Context, store cstorage.Store, sys *types.SystemContext, n
 	destRef, err := ParseDestination(store, dest)
 	if err != nil {
 		return "", err
+	}
+	if len(opts.Encryption.Keys) > 0 && destRef.Transport().Name() == istorage.Transport.Name() {
+		return "", ErrEncryptLocal
 	}
 	src, err := istorage.Transport.NewStoreReference(store, nil, img.ID)
 	if err != nil {
@@ -76,6 +80,9 @@ func Push(ctx context.Context, store cstorage.Store, sys *types.SystemContext, n
 
 func (o PushOptions) copyOptions(sys *types.SystemContext) (*copy.Options, error) {
 	opts := &copy.Options{ReportWriter: o.Report, RemoveSignatures: o.RemoveSignatures}
+	if err := o.Encryption.apply(opts); err != nil {
+		return nil, err
+	}
 	switch o.Format {
 	case "":
 	case "oci":
