@@ -1,12 +1,13 @@
 # hod's build, test and demo. `make test` and `make demo` install what they
-# need with apt-get on a fresh Debian 12 machine. hod itself is built with
-# TAGS (pure-Go OpenPGP, no btrfs: the binary links only libc); the gpgme and
-# btrfs headers are installed so plain `go build/vet ./...` work as well.
+# need with apt-get on a fresh Debian 12 machine. hod is built with gpgme
+# (as buildah is: --sign-by signs with the user's GnuPG keys; libgpgme-dev
+# is needed to build) and without btrfs; the btrfs headers are installed so
+# plain `go build/vet ./...` work as well.
 GO       ?= go
-TAGS     := containers_image_openpgp exclude_graphdriver_btrfs
+TAGS     := exclude_graphdriver_btrfs
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0-dev)
 LDFLAGS  := -X github.com/hodbuild/hod/cmd.Version=$(VERSION)
-APT_DEPS := runc slirp4netns ansible debootstrap skopeo umoci buildah docker-registry busybox-static uidmap time attr libcap2-bin bzip2 xz-utils zstd curl libgpgme-dev libbtrfs-dev openssl
+APT_DEPS := runc slirp4netns ansible debootstrap skopeo umoci buildah docker-registry busybox-static uidmap time attr libcap2-bin bzip2 xz-utils zstd curl libgpgme-dev libbtrfs-dev openssl gnupg
 SOURCES  := $(shell find . -name '*.go' -not -path './.git/*') go.mod go.sum
 
 .PHONY: all build deps test test-unit test-race test-e2e lint completions check-completions demo bench install clean

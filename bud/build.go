@@ -51,7 +51,9 @@ type Options struct {
 	// Final holds changes made to the built image only, not to cached steps.
 	Final Final
 	// From replaces the first FROM's base image (buildah's --from).
-	From       string
+	From string
+	// SignBy signs the built image, for each of its tags, with this GnuPG key.
+	SignBy     string
 	IgnoreFile string
 	Run        run.Options
 	Sys        *types.SystemContext
@@ -250,8 +252,21 @@ func (b *builder) tag(id string) (string, error) {
 	for _, t := range b.opts.Tags {
 		b.printf("COMMIT %s\n", t)
 	}
+	img, err := b.store.Image(id)
+	if err != nil {
+		return "", err
+	}
 	if len(b.opts.Tags) > 0 {
 		if err := storage.Tag(b.store, id, b.opts.Tags...); err != nil {
+			return "", err
+		}
+	}
+	for _, t := range b.opts.Tags {
+		if b.opts.SignBy == "" {
+			break
+		}
+		if err := storage.Sign(b.ctx, b.store, b.opts.Sys, id, t, b.opts.SignBy); err != nil {
+			_ = b.store.SetNames(id, img.Names) // no tag names an unsigned image
 			return "", err
 		}
 	}

@@ -38,6 +38,7 @@ type budFlags struct {
 	stdin                                                        bool
 	retryDelay                                                   time.Duration
 	decryptionKeys                                               []string
+	signBy                                                       string
 }
 
 // NewBud returns "hod bud" (alias "build").
@@ -148,6 +149,7 @@ func addBudFlags(cmd *cobra.Command, o *budFlags) {
 	f.StringArrayVar(&o.final.OSFeatures, "os-feature", nil, "required OS feature of the built image (repeatable)")
 	f.BoolVar(&o.final.OmitHistory, "omit-history", false, "write no history into the built image")
 	f.StringVar(&o.from, "from", "", "image to use instead of the first FROM's")
+	f.StringVar(&o.signBy, "sign-by", "", "sign the built image, for each -t name, with this GnuPG key")
 	f.BoolVar(&o.stdin, "stdin", false, "pass hod's standard input to RUN steps")
 	f.StringVar(&o.logfile, "logfile", "", "write the build's output to this file instead of stdout")
 	f.StringVar(&o.arch, "arch", "", "target architecture (as --platform linux/ARCH)")
@@ -181,6 +183,9 @@ func (o budFlags) options(cmd *cobra.Command, store cstorage.Store, contextDir s
 	if err != nil {
 		return bud.Options{}, cleanup, err
 	}
+	if o.signBy != "" && len(o.tags) == 0 {
+		return bud.Options{}, cleanup, errors.New("--sign-by needs a name to sign for (-t)")
+	}
 	run, err := o.run.options(store)
 	if err != nil {
 		return bud.Options{}, cleanup, err
@@ -208,7 +213,7 @@ func (o budFlags) options(cmd *cobra.Command, store cstorage.Store, contextDir s
 		NoLayers: !o.layers, NoCache: o.noCache, Jobs: o.jobs, IgnoreFile: o.ignoreFile, Run: run, Out: out,
 		Pull:   storage.PullOptions{Policy: policy, Retry: o.retry, RetryDelay: o.retryDelay, DecryptionKeys: o.decryptionKeys, Report: progress(cmd, o.quiet)},
 		Commit: commit.Options{Format: format, Squash: o.squash, Timestamp: ts},
-		Final:  o.final, From: o.from,
+		Final:  o.final, From: o.from, SignBy: o.signBy,
 	}
 	if opts.BuildArgs, err = buildArgs(o.buildArgFiles, o.buildArgs); err != nil {
 		return opts, cleanup, err

@@ -50,7 +50,7 @@ func NewCommit(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			opts := commit.Options{Format: format, Squash: o.squash, Timestamp: ts, OmitHistory: o.omit, UnsetEnv: o.unsetEnv, Sys: sys, Encryption: o.encryption, Report: progress(cmd, o.quiet)}
+			opts := commit.Options{Format: format, Squash: o.squash, Timestamp: ts, OmitHistory: o.omit, UnsetEnv: o.unsetEnv, Sys: sys, Protection: o.protection, Report: progress(cmd, o.quiet)}
 			dest := ""
 			if len(args) > 1 {
 				dest = args[1]
@@ -94,7 +94,7 @@ type commitFlags struct {
 	noCompression               bool
 	unsetEnv                    []string
 	seconds                     int64
-	encryption                  storage.Encryption
+	protection                  storage.Protection
 }
 
 func addCommitFlags(cmd *cobra.Command, o *commitFlags) {
@@ -112,6 +112,6 @@ func addCommitFlags(cmd *cobra.Command, o *commitFlags) {
 	f.BoolVar(&o.identity, "identity-label", true, "accepted for buildah compatibility: hod adds no io.buildah.version label")
 	f.BoolVarP(&o.noCompression, "disable-compression", "D", true, "accepted for buildah compatibility: local layers are never compressed")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "do not report progress")
-	addEncryptionFlags(cmd, &o.encryption)
+	addProtectionFlags(cmd, &o.protection)
 	addRegistryFlags(cmd, &o.reg)
 }

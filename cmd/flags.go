@@ -126,12 +126,13 @@ func parseEach[T any](values []string, parse func(string) (T, error)) ([]T, erro
 	return out, nil
 }
 
-// addEncryptionFlags adds commit's and push's --encryption-key and
-// --encrypt-layer.
-func addEncryptionFlags(cmd *cobra.Command, e *storage.Encryption) {
+// addProtectionFlags adds commit's and push's --encryption-key,
+// --encrypt-layer and --sign-by.
+func addProtectionFlags(cmd *cobra.Command, p *storage.Protection) {
 	f := cmd.Flags()
-	f.StringSliceVar(&e.Keys, "encryption-key", nil, "encrypt layers for this ocicrypt recipient: jwe:PUBKEY.pem, pkcs7:CERT.pem or pgp:EMAIL (repeatable)")
-	f.IntSliceVar(&e.Layers, "encrypt-layer", nil, "encrypt only these layers: 0 is the bottom, -1 the top (default: all)")
+	f.StringVar(&p.SignBy, "sign-by", "", "sign the image with this GnuPG key (fingerprint, ID or e-mail; $GNUPGHOME's keyring)")
+	f.StringSliceVar(&p.EncryptionKeys, "encryption-key", nil, "encrypt layers for this ocicrypt recipient: jwe:PUBKEY.pem, pkcs7:CERT.pem or pgp:EMAIL (repeatable)")
+	f.IntSliceVar(&p.EncryptLayers, "encrypt-layer", nil, "encrypt only these layers: 0 is the bottom, -1 the top (default: all)")
 }
 
 // addDecryptionFlag adds --decryption-key to commands that pull.

@@ -265,6 +265,7 @@ func newManifestPush(g *globals) *cobra.Command {
 	f.BoolVar(&rm, "rm", false, "remove the list after pushing")
 	f.StringVarP(&opts.Format, "format", "f", "", "list format: oci (an OCI index) or v2s2 (a Docker manifest list); default: the destination's first choice")
 	f.BoolVar(&opts.RemoveSignatures, "remove-signatures", false, "do not copy signatures")
+	f.StringVar(&opts.Protection.SignBy, "sign-by", "", "sign the pushed list and images with this GnuPG key")
 	f.StringVar(&digestFile, "digestfile", "", "write the pushed list's digest to this file")
 	f.BoolVarP(&quiet, "quiet", "q", false, "do not report progress")
 	addRegistryFlags(cmd, &reg)

@@ -21,7 +21,7 @@ func NewPush(g *globals) *cobra.Command {
 		retryDelay                            time.Duration
 		removeSignatures, all, noCompress     bool
 		rm, quiet                             bool
-		encryption                            storage.Encryption
+		protection                            storage.Protection
 	)
 	cmd := &cobra.Command{
 		Use:   "push [flags] IMAGE [DESTINATION]",
@@ -42,7 +42,7 @@ func NewPush(g *globals) *cobra.Command {
 			if len(args) > 1 {
 				dest = args[1]
 			}
-			opts := storage.PushOptions{Format: format, Compression: compressionFormat, Retry: retry, RetryDelay: retryDelay, RemoveSignatures: removeSignatures, DisableCompression: noCompress, Encryption: encryption, Report: progress(cmd, quiet)}
+			opts := storage.PushOptions{Format: format, Compression: compressionFormat, Retry: retry, RetryDelay: retryDelay, RemoveSignatures: removeSignatures, DisableCompression: noCompress, Protection: protection, Report: progress(cmd, quiet)}
 			if cmd.Flags().Changed("compression-level") {
 				opts.CompressionLevel = &level
 			}
@@ -73,7 +73,7 @@ func NewPush(g *globals) *cobra.Command {
 	f.BoolVarP(&noCompress, "disable-compression", "D", false, "do not compress layers where the destination allows it (dir:)")
 	f.BoolVar(&all, "all", false, "with a manifest list, push every image it lists too (as manifest push --all)")
 	f.BoolVarP(&quiet, "quiet", "q", false, "do not report progress")
-	addEncryptionFlags(cmd, &encryption)
+	addProtectionFlags(cmd, &protection)
 	addRegistryFlags(cmd, &reg)
 	return cmd
 }

@@ -49,8 +49,9 @@ type Options struct {
 	// the image is its base's layers with the new configuration (bud).
 	OmitEmptyLayer bool
 	Sys            *types.SystemContext
-	// Encryption encrypts the image written to another transport.
-	Encryption storage.Encryption
+	// Protection encrypts the image written to another transport, and
+	// signs the image written.
+	Protection storage.Protection
 	// Report receives progress of copies to other transports; nil is quiet.
 	Report io.Writer
 }
@@ -60,7 +61,10 @@ type Options struct {
 // or "" for an unnamed local image. Names are added only after everything
 // is written, so a failed commit leaves no named, half-written image.
 func Commit(ctx context.Context, c *container.Container, dest string, opts Options) (string, error) {
-	if len(opts.Encryption.Keys) > 0 {
+	if opts.Protection.SignBy != "" && dest == "" {
+		return "", fmt.Errorf("commit %s: --sign-by needs an image name to sign for", c.Name)
+	}
+	if len(opts.Protection.EncryptionKeys) > 0 {
 		if ref, err := storage.ParseReference(c.Store(), dest); dest == "" || err == nil && ref.Transport().Name() == istorage.Transport.Name() {
 			return "", fmt.Errorf("commit %s: %w", c.Name, storage.ErrEncryptLocal)
 		}
@@ -104,13 +108,21 @@ func publish(ctx context.Context, c *container.Container, img *written, dest str
 		if name == nil {
 			return fmt.Errorf("no image name in %q", dest)
 		}
-		return store.AddNames(img.id, []string{name.String()})
+		if opts.Protection.SignBy == "" {
+			return store.AddNames(img.id, []string{name.String()})
+		}
+		// Signing names the image too: a key that cannot sign leaves no name.
+		err := storage.Sign(ctx, store, opts.Sys, img.id, name.String(), opts.Protection.SignBy)
+		if err != nil && img.created {
+			_, _ = store.DeleteImage(img.id, true)
+		}
+		return err
 	}
 	src, err := istorage.Transport.NewStoreReference(store, nil, img.id)
 	if err != nil {
 		return err
 	}
-	err = storage.Copy(ctx, opts.Sys, ref, src, opts.Report, opts.Encryption)
+	err = storage.Copy(ctx, opts.Sys, ref, src, opts.Report, opts.Protection)
 	if img.created {
 		// The local image was only a means to reach dest.
 		if _, derr := store.DeleteImage(img.id, true); err == nil {

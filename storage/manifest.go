@@ -333,7 +333,7 @@ func ManifestPush(ctx context.Context, store cstorage.Store, sys *types.SystemCo
 	if err != nil {
 		return "", err
 	}
-	copyOpts, err := opts.copyOptions(sys)
+	copyOpts, err := opts.copyOptions(sys, listName, destRef)
 	if err != nil {
 		return "", err
 	}

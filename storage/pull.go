@@ -169,10 +169,11 @@ func copyIn(ctx context.Context, store cstorage.Store, sys *types.SystemContext,
 }
 
 // Copy copies an image between two references with the signature policy
-// and progress reporting every hod command uses, encrypting it as enc says.
-func Copy(ctx context.Context, sys *types.SystemContext, dest, src types.ImageReference, report io.Writer, enc Encryption) error {
+// and progress reporting every hod command uses, encrypting and signing it
+// as p says.
+func Copy(ctx context.Context, sys *types.SystemContext, dest, src types.ImageReference, report io.Writer, p Protection) error {
 	opts := &copy.Options{ReportWriter: report}
-	if err := enc.apply(opts); err != nil {
+	if err := p.apply(opts); err != nil {
 		return err
 	}
 	_, err := copyImage(ctx, sys, dest, src, opts)

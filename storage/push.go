@@ -10,6 +10,7 @@ import (
 	ispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/sirupsen/logrus"
 	"go.podman.io/image/v5/copy"
+	"go.podman.io/image/v5/docker/reference"
 	"go.podman.io/image/v5/manifest"
 	"go.podman.io/image/v5/pkg/compression"
 	istorage "go.podman.io/image/v5/storage"
@@ -32,7 +33,7 @@ type PushOptions struct {
 	// DisableCompression leaves layers uncompressed where the destination
 	// allows it (dir:); buildah compresses them there by default.
 	DisableCompression bool
-	Encryption         Encryption
+	Protection         Protection
 	Report             io.Writer
 }
 
@@ -53,14 +54,14 @@ func Push(ctx context.Context, store cstorage.Store, sys *types.SystemContext, n
 	if err != nil {
 		return "", err
 	}
-	if len(opts.Encryption.Keys) > 0 && destRef.Transport().Name() == istorage.Transport.Name() {
+	if len(opts.Protection.EncryptionKeys) > 0 && destRef.Transport().Name() == istorage.Transport.Name() {
 		return "", ErrEncryptLocal
 	}
 	src, err := istorage.Transport.NewStoreReference(store, nil, img.ID)
 	if err != nil {
 		return "", err
 	}
-	copyOpts, err := opts.copyOptions(sys)
+	copyOpts, err := opts.copyOptions(sys, name, destRef)
 	if err != nil {
 		return "", err
 	}
@@ -78,10 +79,19 @@ func Push(ctx context.Context, store cstorage.Store, sys *types.SystemContext, n
 	return manifest.Digest(raw)
 }
 
-func (o PushOptions) copyOptions(sys *types.SystemContext) (*copy.Options, error) {
+// copyOptions are o's for copying the local image name to dest.
+func (o PushOptions) copyOptions(sys *types.SystemContext, name string, dest types.ImageReference) (*copy.Options, error) {
 	opts := &copy.Options{ReportWriter: o.Report, RemoveSignatures: o.RemoveSignatures}
-	if err := o.Encryption.apply(opts); err != nil {
+	if err := o.Protection.apply(opts); err != nil {
 		return nil, err
+	}
+	if o.Protection.SignBy != "" && dest.DockerReference() == nil {
+		// dir:, oci: and archives name no registry: sign for the image's name.
+		named, err := reference.ParseNormalizedNamed(name)
+		if err != nil {
+			return nil, fmt.Errorf("--sign-by: %s names no image to sign for: %w", transportsName(dest), err)
+		}
+		opts.SignIdentity = reference.TagNameOnly(named)
 	}
 	switch o.Format {
 	case "":

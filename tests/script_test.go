@@ -58,7 +58,7 @@ func setup(tmp string) (err error) {
 	if bin := os.Getenv("HOD_BINARY"); bin != "" {
 		shared.bin = filepath.Dir(bin)
 	} else {
-		build := exec.Command("go", "build", "-tags", "containers_image_openpgp exclude_graphdriver_btrfs", "-o", filepath.Join(shared.bin, "hod"), "../cmd/hod")
+		build := exec.Command("go", "build", "-tags", "exclude_graphdriver_btrfs", "-o", filepath.Join(shared.bin, "hod"), "../cmd/hod")
 		build.Stdout, build.Stderr = os.Stderr, os.Stderr
 		if err := build.Run(); err != nil {
 			return fmt.Errorf("build hod: %w", err)
