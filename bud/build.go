@@ -52,6 +52,11 @@ type Options struct {
 	Final Final
 	// From replaces the first FROM's base image (buildah's --from).
 	From string
+	// Contexts are --build-context's named contexts: FROM, COPY --from and
+	// RUN --mount from= use them in place of an image or stage of that name.
+	Contexts map[string]NamedContext
+	// CPPFlags are added to cpp's arguments for a Containerfile named *.in.
+	CPPFlags []string
 	// SignBy signs the built image, for each of its tags, with this GnuPG key.
 	SignBy     string
 	IgnoreFile string
@@ -59,6 +64,39 @@ type Options struct {
 	Sys        *types.SystemContext
 	// Out receives the STEP lines and RUN output; nil is quiet.
 	Out io.Writer
+}
+
+// NamedContext is a directory, or an image (docker-image://,
+// container-image://), given to the build under a name.
+type NamedContext struct{ Dir, Image string }
+
+// ParseNamedContext parses --build-context NAME=VALUE: VALUE is an image
+// reference after docker-image:// or container-image://, or a directory.
+// (URLs are fetched by the caller, which passes the directory.)
+func ParseNamedContext(spec string) (string, NamedContext, error) {
+	name, value, ok := strings.Cut(spec, "=")
+	if !ok || name == "" || value == "" {
+		return "", NamedContext{}, fmt.Errorf("parse --build-context %q: want NAME=VALUE", spec)
+	}
+	for _, scheme := range []string{"docker-image://", "container-image://"} {
+		if image, ok := strings.CutPrefix(value, scheme); ok {
+			if image == "" {
+				return "", NamedContext{}, fmt.Errorf("parse --build-context %q: no image after %s", spec, scheme)
+			}
+			return strings.ToLower(name), NamedContext{Image: image}, nil
+		}
+	}
+	dir, err := filepath.Abs(value)
+	if err == nil {
+		var st os.FileInfo
+		if st, err = os.Stat(dir); err == nil && !st.IsDir() {
+			err = errors.New("not a directory")
+		}
+	}
+	if err != nil {
+		return "", NamedContext{}, fmt.Errorf("parse --build-context %q: %w", spec, err)
+	}
+	return strings.ToLower(name), NamedContext{Dir: dir}, nil
 }
 
 // Final are bud's changes to the built image alone: --env, --unsetenv,
@@ -94,6 +132,9 @@ func (f Final) changes() ([]container.Change, []string, error) {
 func Build(ctx context.Context, store cstorage.Store, opts Options) (string, error) {
 	name, text, err := readDockerfile(opts)
 	if err != nil {
+		return "", err
+	}
+	if text, err = preprocess(name, text, opts); err != nil {
 		return "", err
 	}
 	stages, metaArgs, err := parse(name, text)

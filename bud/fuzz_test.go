@@ -1,6 +1,7 @@
 package bud
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -22,6 +23,23 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, text string) {
 		if _, _, err := parse("Dockerfile", []byte(text)); err != nil && !strings.HasPrefix(err.Error(), "Dockerfile") {
 			t.Errorf("error %q names no file", err)
+		}
+	})
+}
+
+// --build-context: no value panics; a parsed context is an image or an
+// existing absolute directory, never both.
+func FuzzParseNamedContext(f *testing.F) {
+	for _, s := range []string{"a=.", "img=docker-image://localhost/x", "c=container-image://", "=x", "x=", "n=/nonexistent", "A=../.."} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, spec string) {
+		name, nc, err := ParseNamedContext(spec)
+		if err != nil {
+			return
+		}
+		if name == "" || (nc.Dir == "") == (nc.Image == "") || nc.Dir != "" && !filepath.IsAbs(nc.Dir) {
+			t.Errorf("ParseNamedContext(%q) = %q, %+v", spec, name, nc)
 		}
 	})
 }

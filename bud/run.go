@@ -178,5 +178,11 @@ func (s *stage) sourceRoot(from string) (string, func(), error) {
 	if i, ok := s.b.stageRef(from, s.index); ok {
 		return storage.MountImage(s.b.store, s.b.stages[i].imageID)
 	}
+	if nc, ok := s.b.opts.Contexts[strings.ToLower(from)]; ok {
+		if nc.Dir != "" {
+			return nc.Dir, func() {}, nil
+		}
+		from = nc.Image
+	}
 	return container.MountSource(s.b.ctx, s.b.store, s.b.opts.Sys, from, s.b.opts.Pull)
 }

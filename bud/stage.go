@@ -151,6 +151,11 @@ func (s *stage) from() error {
 	image := base
 	if i, ok := s.b.stageRef(base, s.index); ok {
 		image = s.b.stages[i].imageID
+	} else if nc, ok := s.b.opts.Contexts[strings.ToLower(base)]; ok {
+		if nc.Image == "" {
+			return fmt.Errorf("build context %q is a directory: FROM needs an image (docker-image://)", base)
+		}
+		image = nc.Image
 	}
 	sys, err := s.platform()
 	if err != nil {

@@ -3,9 +3,11 @@ package cmd
 import (
 	"bufio"
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"runtime"
 	"strings"
@@ -39,6 +41,7 @@ type budFlags struct {
 	retryDelay                                                   time.Duration
 	decryptionKeys                                               []string
 	signBy                                                       string
+	cppFlags, buildContexts                                      []string
 }
 
 // NewBud returns "hod bud" (alias "build").
@@ -149,6 +152,8 @@ func addBudFlags(cmd *cobra.Command, o *budFlags) {
 	f.StringArrayVar(&o.final.OSFeatures, "os-feature", nil, "required OS feature of the built image (repeatable)")
 	f.BoolVar(&o.final.OmitHistory, "omit-history", false, "write no history into the built image")
 	f.StringVar(&o.from, "from", "", "image to use instead of the first FROM's")
+	f.StringArrayVar(&o.buildContexts, "build-context", nil, "NAME=VALUE: a directory, an http(s) URL of a tar archive, or docker-image://IMAGE that FROM NAME, COPY --from=NAME and RUN --mount from=NAME use (repeatable)")
+	f.StringArrayVar(&o.cppFlags, "cpp-flag", nil, "flag for cpp, which preprocesses a Containerfile named *.in (repeatable)")
 	f.StringVar(&o.signBy, "sign-by", "", "sign the built image, for each -t name, with this GnuPG key")
 	f.BoolVar(&o.stdin, "stdin", false, "pass hod's standard input to RUN steps")
 	f.StringVar(&o.logfile, "logfile", "", "write the build's output to this file instead of stdout")
@@ -213,7 +218,7 @@ func (o budFlags) options(cmd *cobra.Command, store cstorage.Store, contextDir s
 		NoLayers: !o.layers, NoCache: o.noCache, Jobs: o.jobs, IgnoreFile: o.ignoreFile, Run: run, Out: out,
 		Pull:   storage.PullOptions{Policy: policy, Retry: o.retry, RetryDelay: o.retryDelay, DecryptionKeys: o.decryptionKeys, Report: progress(cmd, o.quiet)},
 		Commit: commit.Options{Format: format, Squash: o.squash, Timestamp: ts},
-		Final:  o.final, From: o.from, SignBy: o.signBy,
+		Final:  o.final, From: o.from, SignBy: o.signBy, CPPFlags: o.cppFlags,
 	}
 	if opts.BuildArgs, err = buildArgs(o.buildArgFiles, o.buildArgs); err != nil {
 		return opts, cleanup, err
@@ -229,12 +234,18 @@ func (o budFlags) options(cmd *cobra.Command, store cstorage.Store, contextDir s
 	cleanup = func() {
 		closeLog()
 		for _, t := range temps {
-			os.Remove(t)
+			os.RemoveAll(t)
 		}
 	}
 	if opts.Secrets, temps, err = secrets(o.secrets); err != nil {
 		return opts, cleanup, err
 	}
+	contexts, fetched, err := namedContexts(cmd.Context(), o.buildContexts)
+	temps = append(temps, fetched...)
+	if err != nil {
+		return opts, cleanup, err
+	}
+	opts.Contexts = contexts
 	opts.SSH, err = sshSockets(o.ssh)
 	return opts, cleanup, err
 }
@@ -278,14 +289,58 @@ func sshSockets(list []string) (map[string]string, error) {
 // contextFromStdin unpacks a (possibly compressed) tar archive read from
 // stdin into a temporary directory: "hod bud - < context.tar".
 func contextFromStdin(r io.Reader) (string, error) {
+	return contextFromTar(r, "stdin")
+}
+
+func contextFromTar(r io.Reader, from string) (string, error) {
 	dir, err := os.MkdirTemp("", "hod-context-")
 	if err != nil {
 		return "", err
 	}
 	if err := archive.Untar(r, dir, &archive.TarOptions{NoLchown: true}); err != nil {
-		return dir, fmt.Errorf("read build context from stdin: %w", err)
+		return dir, fmt.Errorf("read build context from %s: %w", from, err)
 	}
 	return dir, nil
+}
+
+// namedContexts parses --build-context values. A URL's tar archive is
+// fetched and unpacked into a temporary directory, listed in temps.
+func namedContexts(ctx context.Context, specs []string) (_ map[string]bud.NamedContext, temps []string, err error) {
+	out := map[string]bud.NamedContext{}
+	for _, spec := range specs {
+		if name, url, ok := strings.Cut(spec, "="); ok && (strings.HasPrefix(url, "http://") || strings.HasPrefix(url, "https://")) {
+			dir, err := fetchContext(ctx, url)
+			if dir != "" {
+				temps = append(temps, dir)
+			}
+			if err != nil {
+				return nil, temps, fmt.Errorf("parse --build-context %q: %w", spec, err)
+			}
+			spec = name + "=" + dir
+		}
+		name, nc, err := bud.ParseNamedContext(spec)
+		if err != nil {
+			return nil, temps, err
+		}
+		out[name] = nc
+	}
+	return out, temps, nil
+}
+
+func fetchContext(ctx context.Context, url string) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return "", err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	return contextFromTar(resp.Body, url)
 }
 
 func buildArgs(files, args []string) (map[string]string, error) {

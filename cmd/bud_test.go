@@ -1,6 +1,11 @@
 package cmd
 
 import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -86,5 +91,49 @@ func TestHumanSize(t *testing.T) {
 		if got := humanSize(n); got != want {
 			t.Errorf("humanSize(%d) = %q, want %q", n, got, want)
 		}
+	}
+}
+
+// --build-context NAME=URL fetches a tar archive over HTTP and unpacks it
+// into a directory the build reads as NAME; an HTTP error names the URL.
+func TestNamedContextURL(t *testing.T) {
+	var archive bytes.Buffer
+	tw := tar.NewWriter(&archive)
+	body := []byte("from the web\n")
+	if err := tw.WriteHeader(&tar.Header{Name: "web.txt", Mode: 0o644, Size: int64(len(body))}); err != nil {
+		t.Fatal(err)
+	}
+	tw.Write(body)
+	tw.Close()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/ctx.tar" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Write(archive.Bytes())
+	}))
+	defer srv.Close()
+
+	got, temps, err := namedContexts(context.Background(), []string{"web=" + srv.URL + "/ctx.tar", "img=docker-image://localhost/base"})
+	defer func() {
+		for _, d := range temps {
+			os.RemoveAll(d)
+		}
+	}()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if data, err := os.ReadFile(filepath.Join(got["web"].Dir, "web.txt")); err != nil || string(data) != string(body) {
+		t.Errorf("web.txt = %q, %v", data, err)
+	}
+	if got["img"].Image != "localhost/base" {
+		t.Errorf("img = %+v, want the image localhost/base", got["img"])
+	}
+	_, temps2, err := namedContexts(context.Background(), []string{"web=" + srv.URL + "/missing.tar"})
+	for _, d := range temps2 {
+		os.RemoveAll(d)
+	}
+	if err == nil || !strings.Contains(err.Error(), "404") || !strings.Contains(err.Error(), "missing.tar") {
+		t.Errorf("missing archive: %v, want the 404 and the URL", err)
 	}
 }
