@@ -37,7 +37,7 @@ type budFlags struct {
 	final                                                        bud.Final
 	from, logfile, arch, os, variant                             string
 	retry                                                        int
-	stdin                                                        bool
+	stdin, logsplit, allPlatforms                                bool
 	retryDelay                                                   time.Duration
 	decryptionKeys                                               []string
 	signBy                                                       string
@@ -95,6 +95,11 @@ func NewBud(g *globals) *cobra.Command {
 			}
 			opts.Sys = sys
 			platforms := o.platformList()
+			if o.allPlatforms {
+				if platforms, err = bud.BasePlatforms(cmd.Context(), store, opts); err != nil {
+					return err
+				}
+			}
 			if len(platforms) > 1 && o.manifest == "" {
 				return errors.New("--platform with several platforms needs --manifest LIST")
 			}
@@ -105,7 +110,7 @@ func NewBud(g *globals) *cobra.Command {
 			}
 			for _, p := range platforms {
 				opts.Platform = p
-				id, err := bud.Build(cmd.Context(), store, opts)
+				id, err := o.build(cmd, store, opts)
 				if err != nil {
 					return err
 				}
@@ -157,6 +162,8 @@ func addBudFlags(cmd *cobra.Command, o *budFlags) {
 	f.StringVar(&o.signBy, "sign-by", "", "sign the built image, for each -t name, with this GnuPG key")
 	f.BoolVar(&o.stdin, "stdin", false, "pass hod's standard input to RUN steps")
 	f.StringVar(&o.logfile, "logfile", "", "write the build's output to this file instead of stdout")
+	f.BoolVar(&o.allPlatforms, "all-platforms", false, "build for every platform all base images exist for (needs --manifest; RUN runs only where this machine can execute)")
+	f.BoolVar(&o.logsplit, "logsplit", false, "with --logfile, write each platform's output to LOGFILE_OS_ARCH")
 	f.StringVar(&o.arch, "arch", "", "target architecture (as --platform linux/ARCH)")
 	f.StringVar(&o.os, "os", "", "target operating system (as --platform OS/ARCH)")
 	f.StringVar(&o.variant, "variant", "", "target architecture variant")
@@ -196,6 +203,9 @@ func (o budFlags) options(cmd *cobra.Command, store cstorage.Store, contextDir s
 		return bud.Options{}, cleanup, err
 	}
 	out := io.Writer(cmd.OutOrStdout())
+	if o.logsplit && o.logfile == "" {
+		return bud.Options{}, cleanup, errors.New("cannot use --logsplit without --logfile")
+	}
 	if o.logfile != "" {
 		f, err := os.Create(o.logfile)
 		if err != nil {
@@ -429,6 +439,26 @@ func addToList(cmd *cobra.Command, store cstorage.Store, list, id string, platfo
 
 // platformList is --platform's list, or the one platform --os, --arch and
 // --variant name.
+// build builds for one platform; with --logsplit its output goes to that
+// platform's log file, LOGFILE_OS_ARCH as buildah names it.
+func (o budFlags) build(cmd *cobra.Command, store cstorage.Store, opts bud.Options) (string, error) {
+	if o.logsplit {
+		p, err := storage.ParsePlatform(opts.Platform)
+		if err != nil {
+			p = storage.Platform{OS: runtime.GOOS, Arch: runtime.GOARCH}
+		}
+		f, err := os.Create(fmt.Sprintf("%s_%s_%s", o.logfile, p.OS, p.Arch))
+		if err != nil {
+			return "", fmt.Errorf("open --logfile: %w", err)
+		}
+		defer f.Close()
+		if opts.Run.Stdout = f; !o.quiet {
+			opts.Out = f
+		}
+	}
+	return bud.Build(cmd.Context(), store, opts)
+}
+
 func (o budFlags) platformList() []string {
 	if o.platforms == "" && (o.arch != "" || o.os != "" || o.variant != "") {
 		p := storage.Platform{OS: cmp.Or(o.os, "linux"), Arch: cmp.Or(o.arch, runtime.GOARCH), Variant: o.variant}

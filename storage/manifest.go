@@ -204,6 +204,20 @@ func instancesOf(ctx context.Context, store cstorage.Store, sys *types.SystemCon
 	return out, nil
 }
 
+// listInstance is img, or if img is a list hod made, its instance for
+// sys's platform: FROM and from on a local list use that image.
+func listInstance(ctx context.Context, store cstorage.Store, sys *types.SystemContext, img *cstorage.Image) (*cstorage.Image, error) {
+	l, err := openList(store, img.ID)
+	if err != nil || len(l.instances) == 0 {
+		return img, nil
+	}
+	in, err := instancesOf(ctx, store, sys, img.ID, Platform{}, false)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", img.ID, err)
+	}
+	return store.Image(in[0].imageID)
+}
+
 // platformOf is p completed from sys's choices and then the machine's.
 func platformOf(sys *types.SystemContext, p Platform) Platform {
 	if sys != nil {

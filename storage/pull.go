@@ -73,7 +73,10 @@ func Pull(ctx context.Context, store cstorage.Store, sys *types.SystemContext, n
 	remote := !HasTransport(name) || strings.HasPrefix(name, "docker://")
 	for attempt := 0; ; attempt++ {
 		img, err := pull(ctx, store, sys, name, opts)
-		if err == nil || !remote || attempt >= opts.Retry || ctx.Err() != nil || errors.Is(err, ErrImageNotFound) {
+		if err == nil {
+			return listInstance(ctx, store, sys, img)
+		}
+		if !remote || attempt >= opts.Retry || ctx.Err() != nil || errors.Is(err, ErrImageNotFound) {
 			return img, err
 		}
 		logrus.Warnf("pull %s: %v; retrying in %s", name, err, opts.RetryDelay)

@@ -1,0 +1,63 @@
+package bud
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/hodbuild/hod/storage"
+	cstorage "go.podman.io/storage"
+)
+
+// BasePlatforms lists the platforms that all of the build's base images
+// (FROM images that are neither stages nor scratch) exist for, as
+// "OS/ARCH[/VARIANT]": what --all-platforms builds.
+func BasePlatforms(ctx context.Context, store cstorage.Store, opts Options) ([]string, error) {
+	if opts.Dockerfile == "-" {
+		return nil, errors.New("--all-platforms cannot read the Containerfile from stdin")
+	}
+	name, text, err := readDockerfile(opts)
+	if err != nil {
+		return nil, err
+	}
+	if text, err = preprocess(name, text, opts); err != nil {
+		return nil, err
+	}
+	stages, metaArgs, err := parse(name, text)
+	if err != nil {
+		return nil, err
+	}
+	b, err := newBuilder(ctx, store, opts, name, stages, metaArgs)
+	if err != nil {
+		return nil, err
+	}
+	var common []string
+	bases := 0
+	for _, s := range b.stages {
+		base := s.baseName()
+		if nc, ok := opts.Contexts[strings.ToLower(base)]; ok {
+			base = nc.Image
+		}
+		if _, ok := b.stageRef(base, s.index); ok || base == "" || base == "scratch" {
+			continue
+		}
+		platforms, err := storage.ImagePlatforms(ctx, store, opts.Sys, base)
+		if err != nil {
+			return nil, fmt.Errorf("--all-platforms: %w", err)
+		}
+		if bases++; bases == 1 {
+			common = platforms
+			continue
+		}
+		common = slices.DeleteFunc(common, func(p string) bool { return !slices.Contains(platforms, p) })
+	}
+	switch {
+	case bases == 0:
+		return nil, errors.New("--all-platforms: the build uses no base image other than scratch")
+	case len(common) == 0:
+		return nil, errors.New("--all-platforms: the base images have no platform in common")
+	}
+	return common, nil
+}
