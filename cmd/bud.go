@@ -17,6 +17,7 @@ import (
 	"github.com/hodbuild/hod/commit"
 	"github.com/hodbuild/hod/container"
 	"github.com/hodbuild/hod/mount"
+	runpkg "github.com/hodbuild/hod/run"
 	"github.com/hodbuild/hod/storage"
 	"github.com/spf13/cobra"
 	cstorage "go.podman.io/storage"
@@ -41,7 +42,7 @@ type budFlags struct {
 	retryDelay                                                   time.Duration
 	decryptionKeys                                               []string
 	signBy                                                       string
-	cppFlags, buildContexts                                      []string
+	cppFlags, buildContexts, hooksDirs                           []string
 }
 
 // NewBud returns "hod bud" (alias "build").
@@ -158,6 +159,7 @@ func addBudFlags(cmd *cobra.Command, o *budFlags) {
 	f.BoolVar(&o.final.OmitHistory, "omit-history", false, "write no history into the built image")
 	f.StringVar(&o.from, "from", "", "image to use instead of the first FROM's")
 	f.StringArrayVar(&o.buildContexts, "build-context", nil, "NAME=VALUE: a directory, an http(s) URL of a tar archive, or docker-image://IMAGE that FROM NAME, COPY --from=NAME and RUN --mount from=NAME use (repeatable)")
+	f.StringArrayVar(&o.hooksDirs, "hooks-dir", nil, "directory of OCI hook declarations (oci-hooks(5)) for RUN's runtime to run (repeatable; later ones override same-named files)")
 	f.StringArrayVar(&o.cppFlags, "cpp-flag", nil, "flag for cpp, which preprocesses a Containerfile named *.in (repeatable)")
 	f.StringVar(&o.signBy, "sign-by", "", "sign the built image, for each -t name, with this GnuPG key")
 	f.BoolVar(&o.stdin, "stdin", false, "pass hod's standard input to RUN steps")
@@ -201,6 +203,16 @@ func (o budFlags) options(cmd *cobra.Command, store cstorage.Store, contextDir s
 	run, err := o.run.options(store)
 	if err != nil {
 		return bud.Options{}, cleanup, err
+	}
+	if run.HooksDirs = o.hooksDirs; len(o.hooksDirs) > 0 {
+		if run.Isolation == runpkg.IsolationChroot {
+			return bud.Options{}, cleanup, errors.New("--hooks-dir needs --isolation oci: hooks are run by the OCI runtime")
+		}
+		for _, d := range o.hooksDirs {
+			if _, err := os.Stat(d); err != nil {
+				return bud.Options{}, cleanup, fmt.Errorf("--hooks-dir: %w", err)
+			}
+		}
 	}
 	out := io.Writer(cmd.OutOrStdout())
 	if o.logsplit && o.logfile == "" {

@@ -37,6 +37,9 @@ type Options struct {
 	// RunFlags are flags of the runtime's "run" subcommand (--no-pivot).
 	RunFlags []string
 	Limits
+	// HooksDirs hold OCI hook declarations (oci-hooks(5)) for the runtime
+	// to run: OCI isolation only.
+	HooksDirs []string
 	// Mounts are the parsed -v and --mount options (see mount.ParseVolume).
 	Mounts         []rspec.Mount
 	Stdin          io.Reader
@@ -85,8 +88,8 @@ func Run(ctx context.Context, c *container.Container, argv []string, opts Option
 	defer files.writeBack(root)
 	mounts := append(files.mounts(), opts.Mounts...)
 	if opts.Isolation == IsolationChroot {
-		if opts.Resources != nil || len(opts.Devices) > 0 || opts.CgroupParent != "" {
-			return fmt.Errorf("run in %s: --memory, --cpu-*, --device and --cgroup-parent need --isolation oci", c.Name)
+		if opts.Resources != nil || len(opts.Devices) > 0 || opts.CgroupParent != "" || len(opts.HooksDirs) > 0 {
+			return fmt.Errorf("run in %s: --memory, --cpu-*, --device, --cgroup-parent and --hooks-dir need --isolation oci", c.Name)
 		}
 		if err := targets.Prepare(append(chrootMounts(), mounts...)); err != nil {
 			return err

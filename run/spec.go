@@ -80,6 +80,9 @@ func spec(root string, p *process, mounts []rspec.Mount, netns string, opts Opti
 		return nil, err
 	}
 	s := g.Config
+	if err := addHooks(s, opts.HooksDirs); err != nil {
+		return nil, err
+	}
 	if opts.Unconfined {
 		return s, nil
 	}
