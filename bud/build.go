@@ -55,6 +55,8 @@ type Options struct {
 	// Contexts are --build-context's named contexts: FROM, COPY --from and
 	// RUN --mount from= use them in place of an image or stage of that name.
 	Contexts map[string]NamedContext
+	// IDMap gives every stage's working container this user namespace mapping.
+	IDMap container.IDMap
 	// CPPFlags are added to cpp's arguments for a Containerfile named *.in.
 	CPPFlags []string
 	// SignBy signs the built image, for each of its tags, with this GnuPG key.

@@ -161,7 +161,7 @@ func (s *stage) from() error {
 	if err != nil {
 		return err
 	}
-	c, err := container.From(s.b.ctx, s.b.store, sys, image, container.Options{Pull: s.b.opts.Pull})
+	c, err := container.From(s.b.ctx, s.b.store, sys, image, container.Options{Pull: s.b.opts.Pull, IDMap: s.b.opts.IDMap})
 	if err != nil {
 		return err
 	}

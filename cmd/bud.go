@@ -43,6 +43,7 @@ type budFlags struct {
 	decryptionKeys                                               []string
 	signBy                                                       string
 	cppFlags, buildContexts, hooksDirs                           []string
+	userns                                                       usernsFlags
 }
 
 // NewBud returns "hod bud" (alias "build").
@@ -178,6 +179,7 @@ func addBudFlags(cmd *cobra.Command, o *budFlags) {
 	f.Bool("skip-unused-stages", true, "accepted for buildah compatibility: stages the target does not need are never built")
 	addRunFlags(cmd, &o.run)
 	addDecryptionFlag(cmd, &o.decryptionKeys)
+	addUsernsFlags(cmd, &o.userns)
 	addRegistryFlags(cmd, &o.reg)
 }
 
@@ -201,6 +203,10 @@ func (o budFlags) options(cmd *cobra.Command, store cstorage.Store, contextDir s
 		return bud.Options{}, cleanup, errors.New("--sign-by needs a name to sign for (-t)")
 	}
 	run, err := o.run.options(store)
+	if err != nil {
+		return bud.Options{}, cleanup, err
+	}
+	ids, err := o.userns.idMap()
 	if err != nil {
 		return bud.Options{}, cleanup, err
 	}
@@ -240,7 +246,7 @@ func (o budFlags) options(cmd *cobra.Command, store cstorage.Store, contextDir s
 		NoLayers: !o.layers, NoCache: o.noCache, Jobs: o.jobs, IgnoreFile: o.ignoreFile, Run: run, Out: out,
 		Pull:   storage.PullOptions{Policy: policy, Retry: o.retry, RetryDelay: o.retryDelay, DecryptionKeys: o.decryptionKeys, Report: progress(cmd, o.quiet)},
 		Commit: commit.Options{Format: format, Squash: o.squash, Timestamp: ts},
-		Final:  o.final, From: o.from, SignBy: o.signBy, CPPFlags: o.cppFlags,
+		Final:  o.final, From: o.from, SignBy: o.signBy, CPPFlags: o.cppFlags, IDMap: ids,
 	}
 	if opts.BuildArgs, err = buildArgs(o.buildArgFiles, o.buildArgs); err != nil {
 		return opts, cleanup, err

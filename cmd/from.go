@@ -22,6 +22,7 @@ func NewFrom(g *globals) *cobra.Command {
 		retryDelay          time.Duration
 		format              string
 		decryptionKeys      []string
+		userns              usernsFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "from [flags] IMAGE",
@@ -54,8 +55,12 @@ func NewFrom(g *globals) *cobra.Command {
 			if sys, err = platform.choose(sys); err != nil {
 				return err
 			}
+			ids, err := userns.idMap()
+			if err != nil {
+				return err
+			}
 			c, err := container.From(cmd.Context(), store, sys, args[0], container.Options{
-				Name: name, RunDefaults: runDefaults(cmd),
+				Name: name, RunDefaults: runDefaults(cmd), IDMap: ids,
 				Pull: storage.PullOptions{Policy: policy, Retry: retry, RetryDelay: retryDelay, DecryptionKeys: decryptionKeys, Report: progress(cmd, quiet)},
 			})
 			if err != nil {
@@ -79,6 +84,7 @@ func NewFrom(g *globals) *cobra.Command {
 	f.DurationVar(&retryDelay, "retry-delay", 2*time.Second, "delay between pull retries")
 	addPlatformFlags(cmd, &platform)
 	addDecryptionFlag(cmd, &decryptionKeys)
+	addUsernsFlags(cmd, &userns)
 	f.StringVarP(&format, "format", "f", "", "oci or docker: checked and accepted; as in buildah 1.28, commit's own --format decides")
 	// Run flags: kept as defaults for the container's later runs, as buildah does.
 	addRunFlags(cmd, &runFlags{})

@@ -136,9 +136,12 @@ func layerSource(c *container.Container, root string, opts Options) (opener, err
 // changes finds what the layer holds and returns its raw stream; overlay
 // says whether it comes from overlay's upper directory.
 func changes(c *container.Container, root string, squash bool) (open opener, overlay bool, err error) {
+	// A container with an ID mapping has host IDs on disk; the layer
+	// records container IDs.
+	uids, gids := c.IDMap.UIDs, c.IDMap.GIDs
 	if squash {
 		return func() (io.ReadCloser, error) {
-			return archive.TarWithOptions(root, &archive.TarOptions{Compression: archive.Uncompressed})
+			return archive.TarWithOptions(root, &archive.TarOptions{Compression: archive.Uncompressed, UIDMaps: uids, GIDMaps: gids})
 		}, false, nil
 	}
 	layerID, err := c.LayerID()
@@ -151,7 +154,7 @@ func changes(c *container.Container, root string, squash bool) (open opener, ove
 		// into OCI ones (the lower directories tell a recreated directory
 		// from a new one): the change-list route below loses opaque directories.
 		return func() (io.ReadCloser, error) {
-			return archive.TarWithOptions(upper, &archive.TarOptions{WhiteoutFormat: archive.OverlayWhiteoutFormat, WhiteoutData: lowers})
+			return archive.TarWithOptions(upper, &archive.TarOptions{WhiteoutFormat: archive.OverlayWhiteoutFormat, WhiteoutData: lowers, UIDMaps: uids, GIDMaps: gids})
 		}, true, nil
 	}
 	// Comparing the trees is the costly part: done once for both passes.
@@ -159,7 +162,7 @@ func changes(c *container.Container, root string, squash bool) (open opener, ove
 	if err != nil {
 		return nil, false, fmt.Errorf("list changes: %w", err)
 	}
-	return func() (io.ReadCloser, error) { return archive.ExportChanges(root, list, nil, nil) }, false, nil
+	return func() (io.ReadCloser, error) { return archive.ExportChanges(root, list, uids, gids) }, false, nil
 }
 
 // overlayDirs returns a layer's overlay upper directory and lower

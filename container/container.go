@@ -35,12 +35,14 @@ type Options struct {
 	Pull storage.PullOptions
 	// RunDefaults are run flags kept for the container's later runs.
 	RunDefaults []string
+	// IDMap gives the container a user namespace mapping.
+	IDMap IDMap
 }
 
 // From creates a working container from image, or an empty one from
 // "scratch", inheriting the image's configuration and history.
 func From(ctx context.Context, store cstorage.Store, sys *types.SystemContext, image string, opts Options) (_ *Container, err error) {
-	st := State{Version: stateVersion, Kind: kind, FromImage: image, RunDefaults: opts.RunDefaults}
+	st := State{Version: stateVersion, Kind: kind, FromImage: image, RunDefaults: opts.RunDefaults, IDMap: opts.IDMap}
 	name := "working-container"
 	if image == "scratch" {
 		st.Config.Platform = ispecPlatform(runtime.GOOS, runtime.GOARCH)
@@ -60,7 +62,7 @@ func From(ctx context.Context, store cstorage.Store, sys *types.SystemContext, i
 		st.FromImageID = img.ID
 		name = prefixFor(img, image) + "-" + name
 	}
-	sc, name, err := create(store, opts.Name, name, st.FromImageID)
+	sc, name, err := create(store, opts.Name, name, st.FromImageID, opts.IDMap)
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +97,7 @@ func prefixFor(img *cstorage.Image, image string) string {
 // of base, base-1, base-2, ... (buildah's numbering). A free name another
 // process (or build stage) takes first is simply skipped, so concurrent
 // "hod from" calls all succeed.
-func create(store cstorage.Store, name, base, imageID string) (*cstorage.Container, string, error) {
+func create(store cstorage.Store, name, base, imageID string, ids IDMap) (*cstorage.Container, string, error) {
 	for {
 		chosen := name
 		if chosen == "" {
@@ -104,7 +106,7 @@ func create(store cstorage.Store, name, base, imageID string) (*cstorage.Contain
 				return nil, "", err
 			}
 		}
-		sc, err := store.CreateContainer("", []string{chosen}, imageID, "", marker, nil)
+		sc, err := store.CreateContainer("", []string{chosen}, imageID, "", marker, ids.storageOptions())
 		if name == "" && errors.Is(err, cstorage.ErrDuplicateName) {
 			continue
 		}

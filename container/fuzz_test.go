@@ -30,3 +30,22 @@ func FuzzCheckPortAndSignal(f *testing.F) {
 		_ = CheckStopSignal(s)
 	})
 }
+
+// No --userns-*-map value panics; a parsed mapping is non-empty and inside
+// the 32-bit ID space.
+func FuzzParseIDMap(f *testing.F) {
+	for _, s := range []string{"0:100000:65536", "0:1:2,3:4:5", "::", "0:0:4294967295", "1:2"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, spec string) {
+		ms, err := ParseIDMap(spec)
+		if err != nil {
+			return
+		}
+		for _, m := range ms {
+			if m.Size <= 0 || m.ContainerID+m.Size > 1<<32-1 || m.HostID+m.Size > 1<<32-1 {
+				t.Errorf("ParseIDMap(%q) = %v", spec, ms)
+			}
+		}
+	})
+}

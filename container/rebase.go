@@ -14,7 +14,7 @@ import (
 // the old one (whose changes the image now holds) goes. rootFS and history
 // are the image's.
 func (c *Container) Rebase(imageID string, rootFS ispec.RootFS, history []ispec.History) (err error) {
-	sc, err := c.store.CreateContainer("", nil, imageID, "", marker, nil)
+	sc, err := c.store.CreateContainer("", nil, imageID, "", marker, c.IDMap.storageOptions())
 	if err != nil {
 		return fmt.Errorf("rebase %s: %w", c.Name, err)
 	}

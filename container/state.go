@@ -51,6 +51,8 @@ type State struct {
 	RunDefaults    []string `json:"runDefaults,omitempty"`
 	CreatedBy      string   `json:"createdBy,omitempty"`
 	HistoryComment string   `json:"historyComment,omitempty"`
+	// IDMap is the container's user namespace mapping.
+	IDMap IDMap `json:"idmap,omitempty"`
 }
 
 // Docker holds the configuration only the Docker image format can carry;

@@ -74,14 +74,20 @@ func Copy(ctx context.Context, c *container.Container, sources []string, dest st
 		return "", err
 	}
 	destDir, rename := targetDir(root, unsafeDest, dest, w.single())
-	hostDir, err := makeDestDir(root, destDir, owner, opts.Chown != "")
+	// In a container with an ID mapping, files belong to the host IDs its
+	// container IDs map to, created directories too.
+	hostOwner, err := c.IDMap.ToHost(*owner)
+	if err != nil {
+		return "", err
+	}
+	hostDir, err := makeDestDir(root, destDir, &hostOwner, opts.Chown != "" || !c.IDMap.Empty())
 	if err != nil {
 		return "", fmt.Errorf("create %s in container %s: %w", destDir, c.Name, err)
 	}
 	pr, pw := io.Pipe()
 	h := sha256.New()
 	go func() { pw.CloseWithError(w.write(io.MultiWriter(pw, h), rename)) }()
-	err = chrootarchive.UntarWithRoot(pr, hostDir, &archive.TarOptions{NoLchown: false}, root)
+	err = chrootarchive.UntarWithRoot(pr, hostDir, &archive.TarOptions{UIDMaps: c.IDMap.UIDs, GIDMaps: c.IDMap.GIDs}, root)
 	pr.CloseWithError(err)
 	if err != nil {
 		return "", fmt.Errorf("copy to %s in container %s: %w", dest, c.Name, err)

@@ -2,6 +2,8 @@ package inspect
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"slices"
 
 	"github.com/hodbuild/hod/commit"
@@ -20,6 +22,11 @@ func Container(ctx context.Context, c *container.Container, sys *types.SystemCon
 		return nil, err
 	}
 	b.MountPoint = mnt
+	if !c.IDMap.Empty() {
+		b.IDMappingOptions.HostUIDMapping, b.IDMappingOptions.UIDMap = false, rawEach(c.IDMap.UIDs)
+		b.IDMappingOptions.HostGIDMapping, b.IDMappingOptions.GIDMap = false, rawEach(c.IDMap.GIDs)
+		b.NamespaceOptions = setNamespace(b.NamespaceOptions, Namespace{Name: "user", Path: c.IDMap.NSPath})
+	}
 	if c.FromImageID != "" {
 		from, err := readImage(ctx, c.Store(), sys, c.FromImageID)
 		if err != nil {
@@ -53,4 +60,24 @@ func Container(ctx context.Context, c *container.Container, sys *types.SystemCon
 		b.Docker.ContainerConfig = *b.Docker.Config
 	}
 	return &b, nil
+}
+
+// rawEach is each mapping as buildah writes it:
+// {"containerID":0,"hostID":100000,"size":65536}.
+func rawEach(ms []container.IDMapEntry) []json.RawMessage {
+	out := make([]json.RawMessage, 0, len(ms))
+	for _, m := range ms {
+		raw := fmt.Sprintf(`{"containerID":%d,"hostID":%d,"size":%d}`, m.ContainerID, m.HostID, m.Size)
+		out = append(out, json.RawMessage(raw))
+	}
+	return out
+}
+
+func setNamespace(ns []Namespace, n Namespace) []Namespace {
+	for i := range ns {
+		if ns[i].Name == n.Name {
+			ns[i] = n
+		}
+	}
+	return ns
 }

@@ -40,6 +40,8 @@ type Options struct {
 	// HooksDirs hold OCI hook declarations (oci-hooks(5)) for the runtime
 	// to run: OCI isolation only.
 	HooksDirs []string
+	// IDMap is the working container's user namespace mapping (set by Run).
+	idMap container.IDMap
 	// Mounts are the parsed -v and --mount options (see mount.ParseVolume).
 	Mounts         []rspec.Mount
 	Stdin          io.Reader
@@ -69,15 +71,24 @@ func Run(ctx context.Context, c *container.Container, argv []string, opts Option
 		return err
 	}
 	defer c.Unmount(false) //nolint:errcheck // a failed unmount leaves a mount, not a wrong image
+	opts.idMap = c.IDMap
 	p, err := newProcess(c, root, argv, opts)
 	if err != nil {
 		return err
 	}
 	dir, err := os.MkdirTemp(runDir(c), c.ID[:12]+"-")
+	if err == nil && !c.IDMap.Empty() {
+		err = os.Chmod(dir, 0o711)
+	}
 	if err != nil {
 		return fmt.Errorf("run in %s: %w", c.Name, err)
 	}
-	defer os.RemoveAll(dir)
+	keepDir := false // set when a bound rootfs could not be released
+	defer func() {
+		if !keepDir {
+			os.RemoveAll(dir)
+		}
+	}()
 	targets := &mount.Targets{Root: root}
 	defer targets.Remove()
 	reach := reachesOutside(opts.Network)
@@ -88,6 +99,9 @@ func Run(ctx context.Context, c *container.Container, argv []string, opts Option
 	defer files.writeBack(root)
 	mounts := append(files.mounts(), opts.Mounts...)
 	if opts.Isolation == IsolationChroot {
+		if !c.IDMap.Empty() || c.IDMap.NSPath != "" {
+			return fmt.Errorf("run in %s: a container with a user namespace mapping needs --isolation oci", c.Name)
+		}
 		if opts.Resources != nil || len(opts.Devices) > 0 || opts.CgroupParent != "" || len(opts.HooksDirs) > 0 {
 			return fmt.Errorf("run in %s: --memory, --cpu-*, --device, --cgroup-parent and --hooks-dir need --isolation oci", c.Name)
 		}
@@ -113,6 +127,17 @@ func Run(ctx context.Context, c *container.Container, argv []string, opts Option
 	if err != nil {
 		return err
 	}
+	if err := shareRunDir(dir, c.IDMap); err != nil {
+		return err
+	}
+	if !c.IDMap.Empty() {
+		rootfs, unbind, err := bindRootfs(root, dir)
+		if err != nil {
+			return err
+		}
+		defer func() { keepDir = unbind() != nil }()
+		s.Root.Path = rootfs
+	}
 	// All of the spec's mounts, /proc and /dev too: a runtime would create
 	// missing targets itself and leave them in the layer.
 	if err := targets.Prepare(s.Mounts); err != nil {
@@ -124,7 +149,12 @@ func Run(ctx context.Context, c *container.Container, argv []string, opts Option
 // runDir is where per-run bundles live: under the store's run root, so a
 // crash leaves them where "hod" and a reboot clean up.
 func runDir(c *container.Container) string {
-	dir := c.Store().RunRoot() + "/hod-run"
-	_ = os.MkdirAll(dir, 0o700)
+	dir, mode := c.Store().RunRoot()+"/hod-run", os.FileMode(0o700)
+	if !c.IDMap.Empty() {
+		// The user namespace's root resolves the bundle's paths: they must
+		// be searchable by others, which the store's run root is not.
+		dir, mode = usernsRunDir, 0o711
+	}
+	_ = os.MkdirAll(dir, mode)
 	return dir
 }

@@ -73,6 +73,9 @@ func spec(root string, p *process, mounts []rspec.Mount, netns string, opts Opti
 		caps := g.Config.Process.Capabilities
 		caps.Effective, caps.Permitted, caps.Inheritable, caps.Ambient = nil, nil, nil, nil
 	}
+	if err := userNamespace(g, opts.idMap); err != nil {
+		return nil, err
+	}
 	for _, m := range mounts {
 		g.AddMount(m)
 	}

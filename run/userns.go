@@ -1,0 +1,82 @@
+package run
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/hodbuild/hod/container"
+	rspec "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/opencontainers/runtime-tools/generate"
+	"golang.org/x/sys/unix"
+)
+
+// userNamespace puts the run in a user namespace with the container's ID
+// mapping (or joins the one it names). sysfs cannot be mounted from a user
+// namespace that does not own the network namespace, so /sys is the host's,
+// bound read-only, as buildah and podman do.
+func userNamespace(g *generate.Generator, m container.IDMap) error {
+	if m.Empty() && m.NSPath == "" {
+		return nil
+	}
+	if err := g.AddOrReplaceLinuxNamespace("user", m.NSPath); err != nil {
+		return err
+	}
+	for _, u := range m.UIDs {
+		g.AddLinuxUIDMapping(uint32(u.HostID), uint32(u.ContainerID), uint32(u.Size))
+	}
+	for _, u := range m.GIDs {
+		g.AddLinuxGIDMapping(uint32(u.HostID), uint32(u.ContainerID), uint32(u.Size))
+	}
+	mounts := slices.DeleteFunc(g.Config.Mounts, func(mt rspec.Mount) bool {
+		return mt.Destination == "/sys" || mt.Destination == "/sys/fs/cgroup"
+	})
+	g.Config.Mounts = append(mounts, rspec.Mount{Destination: "/sys", Type: "bind", Source: "/sys", Options: []string{"rbind", "ro", "nosuid", "noexec", "nodev"}})
+	return nil
+}
+
+// shareRunDir gives the run directory and the /etc files in it to the
+// container's root, so the user namespace's root can read what is
+// bind-mounted from there.
+func shareRunDir(dir string, m container.IDMap) error {
+	if m.Empty() {
+		return nil
+	}
+	root, err := m.ToHost(container.Owner{})
+	if err != nil {
+		return err
+	}
+	if err := os.Lchown(dir, root.UID, root.GID); err != nil {
+		return err
+	}
+	for _, name := range []string{"hosts", "resolv.conf", "hostname"} {
+		if err := os.Lchown(filepath.Join(dir, name), root.UID, root.GID); err != nil && !os.IsNotExist(err) {
+			return err
+		}
+	}
+	return nil
+}
+
+// usernsRunDir holds the bundles of runs in a user namespace.
+const usernsRunDir = "/run/hod-userns"
+
+// bindRootfs binds the container's root filesystem into the bundle: the
+// store's directories above it are closed to the user namespace's root.
+// The release removes the mount point, and fails rather than leave the
+// rootfs under a directory that is then removed.
+func bindRootfs(root, bundle string) (string, func() error, error) {
+	rootfs := filepath.Join(bundle, "rootfs")
+	if err := os.Mkdir(rootfs, 0o755); err != nil {
+		return "", nil, err
+	}
+	if err := unix.Mount(root, rootfs, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+		return "", nil, fmt.Errorf("bind %s for a user namespace: %w", root, err)
+	}
+	return rootfs, func() error {
+		if err := unix.Unmount(rootfs, unix.MNT_DETACH); err != nil {
+			return err
+		}
+		return os.Remove(rootfs)
+	}, nil
+}
