@@ -86,8 +86,8 @@ func NewRun(g *globals) *cobra.Command {
 	f.StringArrayVar(&o.mounts, "mount", nil, "mount type=bind|tmpfs|cache,dst=...,... (repeatable)")
 	f.StringVar(&o.contextDir, "contextdir", "", "resolve --mount type=bind sources inside this directory (they cannot leave it)")
 	f.StringVar(&o.hostname, "hostname", "", "hostname inside the run (default: the container ID's prefix)")
-	f.BoolVarP(&o.tty, "tty", "t", false, "allocate a pseudo-terminal")
-	f.BoolVar(&o.tty, "terminal", false, "allocate a pseudo-terminal (as --tty)")
+	f.BoolVarP(&o.tty, "terminal", "t", false, "allocate a pseudo-terminal")
+	f.BoolVar(&o.tty, "tty", false, "allocate a pseudo-terminal (as --terminal)")
 	f.BoolVar(&o.noPivot, "no-pivot", false, "have the runtime use chroot instead of pivot_root (runc --no-pivot)")
 	f.BoolVar(&o.addHistory, "add-history", false, "accepted for buildah compatibility: commit records the layer's history anyway")
 	return cmd
