@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"fmt"
+	"github.com/hodbuild/hod/run"
 
 	"github.com/spf13/cobra"
 )
@@ -21,6 +22,11 @@ func NewRm(g *globals) *cobra.Command {
 				return err
 			}
 			for _, c := range list {
+				// A command still running in it is stopped first, and what
+				// a killed run left (processes, mounts) is cleaned up.
+				if err := run.Stop(c); err != nil {
+					return err
+				}
 				if err := c.Delete(); err != nil {
 					return err
 				}

@@ -27,6 +27,10 @@ func (g *globals) Store() (cstorage.Store, error) {
 		if err != nil {
 			return nil, err
 		}
+		// What killed hod processes left half-written goes first.
+		if err := storage.ReapWrites(store); err != nil {
+			logrus.Warnf("clean up after killed writes: %v", err)
+		}
 		g.store = store
 	}
 	return g.store, nil

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hodbuild/hod/container"
+	"github.com/hodbuild/hod/internal/failpoint"
 	"github.com/hodbuild/hod/storage"
 	istorage "go.podman.io/image/v5/storage"
 	"go.podman.io/image/v5/types"
@@ -69,13 +70,19 @@ func Commit(ctx context.Context, c *container.Container, dest string, opts Optio
 			return "", fmt.Errorf("commit %s: %w", c.Name, storage.ErrEncryptLocal)
 		}
 	}
-	img, err := write(ctx, c, opts)
+	j, err := storage.BeginWrite(c.Store())
+	if err != nil {
+		return "", err
+	}
+	defer j.Done()
+	img, err := write(ctx, c, j, opts)
 	if err != nil {
 		return "", fmt.Errorf("commit %s: %w", c.Name, err)
 	}
 	if err := publish(ctx, c, img, dest, opts); err != nil {
 		return "", fmt.Errorf("commit %s to %q: %w", c.Name, dest, err)
 	}
+	failpoint.Hit("commit-after-name")
 	return img.id, nil
 }
 
@@ -83,11 +90,17 @@ func Commit(ctx context.Context, c *container.Container, dest string, opts Optio
 // moves the container onto it: the next commit adds a new layer holding
 // only what changes after this point ("commit --layer").
 func Checkpoint(ctx context.Context, c *container.Container, opts Options) (string, error) {
-	img, err := write(ctx, c, opts)
+	j, err := storage.BeginWrite(c.Store())
+	if err != nil {
+		return "", err
+	}
+	defer j.Done()
+	img, err := write(ctx, c, j, opts)
 	if err != nil {
 		return "", fmt.Errorf("checkpoint %s: %w", c.Name, err)
 	}
-	if err := c.Rebase(img.id, img.rootFS, img.history); err != nil {
+	failpoint.Hit("checkpoint-before-rebase")
+	if err := c.Rebase(j, img.id, img.rootFS, img.history); err != nil {
 		return "", err
 	}
 	return img.id, nil
@@ -122,7 +135,7 @@ func publish(ctx context.Context, c *container.Container, img *written, dest str
 	if err != nil {
 		return err
 	}
-	err = storage.Copy(ctx, opts.Sys, ref, src, opts.Report, opts.Protection)
+	err = storage.Copy(ctx, store, opts.Sys, ref, src, opts.Report, opts.Protection)
 	if img.created {
 		// The local image was only a means to reach dest.
 		if _, derr := store.DeleteImage(img.id, true); err == nil {

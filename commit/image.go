@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/hodbuild/hod/container"
+	"github.com/hodbuild/hod/internal/failpoint"
+	"github.com/hodbuild/hod/storage"
 	"github.com/opencontainers/go-digest"
 	ispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/sirupsen/logrus"
@@ -25,7 +27,9 @@ type written struct {
 	history []ispec.History
 }
 
-func write(ctx context.Context, c *container.Container, opts Options) (_ *written, err error) {
+// j notes the layer and image before they are created: if hod is killed
+// before the commit is done, the next hod removes them (storage.ReapWrites).
+func write(ctx context.Context, c *container.Container, j *storage.Journal, opts Options) (_ *written, err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -34,10 +38,11 @@ func write(ctx context.Context, c *container.Container, opts Options) (_ *writte
 	if err != nil {
 		return nil, err
 	}
-	layer, fresh, err := putLayer(c, parent, opts)
+	layer, fresh, err := putLayer(c, parent, j, opts)
 	if err != nil {
 		return nil, err
 	}
+	failpoint.Hit("commit-after-layer")
 	keepLayer := !fresh
 	defer func() {
 		if !keepLayer && layer != nil {
@@ -58,6 +63,9 @@ func write(ctx context.Context, c *container.Container, opts Options) (_ *writte
 		return nil, err
 	}
 	img := &written{id: digest.FromBytes(configBlob).Encoded(), created: true, rootFS: cfg.RootFS, history: cfg.History}
+	if err := j.Image(img.id); err != nil {
+		return nil, err
+	}
 	err = createImage(store, img.id, top, created, configBlob, manifestBlob)
 	if errors.Is(err, cstorage.ErrDuplicateID) {
 		logrus.Debugf("image %s exists already, reusing it", img.id)
@@ -65,6 +73,7 @@ func write(ctx context.Context, c *container.Container, opts Options) (_ *writte
 		return img, nil // a new layer of ours is deleted: the image has its own
 	}
 	keepLayer = keepLayer || err == nil
+	failpoint.Hit("commit-after-image")
 	return img, err
 }
 

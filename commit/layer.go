@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/hodbuild/hod/container"
+	"github.com/hodbuild/hod/internal/failpoint"
+	"github.com/hodbuild/hod/storage"
 	"github.com/opencontainers/go-digest"
 	cstorage "go.podman.io/storage"
 	"go.podman.io/storage/pkg/archive"
@@ -28,7 +30,7 @@ import (
 // whether the layer is new (and so the caller's to delete on failure).
 // putLayer writes the container's changes as a layer on parent; with
 // OmitEmptyLayer, no changes give no layer (nil).
-func putLayer(c *container.Container, parent string, opts Options) (layer *cstorage.Layer, created bool, err error) {
+func putLayer(c *container.Container, parent string, j *storage.Journal, opts Options) (layer *cstorage.Layer, created bool, err error) {
 	store := c.Store()
 	root, err := c.Mount()
 	if err != nil {
@@ -50,15 +52,22 @@ func putLayer(c *container.Container, parent string, opts Options) (layer *cstor
 		return nil, false, nil
 	}
 	id := layerID(parent, diffID)
+	if err := j.Layer(id); err != nil {
+		return nil, false, err
+	}
+	failpoint.Hit("commit-before-layer")
 	if l, err := store.Layer(id); err == nil {
 		return l, false, nil
 	}
-	stream, err := open()
-	if err != nil {
-		return nil, false, err
-	}
-	defer stream.Close()
-	layer, _, err = store.PutLayer(id, parent, nil, "", false, nil, stream)
+	err = storage.RetryStagingRace("write layer "+id, func() error {
+		stream, err := open()
+		if err != nil {
+			return err
+		}
+		defer stream.Close()
+		layer, _, err = store.PutLayer(id, parent, nil, "", false, nil, stream)
+		return err
+	})
 	if errors.Is(err, cstorage.ErrDuplicateID) {
 		// A concurrent commit (another build stage) wrote the same layer first.
 		if l, lerr := store.Layer(id); lerr == nil {

@@ -4,17 +4,26 @@ import (
 	"context"
 	"fmt"
 
-	"go.podman.io/image/v5/types"
-
+	"github.com/hodbuild/hod/storage"
 	ispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"go.podman.io/image/v5/types"
+	"go.podman.io/storage/pkg/stringid"
 )
 
 // Rebase moves the container onto image, a checkpoint of itself: a new
 // storage container on that image takes over the name and the state, and
 // the old one (whose changes the image now holds) goes. rootFS and history
 // are the image's.
-func (c *Container) Rebase(imageID string, rootFS ispec.RootFS, history []ispec.History) (err error) {
-	sc, err := c.store.CreateContainer("", nil, imageID, "", marker, c.IDMap.storageOptions())
+//
+// j notes the new storage container first: if hod is killed halfway, the
+// next hod finishes the move or undoes it (storage.ReapWrites), so the
+// container's name always names one of them.
+func (c *Container) Rebase(j *storage.Journal, imageID string, rootFS ispec.RootFS, history []ispec.History) (err error) {
+	id := stringid.GenerateRandomID()
+	if err := j.Container(id, c.Name); err != nil {
+		return err
+	}
+	sc, err := c.store.CreateContainer(id, nil, imageID, "", marker, c.IDMap.storageOptions())
 	if err != nil {
 		return fmt.Errorf("rebase %s: %w", c.Name, err)
 	}
@@ -49,5 +58,10 @@ func (c *Container) RebaseOnImage(ctx context.Context, sys *types.SystemContext,
 		return err
 	}
 	c.Config, c.Docker = st.Config, st.Docker
-	return c.Rebase(imageID, st.Config.RootFS, st.History)
+	j, err := storage.BeginWrite(c.store)
+	if err != nil {
+		return err
+	}
+	defer j.Done()
+	return c.Rebase(j, imageID, st.Config.RootFS, st.History)
 }

@@ -12,6 +12,7 @@ import (
 	securejoin "github.com/cyphar/filepath-securejoin"
 	"github.com/hodbuild/hod/container"
 	rspec "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/sirupsen/logrus"
 	"go.podman.io/storage/pkg/reexec"
 )
 
@@ -85,6 +86,9 @@ func runChroot(ctx context.Context, root string, p *process, mounts []rspec.Moun
 	if err := cmd.Start(); err != nil {
 		w.Close()
 		return fmt.Errorf("start chroot isolation: %w", err)
+	}
+	if err := noteProcess(opts.bundle, cmd.Process.Pid); err != nil {
+		logrus.Debugf("note the run's process: %v", err)
 	}
 	// The child waits for its configuration: its network is connected first.
 	if reach {

@@ -29,6 +29,9 @@ func runOCI(ctx context.Context, c *container.Container, bundle string, s *rspec
 	runtime := cmp.Or(opts.Runtime, "runc")
 	state := filepath.Join(c.Store().RunRoot(), "hod-runtime")
 	id := filepath.Base(bundle)
+	if err := note(bundle, "runtime", runtime+"\n"+state); err != nil {
+		return err
+	}
 	args := append(append(append(append([]string{"--root", state}, opts.RuntimeFlags...), "run"), opts.RunFlags...), "--bundle", bundle, id)
 	cmd := exec.Command(runtime, args...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = opts.Stdin, opts.Stdout, opts.Stderr

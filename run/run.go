@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/hodbuild/hod/container"
+	"github.com/hodbuild/hod/internal/lockdir"
 	"github.com/hodbuild/hod/mount"
 	rspec "github.com/opencontainers/runtime-spec/specs-go"
 )
@@ -40,8 +41,10 @@ type Options struct {
 	// HooksDirs hold OCI hook declarations (oci-hooks(5)) for the runtime
 	// to run: OCI isolation only.
 	HooksDirs []string
-	// IDMap is the working container's user namespace mapping (set by Run).
-	idMap container.IDMap
+	// idMap is the working container's user namespace mapping and bundle
+	// its run's directory (set by Run).
+	idMap  container.IDMap
+	bundle string
 	// Mounts are the parsed -v and --mount options (see mount.ParseVolume).
 	Mounts         []rspec.Mount
 	Stdin          io.Reader
@@ -65,30 +68,41 @@ func (e *ExitError) Error() string {
 // Run runs argv (or the image's entrypoint and command when empty) in the
 // container. Mount targets and /etc files that exist only for the run are
 // removed afterwards, so they leave no trace in the next commit.
+//
+// The run's bundle directory stays locked while it lasts; what a killed hod
+// leaves (processes, mounts) is cleaned up by the next run in the
+// container, or by rm (Reap, Stop).
 func Run(ctx context.Context, c *container.Container, argv []string, opts Options) (err error) {
+	if err := Reap(c); err != nil {
+		return err
+	}
+	bundle, err := lockdir.New(runDir(c), bundlePrefix(c))
+	if err == nil && !c.IDMap.Empty() {
+		err = os.Chmod(bundle.Path, 0o711)
+	}
+	if err != nil {
+		return fmt.Errorf("run in %s: %w", c.Name, err)
+	}
+	dir := bundle.Path
+	keepDir := false // set when a bound rootfs could not be released
+	defer func() {
+		if !keepDir {
+			_ = bundle.Release()
+		}
+	}()
 	root, err := c.Mount()
 	if err != nil {
 		return err
 	}
 	defer c.Unmount(false) //nolint:errcheck // a failed unmount leaves a mount, not a wrong image
-	opts.idMap = c.IDMap
+	if err := note(dir, "mounted", ""); err != nil {
+		return err
+	}
+	opts.idMap, opts.bundle = c.IDMap, dir
 	p, err := newProcess(c, root, argv, opts)
 	if err != nil {
 		return err
 	}
-	dir, err := os.MkdirTemp(runDir(c), c.ID[:12]+"-")
-	if err == nil && !c.IDMap.Empty() {
-		err = os.Chmod(dir, 0o711)
-	}
-	if err != nil {
-		return fmt.Errorf("run in %s: %w", c.Name, err)
-	}
-	keepDir := false // set when a bound rootfs could not be released
-	defer func() {
-		if !keepDir {
-			os.RemoveAll(dir)
-		}
-	}()
 	targets := &mount.Targets{Root: root}
 	defer targets.Remove()
 	reach := reachesOutside(opts.Network)

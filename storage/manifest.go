@@ -354,7 +354,7 @@ func ManifestPush(ctx context.Context, store cstorage.Store, sys *types.SystemCo
 	if all {
 		copyOpts.ImageListSelection = copy.CopyAllImages
 	}
-	raw, err := copyImage(ctx, sys, destRef, src, copyOpts)
+	raw, err := copyImage(ctx, store, sys, destRef, src, copyOpts)
 	if err != nil {
 		return "", fmt.Errorf("push manifest list %q to %s: %w", listName, dest, err)
 	}

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -152,7 +153,7 @@ func copyIn(ctx context.Context, store cstorage.Store, sys *types.SystemContext,
 	if err != nil {
 		return nil, err
 	}
-	if _, err := copyImage(ctx, sys, dest, src, &copy.Options{ReportWriter: opts.Report, RemoveSignatures: opts.RemoveSignatures, OciDecryptConfig: opts.decrypt}); err != nil {
+	if _, err := copyImage(ctx, store, sys, dest, src, &copy.Options{ReportWriter: opts.Report, RemoveSignatures: opts.RemoveSignatures, OciDecryptConfig: opts.decrypt}); err != nil {
 		return nil, fmt.Errorf("pull %s: %w", transportsName(src), err)
 	}
 	img, err := istorage.Transport.GetStoreImage(store, dest)
@@ -174,30 +175,36 @@ func copyIn(ctx context.Context, store cstorage.Store, sys *types.SystemContext,
 // Copy copies an image between two references with the signature policy
 // and progress reporting every hod command uses, encrypting and signing it
 // as p says.
-func Copy(ctx context.Context, sys *types.SystemContext, dest, src types.ImageReference, report io.Writer, p Protection) error {
+func Copy(ctx context.Context, store cstorage.Store, sys *types.SystemContext, dest, src types.ImageReference, report io.Writer, p Protection) error {
 	opts := &copy.Options{ReportWriter: report}
 	if err := p.apply(opts); err != nil {
 		return err
 	}
-	_, err := copyImage(ctx, sys, dest, src, opts)
+	_, err := copyImage(ctx, store, sys, dest, src, opts)
 	return err
 }
 
 // copyImage runs containers/image's copy under hod's signature policy and
 // returns the manifest written.
-func copyImage(ctx context.Context, sys *types.SystemContext, dest, src types.ImageReference, opts *copy.Options) ([]byte, error) {
+func copyImage(ctx context.Context, store cstorage.Store, sys *types.SystemContext, dest, src types.ImageReference, opts *copy.Options) ([]byte, error) {
 	policy, err := PolicyContext(sys)
 	if err != nil {
 		return nil, err
 	}
 	defer policy.Destroy()
-	if opts.SourceCtx == nil {
-		opts.SourceCtx = sys
+	staging, release, err := newStaging(store.GraphRoot())
+	if err != nil {
+		return nil, err
 	}
-	if opts.DestinationCtx == nil {
-		opts.DestinationCtx = sys
-	}
-	return copy.Image(ctx, policy, dest, src, opts)
+	defer release()
+	opts.SourceCtx = staging(cmp.Or(opts.SourceCtx, sys))
+	opts.DestinationCtx = staging(cmp.Or(opts.DestinationCtx, sys))
+	var raw []byte
+	err = RetryStagingRace("copy to "+transportsName(dest), func() (err error) {
+		raw, err = copy.Image(ctx, policy, dest, src, opts)
+		return err
+	})
+	return raw, err
 }
 
 func transportsName(ref types.ImageReference) string {

@@ -67,7 +67,7 @@ func Push(ctx context.Context, store cstorage.Store, sys *types.SystemContext, n
 	}
 	var raw []byte
 	for attempt := 0; ; attempt++ {
-		if raw, err = copyImage(ctx, sys, destRef, src, copyOpts); err == nil || attempt >= opts.Retry || ctx.Err() != nil {
+		if raw, err = copyImage(ctx, store, sys, destRef, src, copyOpts); err == nil || attempt >= opts.Retry || ctx.Err() != nil {
 			break
 		}
 		logrus.Warnf("push %s: %v; retrying in %s", dest, err, opts.RetryDelay)

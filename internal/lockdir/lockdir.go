@@ -1,0 +1,111 @@
+// Package lockdir gives a process directories that are its own for as long
+// as it lives: each holds an flock the kernel drops when the process dies,
+// however it dies, so another process can tell a killed owner's leftovers
+// from a live owner's work.
+package lockdir
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Dir is a directory locked by this process.
+type Dir struct {
+	Path string
+	fd   int
+}
+
+// New creates a locked directory PREFIX* under parent. It is made and
+// locked under a name Reap ignores, then renamed: there is no moment at
+// which it has its final name and no lock.
+func New(parent, prefix string) (*Dir, error) {
+	if err := os.MkdirAll(parent, 0o700); err != nil {
+		return nil, err
+	}
+	tmp, err := os.MkdirTemp(parent, ".new-"+prefix)
+	if err != nil {
+		return nil, err
+	}
+	fd, err := unix.Open(tmp, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err == nil {
+		err = unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB)
+	}
+	final := filepath.Join(parent, prefix+strings.TrimPrefix(filepath.Base(tmp), ".new-"+prefix))
+	if err == nil {
+		err = os.Rename(tmp, final)
+	}
+	if err != nil {
+		if fd >= 0 {
+			unix.Close(fd)
+		}
+		os.RemoveAll(tmp)
+		return nil, fmt.Errorf("create %s: %w", tmp, err)
+	}
+	return &Dir{Path: final, fd: fd}, nil
+}
+
+// Release removes the directory and drops its lock.
+func (d *Dir) Release() error {
+	err := os.RemoveAll(d.Path)
+	unix.Close(d.fd)
+	return err
+}
+
+// Reap calls reap for each PREFIX* directory under parent whose owner is
+// gone (its lock can be taken), then removes it. Half-made directories of
+// processes killed while creating one are removed after an hour.
+func Reap(parent, prefix string, reap func(dir string) error) error {
+	entries, err := os.ReadDir(parent)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil
+		}
+		return err
+	}
+	for _, e := range entries {
+		p := filepath.Join(parent, e.Name())
+		switch {
+		case strings.HasPrefix(e.Name(), prefix):
+			if err := reapOne(p, reap); err != nil {
+				return err
+			}
+		case strings.HasPrefix(e.Name(), ".new-"+prefix):
+			if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > time.Hour {
+				os.RemoveAll(p)
+			}
+		}
+	}
+	return nil
+}
+
+func reapOne(dir string, reap func(string) error) error {
+	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil // reaped by another process meanwhile
+	}
+	defer unix.Close(fd)
+	if unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB) != nil {
+		return nil // its owner is alive
+	}
+	if reap != nil {
+		if err := reap(dir); err != nil {
+			return err
+		}
+	}
+	return os.RemoveAll(dir)
+}
+
+// Live reports whether dir's owner is alive (holds its lock).
+func Live(dir string) bool {
+	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return false
+	}
+	defer unix.Close(fd)
+	return unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB) != nil
+}

@@ -1,0 +1,136 @@
+package run
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/hodbuild/hod/container"
+	"github.com/hodbuild/hod/internal/lockdir"
+	"github.com/sirupsen/logrus"
+	"golang.org/x/sys/unix"
+)
+
+// A run's bundle directory is locked by its hod for as long as the run
+// lasts, and notes what a killed hod would leave behind: the runtime
+// container ("runtime": binary and state root), chroot isolation's child
+// ("pid": PID and start time, so a reused PID is never killed), and the
+// container mount the run holds ("mounted").
+
+// bundlePrefix names a container's bundle directories.
+func bundlePrefix(c *container.Container) string { return c.ID[:12] + "-" }
+
+func note(dir, name, content string) error {
+	return os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600)
+}
+
+// noteProcess records chroot isolation's child.
+func noteProcess(dir string, pid int) error {
+	start, err := startTime(pid)
+	if err != nil {
+		return err
+	}
+	return note(dir, "pid", fmt.Sprintf("%d %s", pid, start))
+}
+
+// startTime is field 22 of /proc/PID/stat, the process's start time.
+func startTime(pid int) (string, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return "", err
+	}
+	// The command name (field 2) may hold spaces; fields count from after it.
+	rest := string(data[strings.LastIndexByte(string(data), ')')+1:])
+	f := strings.Fields(rest)
+	if len(f) < 20 {
+		return "", errors.New("short /proc stat")
+	}
+	return f[19], nil
+}
+
+// stopProcesses kills what a bundle's run started.
+func stopProcesses(dir string) {
+	if data, err := os.ReadFile(filepath.Join(dir, "runtime")); err == nil {
+		if rt := strings.SplitN(string(data), "\n", 2); len(rt) == 2 {
+			id := filepath.Base(dir)
+			_ = exec.Command(rt[0], "--root", rt[1], "kill", "--all", id, "KILL").Run()
+		}
+	}
+	if data, err := os.ReadFile(filepath.Join(dir, "pid")); err == nil {
+		var pid int
+		var start string
+		if _, err := fmt.Sscanf(string(data), "%d %s", &pid, &start); err == nil && pid > 1 {
+			if now, err := startTime(pid); err == nil && now == start {
+				_ = syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
+	}
+}
+
+// cleanBundle undoes what a dead hod's run left: its processes, the
+// runtime's state, the bundle's mounts and the container mount it held.
+// It fails, keeping the directory, if a mount in it cannot be released.
+func cleanBundle(c *container.Container, dir string) error {
+	logrus.Debugf("cleaning up after a killed run in %s: %s", c.Name, dir)
+	stopProcesses(dir)
+	if data, err := os.ReadFile(filepath.Join(dir, "runtime")); err == nil {
+		if rt := strings.SplitN(string(data), "\n", 2); len(rt) == 2 {
+			_ = exec.Command(rt[0], "--root", rt[1], "delete", "--force", filepath.Base(dir)).Run()
+		}
+	}
+	for _, m := range []string{"netns", "rootfs"} {
+		err := unix.Unmount(filepath.Join(dir, m), unix.MNT_DETACH)
+		if err != nil && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOENT) {
+			return fmt.Errorf("release %s: %w", filepath.Join(dir, m), err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "mounted")); err == nil {
+		_ = c.Unmount(false)
+	}
+	return nil
+}
+
+// Reap cleans up after runs in c whose hod was killed.
+func Reap(c *container.Container) error {
+	for _, parent := range bundleParents(c) {
+		if err := lockdir.Reap(parent, bundlePrefix(c), func(dir string) error { return cleanBundle(c, dir) }); err != nil {
+			return fmt.Errorf("clean up after killed runs in %s: %w", c.Name, err)
+		}
+	}
+	return nil
+}
+
+// Stop ends every run in c: live runs' processes are killed (their hod
+// then exits with the status, and cleans up), then killed runs are reaped.
+// It waits at most stopWait for live runs to end.
+func Stop(c *container.Container) error {
+	deadline := time.Now().Add(stopWait)
+	for _, parent := range bundleParents(c) {
+		dirs, _ := filepath.Glob(filepath.Join(parent, bundlePrefix(c)+"*"))
+		for _, dir := range dirs {
+			if !lockdir.Live(dir) {
+				continue
+			}
+			stopProcesses(dir)
+			for lockdir.Live(dir) {
+				if time.Now().After(deadline) {
+					return fmt.Errorf("stop the run in %s: %s is still running", c.Name, strconv.Quote(dir))
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+		}
+	}
+	return Reap(c)
+}
+
+const stopWait = 10 * time.Second
+
+func bundleParents(c *container.Container) []string {
+	return []string{filepath.Join(c.Store().RunRoot(), "hod-run"), usernsRunDir}
+}

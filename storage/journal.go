@@ -1,0 +1,231 @@
+package storage
+
+import (
+	"errors"
+	"fmt"
+	"github.com/hodbuild/hod/internal/lockdir"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/sirupsen/logrus"
+	cstorage "go.podman.io/storage"
+)
+
+// A Journal records the layers and images a write (a commit) creates, in
+// a locked directory of the store, until the write is done. If the process
+// dies first, the next hod (ReapWrites) deletes the images it left without
+// a name or a container, and the layers nothing references: containers/
+// storage marks a layer incomplete only while PutLayer runs, so a commit
+// killed after writing its layer but before recording its image would
+// otherwise leave a complete layer no image, container or prune reaches.
+type Journal struct{ dir *lockdir.Dir }
+
+const journalPrefix = "write-"
+
+func journalRoot(store cstorage.Store) string {
+	return filepath.Join(store.GraphRoot(), "hod-journal")
+}
+
+// BeginWrite starts a journal in store.
+func BeginWrite(store cstorage.Store) (*Journal, error) {
+	d, err := lockdir.New(journalRoot(store), journalPrefix)
+	if err != nil {
+		return nil, fmt.Errorf("begin write: %w", err)
+	}
+	return &Journal{dir: d}, nil
+}
+
+// Layer records that the write creates, or reuses, layer id.
+func (j *Journal) Layer(id string) error { return j.note("layer", id) }
+
+// Container records that the write creates storage container id, to be
+// named name when it replaces the one that has that name now.
+func (j *Journal) Container(id, name string) error {
+	return os.WriteFile(filepath.Join(j.dir.Path, "container-"+id), []byte(name), 0o600)
+}
+
+// Image records that the write creates image id.
+func (j *Journal) Image(id string) error { return j.note("image", id) }
+
+func (j *Journal) note(kind, id string) error {
+	f, err := os.Create(filepath.Join(j.dir.Path, kind+"-"+id))
+	if err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+// Done ends the journal: what the write made stays.
+func (j *Journal) Done() {
+	if err := j.dir.Release(); err != nil {
+		logrus.Debugf("end write journal: %v", err)
+	}
+}
+
+// ReapWrites removes what writes of killed processes left unreachable.
+// Layers a live write has noted are left alone.
+func ReapWrites(store cstorage.Store) error {
+	root := journalRoot(store)
+	if entries, err := os.ReadDir(root); err != nil || len(entries) == 0 {
+		return nil
+	}
+	return lockdir.Reap(root, journalPrefix, func(dir string) error {
+		layers, images, err := readJournal(dir)
+		if err != nil {
+			return err
+		}
+		if err := finishMoves(store, dir); err != nil {
+			return err
+		}
+		for _, id := range images {
+			if err := dropUnusedImage(store, id); err != nil {
+				return err
+			}
+		}
+		live, err := liveLayers(root)
+		if err != nil {
+			return err
+		}
+		for _, id := range layers {
+			if live[id] {
+				continue
+			}
+			if err := dropUnusedLayer(store, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// finishMoves completes or undoes the container moves (Rebase) a killed
+// write noted: while the old container still has the name, the new one
+// goes; once the old one is gone, the new one takes its name.
+func finishMoves(store cstorage.Store, dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		id, ok := strings.CutPrefix(e.Name(), "container-")
+		if !ok {
+			continue
+		}
+		name, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			return err
+		}
+		if _, err := store.Container(id); err != nil {
+			continue // never created, or already undone
+		}
+		if old, err := store.Container(string(name)); err == nil && old.ID != id {
+			logrus.Debugf("undoing the unfinished move of container %s", name)
+			if err := store.DeleteContainer(id); err != nil {
+				return err
+			}
+			continue
+		}
+		logrus.Debugf("finishing the move of container %s", name)
+		if err := store.SetNames(id, []string{string(name)}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func readJournal(dir string) (layers, images []string, err error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, e := range entries {
+		if id, ok := strings.CutPrefix(e.Name(), "layer-"); ok {
+			layers = append(layers, id)
+		} else if id, ok := strings.CutPrefix(e.Name(), "image-"); ok {
+			images = append(images, id)
+		}
+	}
+	// Newest last in a commit chain does not matter: a layer is dropped
+	// only once nothing, its children included, references it.
+	return layers, images, nil
+}
+
+// liveLayers are the layers noted by journals whose writers are alive.
+func liveLayers(root string) (map[string]bool, error) {
+	live := map[string]bool{}
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), journalPrefix) {
+			continue
+		}
+		layers, _, err := readJournal(filepath.Join(root, e.Name()))
+		if err != nil {
+			continue // reaped meanwhile
+		}
+		for _, l := range layers {
+			live[l] = true
+		}
+	}
+	return live, nil
+}
+
+func dropUnusedImage(store cstorage.Store, id string) error {
+	img, err := store.Image(id)
+	if errors.Is(err, cstorage.ErrImageUnknown) {
+		return nil
+	}
+	if err != nil || len(img.Names) > 0 {
+		return err
+	}
+	containers, err := store.Containers()
+	if err != nil {
+		return err
+	}
+	for _, c := range containers {
+		if c.ImageID == id {
+			return nil
+		}
+	}
+	logrus.Debugf("removing image %s left by a killed write", id)
+	_, err = store.DeleteImage(id, true)
+	return err
+}
+
+func dropUnusedLayer(store cstorage.Store, id string) error {
+	if _, err := store.Layer(id); errors.Is(err, cstorage.ErrLayerUnknown) {
+		return nil
+	}
+	images, err := store.Images()
+	if err != nil {
+		return err
+	}
+	for _, img := range images {
+		if img.TopLayer == id {
+			return nil
+		}
+	}
+	containers, err := store.Containers()
+	if err != nil {
+		return err
+	}
+	for _, c := range containers {
+		if c.LayerID == id {
+			return nil
+		}
+	}
+	layers, err := store.Layers()
+	if err != nil {
+		return err
+	}
+	for _, l := range layers {
+		if l.Parent == id {
+			return nil
+		}
+	}
+	logrus.Debugf("removing layer %s left by a killed write", id)
+	return store.DeleteLayer(id)
+}

@@ -1,0 +1,50 @@
+package storage
+
+import (
+	"cmp"
+	"fmt"
+	"github.com/hodbuild/hod/internal/lockdir"
+	"os"
+	"path/filepath"
+
+	"github.com/sirupsen/logrus"
+	"go.podman.io/image/v5/types"
+)
+
+// stagingPrefix names the directories copies stage big files in.
+const stagingPrefix = "hod-staging-"
+
+// stagingRoot is where copies stage layers: $TMPDIR, else containers.conf's
+// image_copy_tmp_dir ("storage": the store's own tmp directory), else
+// /var/tmp, as buildah chooses.
+func stagingRoot(graphRoot string) string {
+	dir := cmp.Or(os.Getenv("TMPDIR"), ContainersConf().Engine.ImageCopyTmpDir, "/var/tmp")
+	if dir == "storage" {
+		dir = filepath.Join(graphRoot, "tmp")
+	}
+	return dir
+}
+
+// newStaging makes a directory of this process's own for a copy's big
+// files (containers/image's staged layers) and returns what points a
+// system context there, and the release that removes it. What killed
+// copies left in the staging root is removed first.
+func newStaging(graphRoot string) (func(*types.SystemContext) *types.SystemContext, func(), error) {
+	root := stagingRoot(graphRoot)
+	if err := lockdir.Reap(root, stagingPrefix, nil); err != nil {
+		logrus.Debugf("remove stale staging directories in %s: %v", root, err)
+	}
+	dir, err := lockdir.New(root, stagingPrefix)
+	if err != nil {
+		return nil, nil, fmt.Errorf("staging directory: %w", err)
+	}
+	point := func(sys *types.SystemContext) *types.SystemContext {
+		staged := types.SystemContext{}
+		if sys != nil {
+			staged = *sys
+		}
+		staged.BigFilesTemporaryDir = dir.Path
+		return &staged
+	}
+	return point, func() { _ = dir.Release() }, nil
+}
