@@ -3,6 +3,7 @@ package cmd
 import (
 	"errors"
 	"fmt"
+	"github.com/hodbuild/hod/run"
 	"time"
 
 	"github.com/hodbuild/hod/commit"
@@ -44,6 +45,10 @@ func NewCommit(g *globals) *cobra.Command {
 			}
 			c, err := container.Open(store, args[0])
 			if err != nil {
+				return err
+			}
+			// A killed run's mount points must not land in the layer.
+			if err := run.Reap(c); err != nil {
 				return err
 			}
 			format, err := commit.ParseFormat(o.format)

@@ -4,12 +4,15 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path"
 	"strconv"
 	"strings"
+	"syscall"
 
 	securejoin "github.com/cyphar/filepath-securejoin"
 	"github.com/cyphar/filepath-securejoin/pathrs-lite"
@@ -82,15 +85,18 @@ func Copy(ctx context.Context, c *container.Container, sources []string, dest st
 	}
 	hostDir, err := makeDestDir(root, destDir, &hostOwner, opts.Chown != "" || !c.IDMap.Empty())
 	if err != nil {
-		return "", fmt.Errorf("create %s in container %s: %w", destDir, c.Name, err)
+		return "", fmt.Errorf("create %s in container %s: %w", destDir, c.Name, inContainerTerms(root, err))
 	}
 	pr, pw := io.Pipe()
 	h := sha256.New()
 	go func() { pw.CloseWithError(w.write(io.MultiWriter(pw, h), rename)) }()
 	err = chrootarchive.UntarWithRoot(pr, hostDir, &archive.TarOptions{UIDMaps: c.IDMap.UIDs, GIDMaps: c.IDMap.GIDs}, root)
 	pr.CloseWithError(err)
+	if err != nil && len(w.outsideLinks) > 0 {
+		err = fmt.Errorf("%s (hard links may point only at files inside the destination): %w", w.outsideLinks[0], err)
+	}
 	if err != nil {
-		return "", fmt.Errorf("copy to %s in container %s: %w", dest, c.Name, err)
+		return "", fmt.Errorf("copy to %s in container %s: %w", dest, c.Name, inContainerTerms(root, err))
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
@@ -237,4 +243,20 @@ func copyAttributes(root string, opts Options) (*container.Owner, os.FileMode, e
 		return nil, 0, fmt.Errorf("parse --chown %q: %w", opts.Chown, err)
 	}
 	return &owner, mode, nil
+}
+
+// inContainerTerms says err in the container's paths: the host path of its
+// root filesystem (a storage driver's directory) means nothing to the
+// user. A path that is a symbolic link where a directory is needed is
+// named with its target.
+func inContainerTerms(root string, err error) error {
+	var pe *fs.PathError
+	if !errors.As(err, &pe) || !strings.HasPrefix(pe.Path, root+"/") {
+		return err
+	}
+	inside := strings.TrimPrefix(pe.Path, root)
+	if target, lerr := os.Readlink(pe.Path); lerr == nil && errors.Is(pe.Err, syscall.ENOTDIR) {
+		return fmt.Errorf("%s is a symbolic link to %s, which is not a directory in the container", inside, target)
+	}
+	return &fs.PathError{Op: pe.Op, Path: inside, Err: pe.Err}
 }

@@ -31,6 +31,9 @@ type tarSource struct {
 	temps  []string
 	// onlyKey writes the stream for a cache key: mtimes left out.
 	onlyKey bool
+	// outsideLinks are archive entries that hard-link to a name the
+	// archive did not hold before them: if extraction fails, they are why.
+	outsideLinks []string
 }
 
 // item is one expanded source: a host path (already resolved inside the
@@ -387,6 +390,7 @@ func (s *tarSource) writeArchive(tw *tar.Writer, p string) error {
 	}
 	defer ds.Close()
 	tr := tar.NewReader(ds)
+	seen := map[string]bool{}
 	for {
 		hdr, err := tr.Next()
 		if errors.Is(err, io.EOF) {
@@ -394,6 +398,10 @@ func (s *tarSource) writeArchive(tw *tar.Writer, p string) error {
 		}
 		if err != nil {
 			return fmt.Errorf("extract %q: %w", p, err)
+		}
+		seen[path.Clean("/"+hdr.Name)] = true
+		if hdr.Typeflag == tar.TypeLink && !seen[path.Clean("/"+hdr.Linkname)] {
+			s.outsideLinks = append(s.outsideLinks, fmt.Sprintf("entry %q of %s is a hard link to %q, which is not in the archive", hdr.Name, filepath.Base(p), hdr.Linkname))
 		}
 		if s.opts.Chown != "" {
 			hdr.Uid, hdr.Gid, hdr.Uname, hdr.Gname = s.owner.UID, s.owner.GID, "", ""

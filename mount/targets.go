@@ -5,6 +5,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"time"
 
 	securejoin "github.com/cyphar/filepath-securejoin"
 	"github.com/cyphar/filepath-securejoin/pathrs-lite"
@@ -19,6 +20,9 @@ import (
 type Targets struct {
 	Root    string
 	created []string
+	// times are the modification times of the existing directories new
+	// mount points were made in, restored when they are removed.
+	times map[string]time.Time
 }
 
 // Prepare creates missing mount points: directories, or empty files for
@@ -73,6 +77,7 @@ func (t *Targets) ensure(unsafeDest string, file bool) error {
 	if len(missing) == 0 {
 		return nil
 	}
+	t.noteTime(path.Dir(missing[len(missing)-1]))
 	dir := dest
 	if file {
 		dir = path.Dir(dest)
@@ -96,6 +101,30 @@ func (t *Targets) ensure(unsafeDest string, file bool) error {
 	return nil
 }
 
+// Made is what Prepare made: the mount points, parents first, and the
+// times of the existing directories they were made in.
+type Made struct {
+	Created []string
+	Times   map[string]time.Time
+}
+
+// Made returns what Prepare made.
+func (t *Targets) Made() Made { return Made{Created: slices.Clone(t.created), Times: t.times} }
+
+// Adopt makes what another Targets on the same root made this one's to
+// remove; a directory's first recorded time wins.
+func (t *Targets) Adopt(m Made) {
+	t.created = append(t.created, m.Created...)
+	for p, mtime := range m.Times {
+		if _, ok := t.times[p]; !ok {
+			if t.times == nil {
+				t.times = map[string]time.Time{}
+			}
+			t.times[p] = mtime
+		}
+	}
+}
+
 // Remove deletes the mount points Prepare created, deepest first, if they
 // are still empty: anything the run wrote there stays.
 func (t *Targets) Remove() {
@@ -107,4 +136,27 @@ func (t *Targets) Remove() {
 		}
 	}
 	t.created = nil
+	for p, mtime := range t.times {
+		if hostPath, err := securejoin.SecureJoin(t.Root, p); err == nil {
+			_ = os.Chtimes(hostPath, mtime, mtime)
+		}
+	}
+}
+
+// noteTime remembers dir's modification time before a mount point is made
+// in it: restored, the directory's entry in the next layer is unchanged.
+func (t *Targets) noteTime(dir string) {
+	if _, ok := t.times[dir]; ok {
+		return
+	}
+	hostPath, err := securejoin.SecureJoin(t.Root, dir)
+	if err != nil {
+		return
+	}
+	if fi, err := os.Stat(hostPath); err == nil {
+		if t.times == nil {
+			t.times = map[string]time.Time{}
+		}
+		t.times[dir] = fi.ModTime()
+	}
 }

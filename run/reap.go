@@ -93,7 +93,15 @@ func cleanBundle(c *container.Container, dir string) error {
 	if _, err := os.Stat(filepath.Join(dir, "mounted")); err == nil {
 		_ = c.Unmount(false)
 	}
-	return nil
+	// The mount points it made go unless another run still uses them.
+	return locked(c, func() error {
+		root, err := c.Mount()
+		if err != nil {
+			return err
+		}
+		defer c.Unmount(false) //nolint:errcheck // a failed unmount leaves a mount, not a wrong image
+		return removeTargets(c, root, dir)
+	})
 }
 
 // Reap cleans up after runs in c whose hod was killed.
@@ -106,9 +114,9 @@ func Reap(c *container.Container) error {
 	return nil
 }
 
-// Stop ends every run in c: live runs' processes are killed (their hod
-// then exits with the status, and cleans up), then killed runs are reaped.
-// It waits at most stopWait for live runs to end.
+// Stop ends every run in c before c is removed: live runs' processes are
+// killed (their hod then exits with the status, and cleans up), then
+// killed runs are reaped. It waits at most stopWait for live runs to end.
 func Stop(c *container.Container) error {
 	deadline := time.Now().Add(stopWait)
 	for _, parent := range bundleParents(c) {

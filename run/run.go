@@ -9,7 +9,6 @@ import (
 
 	"github.com/hodbuild/hod/container"
 	"github.com/hodbuild/hod/internal/lockdir"
-	"github.com/hodbuild/hod/mount"
 	rspec "github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -103,7 +102,7 @@ func Run(ctx context.Context, c *container.Container, argv []string, opts Option
 	if err != nil {
 		return err
 	}
-	targets := &mount.Targets{Root: root}
+	targets := newSharedTargets(c, root, dir)
 	defer targets.Remove()
 	reach := reachesOutside(opts.Network)
 	files, err := prepareEtc(root, dir, p.hostname, reach, opts)

@@ -1,0 +1,103 @@
+package run
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+
+	"github.com/hodbuild/hod/container"
+	"github.com/hodbuild/hod/internal/lockdir"
+	"github.com/hodbuild/hod/mount"
+	rspec "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// sharedTargets are the mount points runs in one container create. Runs
+// at once share them: a run must not remove /proc while another run's
+// runtime is about to mount there, so the mount points every run created
+// are listed in one file, and the last run to finish removes them all.
+type sharedTargets struct {
+	c      *container.Container
+	t      *mount.Targets
+	bundle string
+}
+
+func newSharedTargets(c *container.Container, root, bundle string) *sharedTargets {
+	return &sharedTargets{c: c, t: &mount.Targets{Root: root}, bundle: bundle}
+}
+
+// targetsFile lists the mount points runs in c created. It lives in the
+// container's run directory, which goes with the container.
+func targetsFile(c *container.Container) string {
+	dir, err := c.Store().ContainerRunDirectory(c.ID)
+	if err != nil {
+		dir = filepath.Join(c.Store().RunRoot(), "hod-run")
+	}
+	return filepath.Join(dir, "hod-targets")
+}
+
+// locked runs f holding the container's targets lock.
+func locked(c *container.Container, f func() error) error {
+	if err := os.MkdirAll(filepath.Dir(targetsFile(c)), 0o700); err != nil {
+		return err
+	}
+	lock, err := os.OpenFile(targetsFile(c)+".lock", os.O_CREATE|os.O_RDWR|unix.O_CLOEXEC, 0o600)
+	if err != nil {
+		return err
+	}
+	defer lock.Close()
+	if err := unix.Flock(int(lock.Fd()), unix.LOCK_EX); err != nil {
+		return err
+	}
+	return f()
+}
+
+func (s *sharedTargets) Prepare(mounts []rspec.Mount) error {
+	return locked(s.c, func() error {
+		if err := s.t.Prepare(mounts); err != nil {
+			return err
+		}
+		made := readTargets(s.c)
+		t := &mount.Targets{Root: s.t.Root}
+		t.Adopt(made)
+		t.Adopt(s.t.Made())
+		data, err := json.Marshal(t.Made())
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(targetsFile(s.c), data, 0o600)
+	})
+}
+
+// Remove removes every run's mount points unless a run other than this
+// bundle's is still going.
+func (s *sharedTargets) Remove() {
+	_ = locked(s.c, func() error { return removeTargets(s.c, s.t.Root, s.bundle) })
+}
+
+func removeTargets(c *container.Container, root, except string) error {
+	for _, parent := range bundleParents(c) {
+		dirs, _ := filepath.Glob(filepath.Join(parent, bundlePrefix(c)+"[0-9]*"))
+		for _, d := range dirs {
+			if d != except && lockdir.Live(d) {
+				return nil
+			}
+		}
+	}
+	t := &mount.Targets{Root: root}
+	t.Adopt(readTargets(c))
+	t.Remove()
+	if err := os.Remove(targetsFile(c)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+func readTargets(c *container.Container) mount.Made {
+	var made mount.Made
+	if data, err := os.ReadFile(targetsFile(c)); err == nil {
+		_ = json.Unmarshal(data, &made)
+	}
+	return made
+}

@@ -1,0 +1,123 @@
+package tests
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// parallel runs f(0..n-1) at once and reports each failure.
+func parallel(t *testing.T, n int, f func(i int) error) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = f(i)
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("#%d: %v", i, err)
+		}
+	}
+}
+
+func (h *hodEnv) try(args ...string) (string, error) {
+	out, errs, code := h.run(args...)
+	if code != 0 {
+		return out, fmt.Errorf("hod %s: exit %d: %s", strings.Join(args, " "), code, strings.TrimSpace(errs))
+	}
+	return out, nil
+}
+
+// 16 from → copy → commit pipelines at once on one store, five rounds:
+// every one succeeds and every image holds its own file.
+func TestConcurrentPipelines(t *testing.T) {
+	h := newHodEnv(t)
+	for round := range 5 {
+		parallel(t, 16, func(i int) error {
+			src := filepath.Join(h.dir, fmt.Sprintf("f-%d-%d", round, i))
+			if err := os.WriteFile(src, []byte(src), 0o644); err != nil {
+				return err
+			}
+			ctr, err := h.try("from", "scratch")
+			if err != nil {
+				return err
+			}
+			if _, err := h.try("copy", ctr, src, "/f"); err != nil {
+				return err
+			}
+			_, err = h.try("commit", "-q", "--rm", ctr, fmt.Sprintf("localhost/p%d-%d", round, i))
+			return err
+		})
+	}
+	if t.Failed() {
+		return
+	}
+	for _, name := range []string{"localhost/p0-0", "localhost/p2-7", "localhost/p4-15"} {
+		ctr := h.must("from", name)
+		mnt := h.must("mount", ctr)
+		data, err := os.ReadFile(filepath.Join(mnt, "f"))
+		round, i := 0, 0
+		fmt.Sscanf(strings.TrimPrefix(name, "localhost/p"), "%d-%d", &round, &i)
+		if want := filepath.Join(h.dir, fmt.Sprintf("f-%d-%d", round, i)); err != nil || string(data) != want {
+			t.Errorf("%s holds %q (%v), want %q", name, data, err, want)
+		}
+	}
+	if n := len(strings.Fields(h.must("images", "-q"))); n != 80 {
+		t.Errorf("%d images, want 80", n)
+	}
+	h.checkReachable()
+	h.checkNoTemp()
+}
+
+// Eight commits of one container at once all succeed, and give one image
+// (the same changes, the same configuration).
+func TestConcurrentCommitsOfOneContainer(t *testing.T) {
+	h := newHodEnv(t)
+	ctr := h.must("from", "oci:"+shared.busybox+":latest")
+	h.must("config", "--created-by", "fixed", ctr)
+	src := filepath.Join(h.dir, "data")
+	if err := os.WriteFile(src, make([]byte, 1<<20), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h.must("copy", ctr, src, "/data")
+	ids := make([]string, 8)
+	parallel(t, 8, func(i int) error {
+		var err error
+		ids[i], err = h.try("commit", "-q", "--timestamp", "0", ctr, fmt.Sprintf("localhost/one%d", i))
+		return err
+	})
+	for _, id := range ids[1:] {
+		if id != ids[0] {
+			t.Errorf("commits gave %v, want one image", ids)
+			break
+		}
+	}
+	h.checkReachable()
+	h.checkNoTemp()
+}
+
+// Sixteen runs in one container at once all succeed, and each one's
+// change is there afterwards.
+func TestConcurrentRuns(t *testing.T) {
+	h := newHodEnv(t)
+	ctr := h.must("from", "oci:"+shared.busybox+":latest")
+	parallel(t, 16, func(i int) error {
+		_, err := h.try("run", "--network", "none", ctr, "--", "sh", "-c", fmt.Sprintf("echo %d > /out-%d", i, i))
+		return err
+	})
+	out := h.must("run", "--network", "none", ctr, "--", "sh", "-c", "cat /out-*")
+	if n := len(strings.Fields(out)); n != 16 {
+		t.Errorf("%d of 16 runs left their file: %q", n, out)
+	}
+	h.must("rm", ctr)
+	h.checkNoTemp()
+}
