@@ -28,8 +28,9 @@ type builder struct {
 	cache    *cache
 	// used marks the stages a later needed stage builds on, copies or
 	// mounts from: they end as images.
-	used  map[int]bool
-	steps int
+	used    map[int]bool
+	steps   int
+	journal *storage.Journal
 	// mu serializes output and step numbers across stages built at once.
 	mu   sync.Mutex
 	step int
@@ -45,8 +46,14 @@ func newBuilder(ctx context.Context, store cstorage.Store, opts Options, file st
 	if err != nil {
 		return nil, err
 	}
+	// The build's working containers are noted: if hod is killed, the
+	// next hod removes them.
+	journal, err := storage.BeginWrite(store)
+	if err != nil {
+		return nil, err
+	}
 	b := &builder{ctx: ctx, store: store, opts: opts, file: file, byName: map[string]int{}, ignore: ignore, used: map[int]bool{},
-		cache: newCache(store, !opts.NoLayers && !opts.NoCache)}
+		cache: newCache(store, !opts.NoLayers && !opts.NoCache), journal: journal}
 	target := storage.Platform{OS: "linux", Arch: goarch}
 	if opts.Platform != "" {
 		if target, err = storage.ParsePlatform(opts.Platform); err != nil {
@@ -126,6 +133,7 @@ func (b *builder) cleanup() {
 			_ = s.c.Delete()
 		}
 	}
+	b.journal.Done()
 }
 
 // predefinedArgs are Docker's automatic platform ARGs for a build whose

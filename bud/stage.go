@@ -165,6 +165,9 @@ func (s *stage) from() error {
 	if err != nil {
 		return err
 	}
+	if err := s.b.journal.Temporary(c.Name); err != nil {
+		return err
+	}
 	s.c, s.top = c, c.FromImageID
 	s.chain = "FROM " + cmp.Or(c.FromImageID, "scratch")
 	if c.FromImageID == "" {

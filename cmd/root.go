@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"fmt"
+	"github.com/hodbuild/hod/run"
 	"os"
 	"path/filepath"
 	"strings"
@@ -27,9 +28,16 @@ func (g *globals) Store() (cstorage.Store, error) {
 		if err != nil {
 			return nil, err
 		}
-		// What killed hod processes left half-written goes first.
+		// What killed hod processes left goes first: runs' processes and
+		// mounts, half-done writes, staged copies.
+		if err := run.ReapAll(store); err != nil {
+			logrus.Warnf("clean up after killed runs: %v", err)
+		}
 		if err := storage.ReapWrites(store); err != nil {
 			logrus.Warnf("clean up after killed writes: %v", err)
+		}
+		if err := storage.ReapStaging(store); err != nil {
+			logrus.Debugf("clean up staged copies: %v", err)
 		}
 		g.store = store
 	}

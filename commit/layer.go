@@ -51,7 +51,7 @@ func putLayer(c *container.Container, parent string, j *storage.Journal, opts Op
 	if opts.OmitEmptyLayer && diffID == emptyLayer && !opts.Squash {
 		return nil, false, nil
 	}
-	id := layerID(parent, diffID)
+	id := storage.LayerID(parent, diffID)
 	if err := j.Layer(id); err != nil {
 		return nil, false, err
 	}
@@ -86,14 +86,6 @@ func putLayer(c *container.Container, parent string, j *storage.Journal, opts Op
 
 // emptyLayer is the diff ID of a layer with no changes (an empty tar).
 const emptyLayer = digest.Digest("sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef")
-
-// layerID is containers/image's name for a layer with this parent and diff ID.
-func layerID(parent string, diffID digest.Digest) string {
-	if parent == "" {
-		return diffID.Encoded()
-	}
-	return digest.Canonical.FromString(parent + "+" + diffID.Encoded()).Encoded()
-}
 
 func hashStream(open opener) (digest.Digest, error) {
 	r, err := open()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/hodbuild/hod/internal/failpoint"
 	"github.com/hodbuild/hod/storage"
 	ispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"go.podman.io/image/v5/types"
@@ -39,9 +40,11 @@ func (c *Container) Rebase(j *storage.Journal, imageID string, rootFS ispec.Root
 	if err := next.save(); err != nil {
 		return err
 	}
+	failpoint.Hit("rebase-before-delete")
 	if err := c.Delete(); err != nil {
 		return err
 	}
+	failpoint.Hit("rebase-after-delete")
 	if err := c.store.SetNames(sc.ID, []string{c.Name}); err != nil {
 		return fmt.Errorf("rebase %s: %w", c.Name, err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/hodbuild/hod/container"
 	"github.com/hodbuild/hod/internal/lockdir"
 	"github.com/sirupsen/logrus"
+	cstorage "go.podman.io/storage"
 	"golang.org/x/sys/unix"
 )
 
@@ -141,4 +142,25 @@ const stopWait = 10 * time.Second
 
 func bundleParents(c *container.Container) []string {
 	return []string{filepath.Join(c.Store().RunRoot(), "hod-run"), usernsRunDir}
+}
+
+// ReapAll cleans up after killed runs in any container of store.
+func ReapAll(store cstorage.Store) error {
+	for _, parent := range []string{filepath.Join(store.RunRoot(), "hod-run"), usernsRunDir} {
+		dirs, _ := filepath.Glob(filepath.Join(parent, "*-[0-9]*"))
+		for _, dir := range dirs {
+			if lockdir.Live(dir) {
+				continue
+			}
+			prefix, _, _ := strings.Cut(filepath.Base(dir), "-")
+			c, err := container.Open(store, prefix)
+			if err != nil {
+				continue // another store's, or its container is gone
+			}
+			if err := Reap(c); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

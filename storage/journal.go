@@ -1,15 +1,20 @@
 package storage
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"github.com/hodbuild/hod/internal/lockdir"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
+	"github.com/opencontainers/go-digest"
 	"github.com/sirupsen/logrus"
+	"go.podman.io/image/v5/types"
 	cstorage "go.podman.io/storage"
+	"go.podman.io/storage/pkg/stringid"
 )
 
 // A Journal records the layers and images a write (a commit) creates, in
@@ -45,6 +50,12 @@ func (j *Journal) Container(id, name string) error {
 	return os.WriteFile(filepath.Join(j.dir.Path, "container-"+id), []byte(name), 0o600)
 }
 
+// Temporary records that the write's container name is to go if the write
+// does not finish (a build's working containers).
+func (j *Journal) Temporary(name string) error {
+	return os.WriteFile(filepath.Join(j.dir.Path, "temp-"+stringid.GenerateRandomID()[:16]), []byte(name), 0o600)
+}
+
 // Image records that the write creates image id.
 func (j *Journal) Image(id string) error { return j.note("image", id) }
 
@@ -63,36 +74,52 @@ func (j *Journal) Done() {
 	}
 }
 
-// ReapWrites removes what writes of killed processes left unreachable.
-// Layers a live write has noted are left alone.
+// ReapWrites removes what writes of killed processes left unreachable:
+// container moves are finished or undone first, then temporary containers,
+// unnamed unused images and unreferenced layers go. Layers a live write
+// has noted are left alone.
 func ReapWrites(store cstorage.Store) error {
 	root := journalRoot(store)
 	if entries, err := os.ReadDir(root); err != nil || len(entries) == 0 {
 		return nil
 	}
-	return lockdir.Reap(root, journalPrefix, func(dir string) error {
-		layers, images, err := readJournal(dir)
-		if err != nil {
-			return err
+	return lockdir.ReapAll(root, journalPrefix, func(dirs []string) error {
+		var layers, images, temps []string
+		for _, dir := range dirs {
+			if err := finishMoves(store, dir); err != nil {
+				return err
+			}
+			l, i, tc, err := readJournal(dir)
+			if err != nil {
+				return err
+			}
+			layers, images, temps = append(layers, l...), append(images, i...), append(temps, tc...)
 		}
-		if err := finishMoves(store, dir); err != nil {
-			return err
+		for _, name := range temps {
+			if c, err := store.Container(name); err == nil {
+				logrus.Debugf("removing temporary container %s left by a killed build", name)
+				if _, err := store.Unmount(c.ID, true); err != nil {
+					logrus.Debugf("unmount %s: %v", name, err)
+				}
+				if err := store.DeleteContainer(c.ID); err != nil {
+					return err
+				}
+			}
 		}
 		for _, id := range images {
 			if err := dropUnusedImage(store, id); err != nil {
 				return err
 			}
 		}
-		live, err := liveLayers(root)
+		live, err := liveLayers(root, dirs)
 		if err != nil {
 			return err
 		}
 		for _, id := range layers {
-			if live[id] {
-				continue
-			}
-			if err := dropUnusedLayer(store, id); err != nil {
-				return err
+			if !live[id] {
+				if err := dropUnusedLayer(store, id); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
@@ -134,35 +161,43 @@ func finishMoves(store cstorage.Store, dir string) error {
 	return nil
 }
 
-func readJournal(dir string) (layers, images []string, err error) {
+func readJournal(dir string) (layers, images, temps []string, err error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	for _, e := range entries {
 		if id, ok := strings.CutPrefix(e.Name(), "layer-"); ok {
 			layers = append(layers, id)
 		} else if id, ok := strings.CutPrefix(e.Name(), "image-"); ok {
 			images = append(images, id)
+		} else if strings.HasPrefix(e.Name(), "temp-") {
+			name, err := os.ReadFile(filepath.Join(dir, e.Name()))
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			temps = append(temps, string(name))
 		}
 	}
 	// Newest last in a commit chain does not matter: a layer is dropped
 	// only once nothing, its children included, references it.
-	return layers, images, nil
+	return layers, images, temps, nil
 }
 
-// liveLayers are the layers noted by journals whose writers are alive.
-func liveLayers(root string) (map[string]bool, error) {
+// liveLayers are the layers noted by journals, other than the ones being
+// reaped, whose writers are alive.
+func liveLayers(root string, reaping []string) (map[string]bool, error) {
 	live := map[string]bool{}
 	entries, err := os.ReadDir(root)
 	if err != nil {
 		return nil, err
 	}
 	for _, e := range entries {
-		if !strings.HasPrefix(e.Name(), journalPrefix) {
+		dir := filepath.Join(root, e.Name())
+		if !strings.HasPrefix(e.Name(), journalPrefix) || slices.Contains(reaping, dir) || !lockdir.Live(dir) {
 			continue
 		}
-		layers, _, err := readJournal(filepath.Join(root, e.Name()))
+		layers, _, _, err := readJournal(dir)
 		if err != nil {
 			continue // reaped meanwhile
 		}
@@ -228,4 +263,37 @@ func dropUnusedLayer(store cstorage.Store, id string) error {
 	}
 	logrus.Debugf("removing layer %s left by a killed write", id)
 	return store.DeleteLayer(id)
+}
+
+// Source notes the layers and the image a copy of src into the store
+// creates: containers/image names layers by the chain of the source's diff
+// IDs (LayerID) and the image by its config digest. A source that cannot
+// be read now goes unnoted; the copy reports why.
+func (j *Journal) Source(ctx context.Context, sys *types.SystemContext, src types.ImageReference) {
+	img, err := src.NewImage(ctx, sys)
+	if err != nil {
+		logrus.Debugf("journal %s: %v", transportsName(src), err)
+		return
+	}
+	defer img.Close()
+	cfg, err := img.OCIConfig(ctx)
+	if err != nil {
+		logrus.Debugf("journal %s: %v", transportsName(src), err)
+		return
+	}
+	parent := ""
+	for _, d := range cfg.RootFS.DiffIDs {
+		parent = LayerID(parent, d)
+		_ = j.Layer(parent)
+	}
+	_ = j.Image(img.ConfigInfo().Digest.Encoded())
+}
+
+// LayerID is containers/image's name for a layer with this parent and diff
+// ID, which hod's commits use too.
+func LayerID(parent string, diffID digest.Digest) string {
+	if parent == "" {
+		return diffID.Encoded()
+	}
+	return digest.Canonical.FromString(parent + "+" + diffID.Encoded()).Encoded()
 }

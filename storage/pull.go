@@ -153,6 +153,12 @@ func copyIn(ctx context.Context, store cstorage.Store, sys *types.SystemContext,
 	if err != nil {
 		return nil, err
 	}
+	j, err := BeginWrite(store)
+	if err != nil {
+		return nil, err
+	}
+	defer j.Done()
+	j.Source(ctx, sys, src)
 	if _, err := copyImage(ctx, store, sys, dest, src, &copy.Options{ReportWriter: opts.Report, RemoveSignatures: opts.RemoveSignatures, OciDecryptConfig: opts.decrypt}); err != nil {
 		return nil, fmt.Errorf("pull %s: %w", transportsName(src), err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 	"go.podman.io/image/v5/types"
+	cstorage "go.podman.io/storage"
 )
 
 // stagingPrefix names the directories copies stage big files in.
@@ -23,6 +24,11 @@ func stagingRoot(graphRoot string) string {
 		dir = filepath.Join(graphRoot, "tmp")
 	}
 	return dir
+}
+
+// ReapStaging removes what copies of killed hod processes staged.
+func ReapStaging(store cstorage.Store) error {
+	return lockdir.Reap(stagingRoot(store.GraphRoot()), stagingPrefix, nil)
 }
 
 // newStaging makes a directory of this process's own for a copy's big

@@ -60,6 +60,21 @@ func (d *Dir) Release() error {
 // gone (its lock can be taken), then removes it. Half-made directories of
 // processes killed while creating one are removed after an hour.
 func Reap(parent, prefix string, reap func(dir string) error) error {
+	if reap == nil {
+		return ReapAll(parent, prefix, nil)
+	}
+	return ReapAll(parent, prefix, func(dirs []string) error {
+		for _, d := range dirs {
+			if err := reap(d); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// ReapAll is Reap with all stale directories at once, locked together.
+func ReapAll(parent, prefix string, reap func(dirs []string) error) error {
 	entries, err := os.ReadDir(parent)
 	if err != nil {
 		if os.IsNotExist(err) {
@@ -67,37 +82,46 @@ func Reap(parent, prefix string, reap func(dir string) error) error {
 		}
 		return err
 	}
+	var dirs []string
+	var fds []int
+	defer func() {
+		for _, fd := range fds {
+			unix.Close(fd)
+		}
+	}()
 	for _, e := range entries {
 		p := filepath.Join(parent, e.Name())
 		switch {
 		case strings.HasPrefix(e.Name(), prefix):
-			if err := reapOne(p, reap); err != nil {
-				return err
+			fd, err := unix.Open(p, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+			if err != nil {
+				continue // not a directory, or reaped by another process meanwhile
 			}
+			if unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB) != nil {
+				unix.Close(fd) // its owner is alive
+				continue
+			}
+			dirs, fds = append(dirs, p), append(fds, fd)
 		case strings.HasPrefix(e.Name(), ".new-"+prefix):
 			if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > time.Hour {
 				os.RemoveAll(p)
 			}
 		}
 	}
-	return nil
-}
-
-func reapOne(dir string, reap func(string) error) error {
-	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return nil // reaped by another process meanwhile
-	}
-	defer unix.Close(fd)
-	if unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB) != nil {
-		return nil // its owner is alive
+	if len(dirs) == 0 {
+		return nil
 	}
 	if reap != nil {
-		if err := reap(dir); err != nil {
+		if err := reap(dirs); err != nil {
 			return err
 		}
 	}
-	return os.RemoveAll(dir)
+	for _, d := range dirs {
+		if err := os.RemoveAll(d); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Live reports whether dir's owner is alive (holds its lock).

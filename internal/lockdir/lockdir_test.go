@@ -1,0 +1,57 @@
+package lockdir
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// A directory is reaped only once its owner is gone: not while this
+// process holds it, and not while another process (flock(1)) holds it.
+func TestReapOnlyDeadOwners(t *testing.T) {
+	parent := t.TempDir()
+	mine, err := New(parent, "x-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := filepath.Join(parent, "x-other")
+	if err := os.Mkdir(other, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	holder := exec.Command("flock", other, "sleep", "30")
+	if err := holder.Start(); err != nil {
+		t.Skip("flock(1) needed:", err)
+	}
+	for i := 0; !Live(other) && i < 100; i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	var reaped []string
+	if err := Reap(parent, "x-", func(d string) error { reaped = append(reaped, d); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(reaped) != 0 {
+		t.Fatalf("reaped %v while their owners live", reaped)
+	}
+	_ = holder.Process.Kill()
+	_ = holder.Wait()
+	if err := Reap(parent, "x-", func(d string) error { reaped = append(reaped, d); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(reaped) != 1 || reaped[0] != other {
+		t.Fatalf("reaped %v, want only %s", reaped, other)
+	}
+	if _, err := os.Stat(other); !os.IsNotExist(err) {
+		t.Errorf("%s still there", other)
+	}
+	if !Live(mine.Path) {
+		t.Error("this process's directory is not live")
+	}
+	if err := mine.Release(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(mine.Path); !os.IsNotExist(err) {
+		t.Error("Release left the directory")
+	}
+}
