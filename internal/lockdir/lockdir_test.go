@@ -20,7 +20,7 @@ func TestReapOnlyDeadOwners(t *testing.T) {
 	if err := os.Mkdir(other, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	holder := exec.Command("flock", other, "sleep", "30")
+	holder := exec.Command("flock", "-o", other, "sleep", "30")
 	if err := holder.Start(); err != nil {
 		t.Skip("flock(1) needed:", err)
 	}
