@@ -179,7 +179,9 @@ func TestHostileInputs(t *testing.T) {
 	}{
 		{"blob-digest-mismatch", 125, "", func(t *testing.T, dir string) { damageBlob(t, dir, "layer", []byte("tampered")) }},
 		{"manifest-not-json", 125, "", func(t *testing.T, dir string) { damageBlob(t, dir, "manifest", []byte("{not json")) }},
-		{"index-garbage", 125, "", func(t *testing.T, dir string) { os.WriteFile(filepath.Join(dir, "index.json"), []byte("garbage"), 0o644) }},
+		{"index-garbage", 125, "", func(t *testing.T, dir string) {
+			os.WriteFile(filepath.Join(dir, "index.json"), []byte("garbage"), 0o644)
+		}},
 		{"missing-layer", 125, "", func(t *testing.T, dir string) { os.Remove(blobPath(t, dir, "layer")) }},
 		{"config-not-json", 125, "", func(t *testing.T, dir string) { damageBlob(t, dir, "config", []byte("{{")) }},
 		{"empty-index", 125, "", func(t *testing.T, dir string) {
@@ -281,7 +283,7 @@ func blobPath(t *testing.T, dir, which string) string {
 		return manifest
 	}
 	var m struct {
-		Config struct{ Digest string } `json:"config"`
+		Config struct{ Digest string }   `json:"config"`
 		Layers []struct{ Digest string } `json:"layers"`
 	}
 	readJSON(t, manifest, &m)
