@@ -216,14 +216,8 @@ func dropUnusedImage(store cstorage.Store, id string) error {
 	if err != nil || len(img.Names) > 0 {
 		return err
 	}
-	containers, err := store.Containers()
-	if err != nil {
+	if used, err := anyContainer(store, func(c cstorage.Container) bool { return c.ImageID == id }); used || err != nil {
 		return err
-	}
-	for _, c := range containers {
-		if c.ImageID == id {
-			return nil
-		}
 	}
 	logrus.Debugf("removing image %s left by a killed write", id)
 	_, err = store.DeleteImage(id, true)
@@ -238,31 +232,24 @@ func dropUnusedLayer(store cstorage.Store, id string) error {
 	if err != nil {
 		return err
 	}
-	for _, img := range images {
-		if img.TopLayer == id {
-			return nil
-		}
-	}
-	containers, err := store.Containers()
-	if err != nil {
-		return err
-	}
-	for _, c := range containers {
-		if c.LayerID == id {
-			return nil
-		}
-	}
 	layers, err := store.Layers()
 	if err != nil {
 		return err
 	}
-	for _, l := range layers {
-		if l.Parent == id {
-			return nil
-		}
+	if slices.ContainsFunc(images, func(img cstorage.Image) bool { return img.TopLayer == id }) ||
+		slices.ContainsFunc(layers, func(l cstorage.Layer) bool { return l.Parent == id }) {
+		return nil
+	}
+	if used, err := anyContainer(store, func(c cstorage.Container) bool { return c.LayerID == id }); used || err != nil {
+		return err
 	}
 	logrus.Debugf("removing layer %s left by a killed write", id)
 	return store.DeleteLayer(id)
+}
+
+func anyContainer(store cstorage.Store, uses func(cstorage.Container) bool) (bool, error) {
+	containers, err := store.Containers()
+	return slices.ContainsFunc(containers, uses), err
 }
 
 // Source notes the layers and the image a copy of src into the store
