@@ -57,6 +57,8 @@ type Options struct {
 	Contexts map[string]NamedContext
 	// IDMap gives every stage's working container this user namespace mapping.
 	IDMap container.IDMap
+	// RemoteCache shares step images through a registry (--cache-from/-to).
+	RemoteCache RemoteCache
 	// CPPFlags are added to cpp's arguments for a Containerfile named *.in.
 	CPPFlags []string
 	// SignBy signs the built image, for each of its tags, with this GnuPG key.
@@ -132,6 +134,9 @@ func (f Final) changes() ([]container.Change, []string, error) {
 // Build builds the target stage and returns the image ID. Every step is a
 // call of the primitives the CLI uses; nothing is implemented twice.
 func Build(ctx context.Context, store cstorage.Store, opts Options) (string, error) {
+	if err := checkRemoteCache(opts.RemoteCache); err != nil {
+		return "", err
+	}
 	name, text, err := readDockerfile(opts)
 	if err != nil {
 		return "", err

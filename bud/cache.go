@@ -19,6 +19,7 @@ import (
 type cache struct {
 	images  cstorage.Store
 	enabled bool
+	remote  *remoteCache
 	mu      sync.Mutex // stages are built concurrently
 	byKey   map[string]string
 	entries []cacheMeta
@@ -67,14 +68,23 @@ func (c *cache) lookup(s step) (string, bool) {
 		return "", false
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	id, ok := c.byKey[s.key()]
+	c.mu.Unlock()
 	if ok {
 		logrus.Debugf("build cache hit for %q: %s", s.text, id)
-	} else {
-		logrus.Debugf("build cache miss for %q: %s", s.text, c.explain(s))
+		return id, true
 	}
-	return id, ok
+	// Outside the lock: stages built at once may fetch at once.
+	id, ok = c.remote.fetch(s.key())
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if ok {
+		logrus.Debugf("build cache hit for %q in --cache-from: %s", s.text, id)
+		c.record(id, s)
+		return id, true
+	}
+	logrus.Debugf("build cache miss for %q: %s", s.text, c.explain(s))
+	return "", false
 }
 
 // explain says why a step missed, from the steps cached before.
@@ -99,16 +109,23 @@ func (c *cache) store(id string, s step) {
 	if !c.enabled {
 		return
 	}
+	c.mu.Lock()
+	c.record(id, s)
+	c.mu.Unlock()
+	c.remote.publish(id, s.key())
+}
+
+// record notes id as step s's image, in its metadata and the index; the
+// caller holds c.mu.
+func (c *cache) record(id string, s step) {
 	key := s.key()
 	meta := cacheMeta{Key: key, Parent: s.parent, Step: s.text, Inputs: s.inputs}
 	data, _ := json.Marshal(meta)
 	if err := c.images.SetMetadata(id, string(data)); err != nil {
 		logrus.Debugf("record build cache key: %v", err)
 	}
-	c.mu.Lock()
 	c.byKey[key] = id
 	c.entries = append(c.entries, meta)
-	c.mu.Unlock()
 }
 
 func digestOf(parts ...string) string {

@@ -44,6 +44,7 @@ type budFlags struct {
 	signBy                                                       string
 	cppFlags, buildContexts, hooksDirs                           []string
 	userns                                                       usernsFlags
+	remoteCache                                                  bud.RemoteCache
 }
 
 // NewBud returns "hod bud" (alias "build").
@@ -162,6 +163,9 @@ func addBudFlags(cmd *cobra.Command, o *budFlags) {
 	f.StringArrayVar(&o.buildContexts, "build-context", nil, "NAME=VALUE: a directory, an http(s) URL of a tar archive, or docker-image://IMAGE that FROM NAME, COPY --from=NAME and RUN --mount from=NAME use (repeatable)")
 	f.StringArrayVar(&o.hooksDirs, "hooks-dir", nil, "directory of OCI hook declarations (oci-hooks(5)) for RUN's runtime to run (repeatable; later ones override same-named files)")
 	f.StringArrayVar(&o.cppFlags, "cpp-flag", nil, "flag for cpp, which preprocesses a Containerfile named *.in (repeatable)")
+	f.StringVar(&o.remoteCache.From, "cache-from", "", "registry repository to look cached steps up in (REPOSITORY:KEY per step, as buildah)")
+	f.StringVar(&o.remoteCache.To, "cache-to", "", "registry repository to push each built step to, for --cache-from elsewhere")
+	f.DurationVar(&o.remoteCache.TTL, "cache-ttl", 0, "use --cache-from images only if younger than this (e.g. 24h)")
 	f.StringVar(&o.signBy, "sign-by", "", "sign the built image, for each -t name, with this GnuPG key")
 	f.BoolVar(&o.stdin, "stdin", false, "pass hod's standard input to RUN steps")
 	f.StringVar(&o.logfile, "logfile", "", "write the build's output to this file instead of stdout")
@@ -246,7 +250,7 @@ func (o budFlags) options(cmd *cobra.Command, store cstorage.Store, contextDir s
 		NoLayers: !o.layers, NoCache: o.noCache, Jobs: o.jobs, IgnoreFile: o.ignoreFile, Run: run, Out: out,
 		Pull:   storage.PullOptions{Policy: policy, Retry: o.retry, RetryDelay: o.retryDelay, DecryptionKeys: o.decryptionKeys, Report: progress(cmd, o.quiet)},
 		Commit: commit.Options{Format: format, Squash: o.squash, Timestamp: ts},
-		Final:  o.final, From: o.from, SignBy: o.signBy, CPPFlags: o.cppFlags, IDMap: ids,
+		Final:  o.final, From: o.from, SignBy: o.signBy, CPPFlags: o.cppFlags, IDMap: ids, RemoteCache: o.remoteCache,
 	}
 	if opts.BuildArgs, err = buildArgs(o.buildArgFiles, o.buildArgs); err != nil {
 		return opts, cleanup, err
