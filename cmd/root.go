@@ -87,7 +87,7 @@ func New() (*cobra.Command, func()) {
 	root.AddCommand(
 		NewFrom(g), NewRun(g), NewMount(g), NewUmount(g), NewCopy(g), NewAdd(g), NewConfig(g), NewCommit(g), NewBud(g), NewPull(g), NewPush(g), NewLogin(g), NewLogout(g), NewManifest(g),
 		NewContainers(g), NewImages(g), NewInspect(g), NewRm(g), NewRmi(g), NewTag(g), NewRename(g),
-		NewInfo(g), NewVersion(), NewUnshare(g),
+		NewInfo(g), NewVersion(), NewUnshare(g), NewDoctor(g),
 	)
 	for _, c := range root.Commands() {
 		switch c.Name() {

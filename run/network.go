@@ -41,8 +41,18 @@ func reachesOutside(network Network) bool {
 		warnNoSlirp.Do(func() {
 			logrus.Warn("slirp4netns is not installed: RUN's private network has loopback only (install slirp4netns, or use --network host)")
 		})
+		return false
 	}
-	return err == nil
+	// slirp4netns opens /dev/net/tun as the user hod runs as.
+	if f, err := os.OpenFile("/dev/net/tun", os.O_RDWR, 0); err != nil {
+		warnNoSlirp.Do(func() {
+			logrus.Warnf("RUN's private network has loopback only: %v (as root: chmod 0666 /dev/net/tun, as Debian ships it; or use --network host)", err)
+		})
+		return false
+	} else {
+		f.Close()
+	}
+	return true
 }
 
 var warnNoSlirp sync.Once

@@ -9,6 +9,7 @@ import (
 	"github.com/hodbuild/hod/container"
 	rspec "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/opencontainers/runtime-tools/generate"
+	"go.podman.io/storage/pkg/unshare"
 	"golang.org/x/sys/unix"
 )
 
@@ -17,6 +18,12 @@ import (
 // namespace that does not own the network namespace, so /sys is the host's,
 // bound read-only, as buildah and podman do.
 func userNamespace(g *generate.Generator, m container.IDMap) error {
+	if unshare.IsRootless() {
+		// hod runs in its own user namespace already (rootless): the
+		// runtime's namespaces are created in it, but the host's network
+		// namespace (--network host) is not its to mount sysfs for.
+		bindSys(g)
+	}
 	if m.Empty() && m.NSPath == "" {
 		return nil
 	}
@@ -29,11 +36,16 @@ func userNamespace(g *generate.Generator, m container.IDMap) error {
 	for _, u := range m.GIDs {
 		g.AddLinuxGIDMapping(uint32(u.HostID), uint32(u.ContainerID), uint32(u.Size))
 	}
+	bindSys(g)
+	return nil
+}
+
+// bindSys replaces sysfs with the host's /sys, bound read-only.
+func bindSys(g *generate.Generator) {
 	mounts := slices.DeleteFunc(g.Config.Mounts, func(mt rspec.Mount) bool {
 		return mt.Destination == "/sys" || mt.Destination == "/sys/fs/cgroup"
 	})
 	g.Config.Mounts = append(mounts, rspec.Mount{Destination: "/sys", Type: "bind", Source: "/sys", Options: []string{"rbind", "ro", "nosuid", "noexec", "nodev"}})
-	return nil
 }
 
 // shareRunDir gives the run directory and the /etc files in it to the

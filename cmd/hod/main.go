@@ -11,6 +11,7 @@ import (
 	"github.com/hodbuild/hod/cmd"
 	"github.com/hodbuild/hod/run"
 	"go.podman.io/storage/pkg/reexec"
+	"go.podman.io/storage/pkg/unshare"
 )
 
 func main() {
@@ -19,6 +20,12 @@ func main() {
 	reexec.Register(run.ChrootCommand, run.ChrootMain)
 	if reexec.Init() {
 		return
+	}
+	// An ordinary user's hod re-executes itself in a user namespace mapped
+	// from /etc/subuid and /etc/subgid (or its own ID alone), as buildah
+	// does; root needs none.
+	if os.Geteuid() != 0 {
+		unshare.MaybeReexecUsingUserNamespace(false)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	root, closeStore := cmd.New()

@@ -77,8 +77,8 @@ func Reap(parent, prefix string, reap func(dir string) error) error {
 func ReapAll(parent, prefix string, reap func(dirs []string) error) error {
 	entries, err := os.ReadDir(parent)
 	if err != nil {
-		if os.IsNotExist(err) {
-			return nil
+		if os.IsNotExist(err) || os.IsPermission(err) {
+			return nil // nothing of ours can be there
 		}
 		return err
 	}

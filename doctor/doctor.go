@@ -1,0 +1,118 @@
+// Package doctor checks what hod needs from the machine, for root and for
+// rootless use, and says for each problem the command that fixes it.
+package doctor
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/user"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// Check is one finding: OK or not, what was seen, and the fix.
+type Check struct {
+	Name, Detail, Fix string
+	OK                bool
+}
+
+// Run checks the machine for the user uid (the real one, also when hod
+// runs in its user namespace). store opens the store and names its driver
+// and root.
+func Run(uid int, store func() (driver, root string, err error)) []Check {
+	var checks []Check
+	name := fmt.Sprint(uid)
+	if u, err := user.LookupId(name); err == nil {
+		name = u.Username
+	}
+	if uid != 0 {
+		checks = append(checks, subIDs("/etc/subuid", name, "--add-subuids"), subIDs("/etc/subgid", name, "--add-subgids"))
+		for _, helper := range []string{"newuidmap", "newgidmap"} {
+			checks = append(checks, setuidHelper(helper))
+		}
+		checks = append(checks, kernel())
+	}
+	checks = append(checks, binary("runc", "OCI runtime for run", "apt-get install runc"),
+		binary("slirp4netns", "network for run (--network private)", "apt-get install slirp4netns"), tun(uid))
+	driver, root, err := store()
+	c := Check{Name: "storage", OK: err == nil, Detail: fmt.Sprintf("%s driver at %s", driver, root)}
+	if err != nil {
+		c.Detail, c.Fix = err.Error(), "check storage.conf (~/.config/containers/storage.conf for a user) or pass --storage-driver vfs"
+	}
+	return append(checks, c)
+}
+
+func subIDs(file, name, flag string) Check {
+	c := Check{Name: file, Fix: fmt.Sprintf("sudo usermod %s 100000-165535 %s   # or add the line %s:100000:65536 to %s", flag, name, name, file)}
+	f, err := os.Open(file)
+	if err != nil {
+		c.Detail = err.Error()
+		return c
+	}
+	defer f.Close()
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		if fields := strings.Split(s.Text(), ":"); len(fields) == 3 && fields[0] == name {
+			c.OK, c.Detail, c.Fix = true, "range "+fields[1]+"+"+fields[2]+" for "+name, ""
+			return c
+		}
+	}
+	c.Detail = "no range for " + name + ": only your own ID can be mapped (files owned by other users cannot be stored)"
+	return c
+}
+
+func setuidHelper(helper string) Check {
+	c := Check{Name: helper, Fix: "sudo apt-get install uidmap"}
+	path, err := exec.LookPath(helper)
+	if err != nil {
+		c.Detail = "not installed"
+		return c
+	}
+	var st unix.Stat_t
+	if err := unix.Stat(path, &st); err == nil && st.Mode&unix.S_ISUID != 0 {
+		c.OK, c.Detail, c.Fix = true, path+" (setuid)", ""
+		return c
+	}
+	c.Detail, c.Fix = path+" is not setuid", "sudo chmod u+s "+path
+	return c
+}
+
+func binary(name, what, fix string) Check {
+	if path, err := exec.LookPath(name); err == nil {
+		return Check{Name: name, OK: true, Detail: what + ": " + path}
+	}
+	return Check{Name: name, Detail: what + ": not installed", Fix: "sudo " + fix}
+}
+
+func tun(uid int) Check {
+	c := Check{Name: "/dev/net/tun", Fix: "sudo chmod 0666 /dev/net/tun   # as Debian ships it"}
+	var st unix.Stat_t
+	if err := unix.Stat("/dev/net/tun", &st); err != nil {
+		c.Detail, c.Fix = err.Error(), "sudo modprobe tun"
+		return c
+	}
+	if uid == 0 || st.Mode&0o006 == 0o006 {
+		c.OK, c.Detail, c.Fix = true, "usable by slirp4netns", ""
+		return c
+	}
+	c.Detail = fmt.Sprintf("mode %o: slirp4netns cannot open it as your user, so runs have loopback only", st.Mode&0o777)
+	return c
+}
+
+func kernel() Check {
+	var u unix.Utsname
+	_ = unix.Uname(&u)
+	release := unix.ByteSliceToString(u.Release[:])
+	var major, minor int
+	fmt.Sscanf(release, "%d.%d", &major, &minor)
+	c := Check{Name: "kernel", Detail: release}
+	if major > 5 || major == 5 && minor >= 13 {
+		c.OK, c.Detail = true, release+": overlay works inside a user namespace"
+		return c
+	}
+	c.Fix = "use --storage-driver vfs, or install fuse-overlayfs and set mount_program in storage.conf"
+	return c
+}
