@@ -2,8 +2,12 @@ package cmd
 
 import (
 	"errors"
+	"fmt"
+	"os/user"
+	"strings"
 
 	"github.com/hodbuild/hod/run"
+	"go.podman.io/storage/pkg/unshare"
 )
 
 // ExitCode maps an error to hod's exit status, buildah's convention: 0 for
@@ -28,5 +32,18 @@ func Message(err error) string {
 	if exit, ok := err.(*run.ExitError); err == nil || ok && exit.Msg == "" {
 		return ""
 	}
-	return "Error: " + err.Error()
+	msg := "Error: " + err.Error()
+	if strings.Contains(msg, "insufficient UIDs or GIDs") {
+		msg += "\n" + subIDHint()
+	}
+	return msg
+}
+
+// subIDHint says how to give a rootless user the IDs an image needs.
+func subIDHint() string {
+	name := "USER"
+	if u, err := user.LookupId(fmt.Sprint(unshare.GetRootlessUID())); err == nil {
+		name = u.Username
+	}
+	return fmt.Sprintf("Hint: the image has files of users your user namespace cannot map. Add a range for %s to /etc/subuid and /etc/subgid (the line %s:100000:65536 in each, or: sudo usermod --add-subuids 100000-165535 --add-subgids 100000-165535 %s), then run hod again; hod doctor checks it.", name, name, name)
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/hodbuild/hod/container"
 	rspec "github.com/opencontainers/runtime-spec/specs-go"
@@ -23,6 +24,10 @@ func userNamespace(g *generate.Generator, m container.IDMap) error {
 		// runtime's namespaces are created in it, but the host's network
 		// namespace (--network host) is not its to mount sysfs for.
 		bindSys(g)
+		if !gidMapped(5) {
+			// A single-ID namespace has no tty group for devpts' gid=5.
+			dropOption(g, "/dev/pts", "gid=5")
+		}
 	}
 	if m.Empty() && m.NSPath == "" {
 		return nil
@@ -38,6 +43,29 @@ func userNamespace(g *generate.Generator, m container.IDMap) error {
 	}
 	bindSys(g)
 	return nil
+}
+
+// gidMapped reports whether this process's user namespace maps gid.
+func gidMapped(gid int) bool {
+	data, err := os.ReadFile("/proc/self/gid_map")
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		var inside, outside, size int
+		if n, _ := fmt.Sscan(line, &inside, &outside, &size); n == 3 && gid >= inside && gid < inside+size {
+			return true
+		}
+	}
+	return false
+}
+
+func dropOption(g *generate.Generator, dest, option string) {
+	for i, m := range g.Config.Mounts {
+		if m.Destination == dest {
+			g.Config.Mounts[i].Options = slices.DeleteFunc(slices.Clone(m.Options), func(o string) bool { return o == option })
+		}
+	}
 }
 
 // bindSys replaces sysfs with the host's /sys, bound read-only.
