@@ -252,7 +252,7 @@ func enter(cfg chrootConfig) error {
 	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 		return fmt.Errorf("set no-new-privileges: %w", err)
 	}
-	if err := unix.Setgroups([]int{cfg.Owner.GID}); err != nil {
+	if err := unix.Setgroups([]int{cfg.Owner.GID}); err != nil && !setgroupsDenied() {
 		return fmt.Errorf("set supplementary groups: %w", err)
 	}
 	if err := unix.Setresgid(cfg.Owner.GID, cfg.Owner.GID, cfg.Owner.GID); err != nil {
@@ -323,4 +323,12 @@ func setRlimits(limits []rspec.POSIXRlimit) error {
 		}
 	}
 	return nil
+}
+
+// setgroupsDenied reports whether this user namespace forbids setgroups
+// (an unprivileged one mapping a single ID, as "unshare --map-root-user"
+// or a pod makes): the process then keeps the groups it has.
+func setgroupsDenied() bool {
+	data, err := os.ReadFile("/proc/self/setgroups")
+	return err == nil && strings.TrimSpace(string(data)) == "deny"
 }
