@@ -13,7 +13,7 @@ func NewMount(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "mount [CONTAINER...]",
 		Short: "Mount working containers' root filesystems and print where",
-		Long:  "Mount each CONTAINER's root filesystem and print its path on the host (with several\ncontainers: \"NAME PATH\" lines). With no arguments, list mounted containers.\nMounts are reference-counted: each mount needs an umount.",
+		Long:  "Mount each CONTAINER's root filesystem and print its path on the host (with several\ncontainers: \"NAME PATH\" lines). With no arguments, list mounted containers.\nMounts are reference-counted: each mount needs an umount. The path stays the container's\nacross commit --layer checkpoints.",
 		Example: `  mnt=$(hod mount "$ctr")
   make install DESTDIR="$mnt"
   hod umount "$ctr"`,
@@ -31,7 +31,7 @@ func NewMount(g *globals) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				path, err := c.Mount()
+				path, err := c.MountStable()
 				if err != nil {
 					return err
 				}
@@ -68,7 +68,7 @@ func NewUmount(g *globals) *cobra.Command {
 				return err
 			}
 			for _, c := range list {
-				if err := c.Unmount(all); err != nil {
+				if err := c.UnmountStable(all); err != nil {
 					return err
 				}
 				fmt.Fprintln(cmd.OutOrStdout(), c.ID)

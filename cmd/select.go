@@ -3,6 +3,7 @@ package cmd
 import (
 	"errors"
 	"fmt"
+	"github.com/hodbuild/hod/mount"
 	"io"
 
 	"github.com/hodbuild/hod/container"
@@ -48,6 +49,9 @@ func listMounts(store cstorage.Store, out io.Writer, asJSON bool) error {
 		path, err := c.MountPoint()
 		if err != nil {
 			return err
+		}
+		if path != "" && mount.IsMountPoint(c.StablePath()) {
+			path = c.StablePath()
 		}
 		if path != "" {
 			rows = append(rows, mountRow{c.Name, path})

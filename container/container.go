@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/hodbuild/hod/mount"
 	"runtime"
 	"strings"
 
@@ -71,7 +72,7 @@ func From(ctx context.Context, store cstorage.Store, sys *types.SystemContext, i
 			_ = store.DeleteContainer(sc.ID)
 		}
 	}()
-	st.ID, st.Name, st.BaseImageID = sc.ID, name, st.FromImageID
+	st.ID, st.Name, st.BaseImageID, st.MountKey = sc.ID, name, st.FromImageID, sc.ID
 	c := &Container{State: st, store: store}
 	return c, c.save()
 }
@@ -177,6 +178,9 @@ func List(store cstorage.Store) ([]*Container, error) {
 
 // Delete removes the container and its layer, unmounting it first.
 func (c *Container) Delete() error {
+	if err := mount.Release(c.StablePath()); err != nil {
+		return fmt.Errorf("remove container %s: %w", c.Name, err)
+	}
 	if err := c.store.DeleteContainer(c.ID); err != nil {
 		return fmt.Errorf("remove container %s: %w", c.Name, err)
 	}

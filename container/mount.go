@@ -1,6 +1,11 @@
 package container
 
-import "github.com/hodbuild/hod/mount"
+import (
+	"cmp"
+	"path/filepath"
+
+	"github.com/hodbuild/hod/mount"
+)
 
 // Mount mounts the root filesystem and returns its host path.
 func (c *Container) Mount() (string, error) { return mount.Mount(c.store, c.ID) }
@@ -10,3 +15,48 @@ func (c *Container) Unmount(force bool) error { return mount.Unmount(c.store, c.
 
 // MountPoint returns the host path of the mounted root filesystem, or "".
 func (c *Container) MountPoint() (string, error) { return mount.Point(c.store, c.ID) }
+
+// StablePath is where "hod mount" shows the root filesystem: a directory
+// under the run root bound to it, which stays the container's path when
+// "commit --layer" moves the container onto a new storage container.
+func (c *Container) StablePath() string {
+	return filepath.Join(c.store.RunRoot(), "hod-mounts", cmp.Or(c.MountKey, c.ID))
+}
+
+// MountStable mounts the root filesystem and returns its stable path.
+func (c *Container) MountStable() (string, error) {
+	path, err := c.Mount()
+	if err != nil {
+		return "", err
+	}
+	if err := mount.Bind(path, c.StablePath()); err != nil {
+		_ = c.Unmount(false)
+		return "", err
+	}
+	return c.StablePath(), nil
+}
+
+// UnmountStable drops a mount reference; once none is left (or with
+// force) the stable path goes too.
+func (c *Container) UnmountStable(force bool) error {
+	if err := c.Unmount(force); err != nil {
+		return err
+	}
+	if p, err := c.MountPoint(); err == nil && p == "" {
+		return mount.Release(c.StablePath())
+	}
+	return nil
+}
+
+// moveStableMount points the stable path at next's root filesystem when
+// the user has it mounted: scripts keep their $mnt across checkpoints.
+func (c *Container) moveStableMount(next *Container) error {
+	if !mount.IsMountPoint(c.StablePath()) {
+		return nil
+	}
+	path, err := next.Mount()
+	if err != nil {
+		return err
+	}
+	return mount.Rebind(path, next.StablePath())
+}

@@ -1,6 +1,7 @@
 package container
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 
@@ -34,15 +35,18 @@ func (c *Container) Rebase(j *storage.Journal, imageID string, rootFS ispec.Root
 		}
 	}()
 	next := *c
-	next.ID, next.BaseImageID = sc.ID, imageID
+	next.ID, next.BaseImageID, next.MountKey = sc.ID, imageID, cmp.Or(c.MountKey, c.ID)
 	next.Config.RootFS, next.History, next.Pending = rootFS, history, nil
 	next.CreatedBy, next.HistoryComment = "", ""
 	if err := next.save(); err != nil {
 		return err
 	}
+	if err := c.moveStableMount(&next); err != nil {
+		return fmt.Errorf("rebase %s: %w", c.Name, err)
+	}
 	failpoint.Hit("rebase-before-delete")
-	if err := c.Delete(); err != nil {
-		return err
+	if err := c.store.DeleteContainer(c.ID); err != nil {
+		return fmt.Errorf("rebase %s: %w", c.Name, err)
 	}
 	failpoint.Hit("rebase-after-delete")
 	if err := c.store.SetNames(sc.ID, []string{c.Name}); err != nil {

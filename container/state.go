@@ -53,6 +53,9 @@ type State struct {
 	HistoryComment string   `json:"historyComment,omitempty"`
 	// IDMap is the container's user namespace mapping.
 	IDMap IDMap `json:"idmap,omitempty"`
+	// MountKey names the container's stable mount path: its first storage
+	// container's ID, kept when commit --layer moves it to another.
+	MountKey string `json:"mountKey,omitempty"`
 }
 
 // Docker holds the configuration only the Docker image format can carry;
