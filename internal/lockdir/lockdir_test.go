@@ -20,7 +20,9 @@ func TestReapOnlyDeadOwners(t *testing.T) {
 	if err := os.Mkdir(other, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	holder := exec.Command("flock", "-o", other, "sleep", "30")
+	// The lock belongs to the open directory that ends up in "sleep" alone:
+	// killing that process is the owner's death.
+	holder := exec.Command("sh", "-c", `exec 9<"$1"; flock -x 9; exec sleep 30`, "sh", other)
 	if err := holder.Start(); err != nil {
 		t.Skip("flock(1) needed:", err)
 	}
