@@ -57,6 +57,7 @@ demo: deps bin/hod
 bench: deps bin/hod
 	HOD=bin/hod ./bench/bench.sh
 	HOD=bin/hod ./bench/registry.sh
+	HOD=bin/hod ./bench/rootless.sh
 
 install: bin/hod
 	install -D -m 0755 bin/hod /usr/local/bin/hod
