@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"fmt"
+	"github.com/hodbuild/hod/internal/userns"
 
 	"github.com/hodbuild/hod/container"
 	"github.com/spf13/cobra"
@@ -35,6 +36,7 @@ func NewMount(g *globals) *cobra.Command {
 				if err != nil {
 					return err
 				}
+				path = userns.Path(path) // a rootless caller sees it through the pause process
 				switch {
 				case asJSON:
 					if err := printRows(out, []mountRow{{c.Name, path}}, listFlags{json: true}, table{}); err != nil {

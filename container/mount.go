@@ -2,9 +2,11 @@ package container
 
 import (
 	"cmp"
+	"os"
 	"path/filepath"
 
 	"github.com/hodbuild/hod/mount"
+	"go.podman.io/storage/pkg/unshare"
 )
 
 // Mount mounts the root filesystem and returns its host path.
@@ -33,6 +35,7 @@ func (c *Container) MountStable() (string, error) {
 		_ = c.Unmount(false)
 		return "", err
 	}
+	writableRoot(path)
 	return c.StablePath(), nil
 }
 
@@ -58,5 +61,18 @@ func (c *Container) moveStableMount(next *Container) error {
 	if err != nil {
 		return err
 	}
+	writableRoot(path)
 	return mount.Rebind(path, next.StablePath())
+}
+
+// writableRoot lets a rootless script write into the root directory: it
+// writes as the files' owner from outside the user namespace, without
+// root's override, and the storage driver makes the directory 0555.
+func writableRoot(path string) {
+	if !unshare.IsRootless() {
+		return
+	}
+	if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o200 == 0 {
+		_ = os.Chmod(path, fi.Mode().Perm()|0o200)
+	}
 }

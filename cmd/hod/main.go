@@ -9,6 +9,7 @@ import (
 	"syscall"
 
 	"github.com/hodbuild/hod/cmd"
+	"github.com/hodbuild/hod/internal/userns"
 	"github.com/hodbuild/hod/run"
 	"go.podman.io/storage/pkg/reexec"
 	"go.podman.io/storage/pkg/unshare"
@@ -18,14 +19,21 @@ func main() {
 	// containers/storage re-executes this binary for chrooted extraction
 	// and mounts, and chroot isolation for runs; those children stop here.
 	reexec.Register(run.ChrootCommand, run.ChrootMain)
+	reexec.Register(userns.PauseCommand, userns.PauseMain)
 	if reexec.Init() {
 		return
 	}
 	// An ordinary user's hod re-executes itself in a user namespace mapped
 	// from /etc/subuid and /etc/subgid (or its own ID alone), as buildah
 	// does; root needs none.
+	// Later calls join the namespace the first one made (internal/userns),
+	// so mounts last from one call to the next.
 	if os.Geteuid() != 0 {
+		userns.Join(os.Getuid(), os.Getgid())
 		unshare.MaybeReexecUsingUserNamespace(false)
+	}
+	if os.Getenv("_CONTAINERS_USERNS_CONFIGURED") != "" { // hod made this namespace (not a pod's)
+		userns.StartPause()
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	root, closeStore := cmd.New()

@@ -1,0 +1,107 @@
+package userns
+
+import (
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"go.podman.io/storage/pkg/reexec"
+	"go.podman.io/storage/pkg/unshare"
+)
+
+// PauseCommand is the re-exec name of the process that holds the
+// namespaces.
+const PauseCommand = "hod-pause"
+
+// PauseMain sleeps until killed (SIGTERM or SIGKILL; the end of a login
+// session's SIGHUP does not end it).
+func PauseMain() {
+	signal.Ignore(syscall.SIGINT, syscall.SIGHUP)
+	select {}
+}
+
+// pidFile records the pause process of user uid.
+func pidFile(uid int) string {
+	dir := os.Getenv("XDG_RUNTIME_DIR")
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), fmt.Sprintf("hod-run-%d", uid))
+	}
+	return filepath.Join(dir, "hod", "pause.pid")
+}
+
+// PausePID is the user's live pause process, or 0.
+func PausePID(uid int) int {
+	data, err := os.ReadFile(pidFile(uid))
+	if err != nil {
+		return 0
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
+	if err != nil || pid <= 1 {
+		return 0
+	}
+	// Its command line must still be ours: a PID may be reused.
+	if cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid)); err != nil || !strings.HasPrefix(string(cmdline), PauseCommand) {
+		return 0
+	}
+	return pid
+}
+
+// Join re-executes hod in the pause process's namespaces if there is one
+// (and this is not that process's namespace already); it does not return
+// then.
+func Join(uid, gid int) {
+	pid := PausePID(uid)
+	if pid == 0 {
+		return
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return
+	}
+	env := append(os.Environ(), "_HOD_JOIN_PID="+strconv.Itoa(pid), "_CONTAINERS_USERNS_CONFIGURED=done",
+		"_CONTAINERS_ROOTLESS_UID="+strconv.Itoa(uid), "_CONTAINERS_ROOTLESS_GID="+strconv.Itoa(gid))
+	if err := syscall.Exec(self, os.Args, env); err != nil {
+		fmt.Fprintf(os.Stderr, "Error: re-execute hod in its user namespace: %v\n", err)
+		os.Exit(125)
+	}
+}
+
+// StartPause starts the pause process in this (new) user and mount
+// namespace, once per user; later hod calls join it.
+func StartPause() {
+	uid := unshare.GetRootlessUID()
+	if PausePID(uid) != 0 {
+		return
+	}
+	file := pidFile(uid)
+	if err := os.MkdirAll(filepath.Dir(file), 0o700); err != nil {
+		return
+	}
+	cmd := reexec.Command(PauseCommand)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = nil, nil, nil
+	if err := cmd.Start(); err != nil {
+		return
+	}
+	tmp := file + ".tmp"
+	if os.WriteFile(tmp, []byte(strconv.Itoa(cmd.Process.Pid)), 0o600) == nil {
+		_ = os.Rename(tmp, file)
+	}
+	_ = cmd.Process.Release()
+}
+
+// Path is where a path of hod's mount namespace is seen from the caller's:
+// through the pause process's root, for a rootless user.
+func Path(p string) string {
+	if !unshare.IsRootless() {
+		return p
+	}
+	if pid := PausePID(unshare.GetRootlessUID()); pid != 0 {
+		return fmt.Sprintf("/proc/%d/root%s", pid, p)
+	}
+	return p
+}
