@@ -46,4 +46,5 @@ bash "$dir/work.sh" "$dir" "$runs" "$dir/root-store" > "$dir/root.txt"
 su - "$user" -c "bash $dir/work.sh $dir $runs \$HOME/.hod-bench-store" > "$dir/user.txt" 2>/dev/null
 su - "$user" -c "$dir/hod --root \$HOME/.hod-bench-store/root --runroot \$HOME/.hod-bench-store/run rm --all >/dev/null; rm -rf \$HOME/.hod-bench-store" 2>/dev/null || true
 echo "workload  root_ms  rootless_ms  ratio"
+pkill -u "$user" -f hod-pause || true
 join "$dir/root.txt" "$dir/user.txt" | awk '{printf "%-8s  %7d  %11d  %5.2f\n", $1, $2, $3, $3/$2}'

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/sirupsen/logrus"
 	"io"
 	"io/fs"
 	"os"
@@ -90,7 +91,7 @@ func Copy(ctx context.Context, c *container.Container, sources []string, dest st
 	pr, pw := io.Pipe()
 	h := sha256.New()
 	go func() { pw.CloseWithError(w.write(io.MultiWriter(pw, h), rename)) }()
-	err = chrootarchive.UntarWithRoot(pr, hostDir, &archive.TarOptions{UIDMaps: c.IDMap.UIDs, GIDMaps: c.IDMap.GIDs}, root)
+	err = chrootarchive.UntarWithRoot(pr, hostDir, &archive.TarOptions{UIDMaps: c.IDMap.UIDs, GIDMaps: c.IDMap.GIDs, IgnoreChownErrors: ignoreChownErrors(c)}, root)
 	pr.CloseWithError(err)
 	if err != nil && len(w.outsideLinks) > 0 {
 		err = fmt.Errorf("%s (hard links may point only at files inside the destination): %w", w.outsideLinks[0], err)
@@ -259,4 +260,17 @@ func inContainerTerms(root string, err error) error {
 		return fmt.Errorf("%s is a symbolic link to %s, which is not a directory in the container", inside, target)
 	}
 	return &fs.PathError{Op: pe.Op, Path: inside, Err: pe.Err}
+}
+
+// ignoreChownErrors is the store's ignore_chown_errors option (for a user
+// whose namespace maps one ID): owners it cannot map are dropped, and the
+// files stay the user's own, with a warning.
+func ignoreChownErrors(c *container.Container) bool {
+	for _, o := range c.Store().GraphOptions() {
+		if strings.HasSuffix(o, "ignore_chown_errors=true") {
+			logrus.Warn("ignore_chown_errors is set: files of users your namespace cannot map are stored as your own")
+			return true
+		}
+	}
+	return false
 }

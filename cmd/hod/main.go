@@ -26,12 +26,12 @@ func main() {
 	// An ordinary user's hod re-executes itself in a user namespace mapped
 	// from /etc/subuid and /etc/subgid (or its own ID alone), as buildah
 	// does; root needs none.
-	// Later calls join the namespace the first one made (internal/userns),
-	// so mounts last from one call to the next.
+	// Later calls have joined the namespace the first one made before
+	// main (internal/userns), so mounts last from one call to the next.
 	if os.Geteuid() != 0 {
-		userns.Join(os.Getuid(), os.Getgid())
 		unshare.MaybeReexecUsingUserNamespace(false)
 	}
+	userns.EnsureRuntimeDir()
 	if os.Getenv("_CONTAINERS_USERNS_CONFIGURED") != "" { // hod made this namespace (not a pod's)
 		userns.StartPause()
 	}

@@ -8,7 +8,6 @@ package userns
 
 /*
 #define _GNU_SOURCE
-#include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
@@ -16,25 +15,76 @@ package userns
 #include <string.h>
 #include <unistd.h>
 
-static void join(const char *pid, const char *ns, int type) {
-	char path[64];
-	snprintf(path, sizeof path, "/proc/%s/ns/%s", pid, ns);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || setns(fd, type) < 0) {
-		fprintf(stderr, "Error: join hod's %s namespace (%s): %s\n", ns, path, strerror(errno));
-		exit(125);
+// pause_pid reads the pause process's PID from the file pidFile names (see
+// pause.go) and checks that the process is a pause process; 0 if none.
+static int pause_pid(void) {
+	char path[4096], buf[64];
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	if (xdg != NULL && *xdg != '\0') {
+		snprintf(path, sizeof path, "%s/hod/pause.pid", xdg);
+	} else {
+		const char *tmp = getenv("TMPDIR");
+		snprintf(path, sizeof path, "%s/hod-run-%d/hod/pause.pid", tmp && *tmp ? tmp : "/tmp", (int)getuid());
 	}
-	close(fd);
+	FILE *f = fopen(path, "re");
+	if (f == NULL) {
+		return 0;
+	}
+	int pid = 0;
+	if (fscanf(f, "%d", &pid) != 1) {
+		pid = 0;
+	}
+	fclose(f);
+	if (pid <= 1) {
+		return 0;
+	}
+	snprintf(path, sizeof path, "/proc/%d/cmdline", pid);
+	f = fopen(path, "re");
+	if (f == NULL) {
+		return 0;
+	}
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return strncmp(buf, "hod-pause", 9) == 0 ? pid : 0;
 }
 
+static int join(int pid, const char *ns, int type) {
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/ns/%s", pid, ns);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		return -1;
+	}
+	int rc = setns(fd, type);
+	close(fd);
+	return rc;
+}
+
+// An ordinary user's hod joins the pause process's namespaces, if there is
+// one, and tells containers/storage it is in its user namespace. Anything
+// amiss leaves the process as it was: hod then makes a namespace itself.
 __attribute__((constructor)) static void hod_join_namespaces(void) {
-	const char *pid = getenv("_HOD_JOIN_PID");
-	if (pid == NULL || *pid == '\0') {
+	if (geteuid() == 0 || getenv("_CONTAINERS_USERNS_CONFIGURED") != NULL) {
 		return;
 	}
-	join(pid, "user", CLONE_NEWUSER);
-	join(pid, "mnt", CLONE_NEWNS);
-	unsetenv("_HOD_JOIN_PID");
+	int pid = pause_pid();
+	if (pid == 0) {
+		return;
+	}
+	char uid[16], gid[16];
+	snprintf(uid, sizeof uid, "%d", (int)getuid());
+	snprintf(gid, sizeof gid, "%d", (int)getgid());
+	if (join(pid, "user", CLONE_NEWUSER) != 0) {
+		return;
+	}
+	if (join(pid, "mnt", CLONE_NEWNS) != 0) {
+		fprintf(stderr, "Error: join hod's mount namespace (pause process %d)\n", pid);
+		exit(125);
+	}
+	setenv("_CONTAINERS_USERNS_CONFIGURED", "done", 1);
+	setenv("_CONTAINERS_ROOTLESS_UID", uid, 1);
+	setenv("_CONTAINERS_ROOTLESS_GID", gid, 1);
 }
 */
 import "C"

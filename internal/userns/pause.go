@@ -24,7 +24,8 @@ func PauseMain() {
 	select {}
 }
 
-// pidFile records the pause process of user uid.
+// pidFile records the pause process of user uid (join_linux.go's
+// constructor reads it too).
 func pidFile(uid int) string {
 	dir := os.Getenv("XDG_RUNTIME_DIR")
 	if dir == "" {
@@ -48,26 +49,6 @@ func PausePID(uid int) int {
 		return 0
 	}
 	return pid
-}
-
-// Join re-executes hod in the pause process's namespaces if there is one
-// (and this is not that process's namespace already); it does not return
-// then.
-func Join(uid, gid int) {
-	pid := PausePID(uid)
-	if pid == 0 {
-		return
-	}
-	self, err := os.Executable()
-	if err != nil {
-		return
-	}
-	env := append(os.Environ(), "_HOD_JOIN_PID="+strconv.Itoa(pid), "_CONTAINERS_USERNS_CONFIGURED=done",
-		"_CONTAINERS_ROOTLESS_UID="+strconv.Itoa(uid), "_CONTAINERS_ROOTLESS_GID="+strconv.Itoa(gid))
-	if err := syscall.Exec(self, os.Args, env); err != nil {
-		fmt.Fprintf(os.Stderr, "Error: re-execute hod in its user namespace: %v\n", err)
-		os.Exit(125)
-	}
 }
 
 // StartPause starts the pause process in this (new) user and mount
@@ -104,4 +85,18 @@ func Path(p string) string {
 		return fmt.Sprintf("/proc/%d/root%s", pid, p)
 	}
 	return p
+}
+
+// EnsureRuntimeDir gives a rootless hod an XDG_RUNTIME_DIR when the login
+// did not (su, cron): otherwise containers/image looks for credentials
+// under /run/containers/0, the namespace's root's, which the user cannot
+// read. It is the directory pidFile falls back to.
+func EnsureRuntimeDir() {
+	if os.Getenv("XDG_RUNTIME_DIR") != "" || !unshare.IsRootless() {
+		return
+	}
+	dir := filepath.Join(os.TempDir(), fmt.Sprintf("hod-run-%d", unshare.GetRootlessUID()))
+	if err := os.MkdirAll(dir, 0o700); err == nil {
+		os.Setenv("XDG_RUNTIME_DIR", dir)
+	}
 }
