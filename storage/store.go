@@ -38,6 +38,9 @@ func (o Options) Open() (cstorage.Store, error) {
 	if len(o.DriverOpts) > 0 {
 		so.GraphDriverOptions = o.DriverOpts
 	}
+	if o.Driver == "" {
+		so.GraphDriverName, so.GraphDriverOptions = rootlessDriver(so.GraphDriverName, so.GraphDriverOptions)
+	}
 	store, err := cstorage.GetStore(so)
 	if err != nil {
 		return nil, fmt.Errorf("open storage at %s: %w", so.GraphRoot, err)

@@ -1,0 +1,55 @@
+package storage
+
+import (
+	"fmt"
+	"os/exec"
+	"slices"
+	"strings"
+
+	"github.com/sirupsen/logrus"
+	"go.podman.io/storage/pkg/unshare"
+	"golang.org/x/sys/unix"
+)
+
+// rootlessDriver picks the storage driver for a rootless hod whose store
+// options name overlay (or nothing) and whose user chose none: native
+// overlay inside the user namespace where the kernel has it (5.13 and
+// later), else overlay through fuse-overlayfs, else vfs.
+func rootlessDriver(driver string, options []string) (string, []string) {
+	if !unshare.IsRootless() || (driver != "" && driver != "overlay") || hasMountProgram(options) {
+		return driver, options
+	}
+	major, minor := kernelVersion()
+	fuse, _ := exec.LookPath("fuse-overlayfs")
+	d, o := chooseDriver(major, minor, fuse)
+	if d == "overlay" && len(o) == 0 {
+		return driver, options
+	}
+	logrus.Infof("rootless storage: %s %v (kernel %d.%d has no overlay in user namespaces)", d, o, major, minor)
+	return d, append(options, o...)
+}
+
+// chooseDriver is rootlessDriver's decision.
+func chooseDriver(major, minor int, fuseOverlayfs string) (string, []string) {
+	switch {
+	case major > 5 || major == 5 && minor >= 13:
+		return "overlay", nil
+	case fuseOverlayfs != "":
+		return "overlay", []string{"overlay.mount_program=" + fuseOverlayfs}
+	}
+	return "vfs", nil
+}
+
+func hasMountProgram(options []string) bool {
+	return slices.ContainsFunc(options, func(o string) bool { return strings.Contains(o, "mount_program=") })
+}
+
+func kernelVersion() (int, int) {
+	var u unix.Utsname
+	if unix.Uname(&u) != nil {
+		return 0, 0
+	}
+	var major, minor int
+	fmt.Sscanf(unix.ByteSliceToString(u.Release[:]), "%d.%d", &major, &minor)
+	return major, minor
+}
