@@ -29,6 +29,10 @@ func main() {
 	// Later calls have joined the namespace the first one made before
 	// main (internal/userns), so mounts last from one call to the next.
 	if os.Geteuid() != 0 {
+		if err := userns.Preflight(); err != nil {
+			fmt.Fprintln(os.Stderr, "Error:", err)
+			os.Exit(125)
+		}
 		unshare.MaybeReexecUsingUserNamespace(false)
 	}
 	userns.EnsureRuntimeDir()

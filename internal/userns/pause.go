@@ -3,7 +3,9 @@ package userns
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"os/signal"
+	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -99,4 +101,25 @@ func EnsureRuntimeDir() {
 	if err := os.MkdirAll(dir, 0o700); err == nil {
 		os.Setenv("XDG_RUNTIME_DIR", dir)
 	}
+}
+
+// Preflight checks, before containers/storage re-executes an ordinary
+// user's hod in a user namespace, what that needs and would otherwise
+// fail on with exit status 1 and no advice: the setuid helpers that map
+// the user's /etc/subuid and /etc/subgid ranges.
+func Preflight() error {
+	me, err := user.Current()
+	if err != nil {
+		return nil
+	}
+	uids, gids, err := unshare.GetSubIDMappings(me.Username, me.Username)
+	if err != nil || len(uids)+len(gids) == 0 {
+		return nil // one ID only: no helper needed
+	}
+	for _, helper := range []string{"newuidmap", "newgidmap"} {
+		if _, err := exec.LookPath(helper); err != nil {
+			return fmt.Errorf("%s is needed to map %s's ranges in /etc/subuid and /etc/subgid: install it (sudo apt-get install uidmap); hod doctor checks it", helper, me.Username)
+		}
+	}
+	return nil
 }
