@@ -28,6 +28,7 @@ func main() {
 	// does; root needs none.
 	// Later calls have joined the namespace the first one made before
 	// main (internal/userns), so mounts last from one call to the next.
+	userns.SyncEnv()
 	if os.Geteuid() != 0 {
 		if err := userns.Preflight(); err != nil {
 			fmt.Fprintln(os.Stderr, "Error:", err)

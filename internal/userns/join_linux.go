@@ -49,6 +49,10 @@ static int pause_pid(void) {
 	return strncmp(buf, "hod-pause", 9) == 0 ? pid : 0;
 }
 
+static int hod_joined;
+
+static int joined(void) { return hod_joined; }
+
 static int join(int pid, const char *ns, int type) {
 	char path[64];
 	snprintf(path, sizeof path, "/proc/%d/ns/%s", pid, ns);
@@ -85,6 +89,28 @@ __attribute__((constructor)) static void hod_join_namespaces(void) {
 	setenv("_CONTAINERS_USERNS_CONFIGURED", "done", 1);
 	setenv("_CONTAINERS_ROOTLESS_UID", uid, 1);
 	setenv("_CONTAINERS_ROOTLESS_GID", gid, 1);
+	hod_joined = 1;
 }
 */
 import "C"
+
+import (
+	"os"
+	"unsafe"
+)
+
+// SyncEnv gives Go's environment what the constructor set in libc's: Go
+// read the environment before, and commands hod starts (unshare's) take
+// Go's.
+func SyncEnv() {
+	if C.joined() == 0 {
+		return
+	}
+	for _, name := range []string{"_CONTAINERS_USERNS_CONFIGURED", "_CONTAINERS_ROOTLESS_UID", "_CONTAINERS_ROOTLESS_GID"} {
+		cname := C.CString(name)
+		if v := C.getenv(cname); v != nil {
+			os.Setenv(name, C.GoString(v))
+		}
+		C.free(unsafe.Pointer(cname))
+	}
+}
