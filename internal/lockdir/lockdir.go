@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -21,12 +20,25 @@ type Dir struct {
 }
 
 // New creates a locked directory PREFIX* under parent. It is made and
-// locked under a name Reap ignores, then renamed: there is no moment at
-// which it has its final name and no lock.
+// locked under a name Reap takes for half-made (".new-PREFIX*"), then
+// renamed: there is no moment at which it has its final name and no lock.
+// Reap removes a half-made directory it can lock, which may be one whose
+// maker has not locked it yet: the maker then tries again.
 func New(parent, prefix string) (*Dir, error) {
 	if err := os.MkdirAll(parent, 0o700); err != nil {
 		return nil, err
 	}
+	var err error
+	for try := 0; try < 3; try++ {
+		var d *Dir
+		if d, err = newOnce(parent, prefix); err == nil {
+			return d, nil
+		}
+	}
+	return nil, err
+}
+
+func newOnce(parent, prefix string) (*Dir, error) {
 	tmp, err := os.MkdirTemp(parent, ".new-"+prefix)
 	if err != nil {
 		return nil, err
@@ -57,8 +69,8 @@ func (d *Dir) Release() error {
 }
 
 // Reap calls reap for each PREFIX* directory under parent whose owner is
-// gone (its lock can be taken), then removes it. Half-made directories of
-// processes killed while creating one are removed after an hour.
+// gone (its lock can be taken), then removes it, and removes half-made
+// directories of processes killed while making one.
 func Reap(parent, prefix string, reap func(dir string) error) error {
 	if reap == nil {
 		return ReapAll(parent, prefix, nil)
@@ -103,9 +115,7 @@ func ReapAll(parent, prefix string, reap func(dirs []string) error) error {
 			}
 			dirs, fds = append(dirs, p), append(fds, fd)
 		case strings.HasPrefix(e.Name(), ".new-"+prefix):
-			if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > time.Hour {
-				os.RemoveAll(p)
-			}
+			removeHalfMade(p)
 		}
 	}
 	if len(dirs) == 0 {
@@ -122,6 +132,19 @@ func ReapAll(parent, prefix string, reap func(dirs []string) error) error {
 		}
 	}
 	return nil
+}
+
+// removeHalfMade removes a directory whose maker died before renaming it
+// (or, rarely, has not locked it yet, and then makes another).
+func removeHalfMade(p string) {
+	fd, err := unix.Open(p, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return
+	}
+	defer unix.Close(fd)
+	if unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB) == nil {
+		os.RemoveAll(p)
+	}
 }
 
 // Live reports whether dir's owner is alive (holds its lock).

@@ -57,3 +57,37 @@ func TestReapOnlyDeadOwners(t *testing.T) {
 		t.Error("Release left the directory")
 	}
 }
+
+// A half-made directory (its maker was killed before renaming it) goes at
+// the next Reap; New still makes directories while Reap runs.
+func TestReapHalfMade(t *testing.T) {
+	parent := t.TempDir()
+	half := filepath.Join(parent, ".new-x-123")
+	if err := os.Mkdir(half, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := Reap(parent, "x-", nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(half); !os.IsNotExist(err) {
+		t.Errorf("half-made %s not removed", half)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < 200; i++ {
+			_ = Reap(parent, "x-", nil)
+		}
+	}()
+	for i := 0; i < 200; i++ {
+		d, err := New(parent, "x-")
+		if err != nil {
+			t.Fatalf("New while reaping: %v", err)
+		}
+		if !Live(d.Path) {
+			t.Fatalf("%s not live", d.Path)
+		}
+		d.Release()
+	}
+	<-done
+}
