@@ -61,9 +61,15 @@ func newOnce(parent, prefix string) (*Dir, error) {
 	return &Dir{Path: final, fd: fd}, nil
 }
 
-// Release removes the directory and drops its lock.
+// Release removes the directory and drops its lock. The directory is
+// first renamed out of Reap's sight (".gone-"), so a process killed while
+// removing it leaves nothing that looks unfinished.
 func (d *Dir) Release() error {
-	err := os.RemoveAll(d.Path)
+	gone := filepath.Join(filepath.Dir(d.Path), ".gone-"+filepath.Base(d.Path))
+	err := os.Rename(d.Path, gone)
+	if err == nil {
+		err = os.RemoveAll(gone)
+	}
 	unix.Close(d.fd)
 	return err
 }
@@ -114,7 +120,7 @@ func ReapAll(parent, prefix string, reap func(dirs []string) error) error {
 				continue
 			}
 			dirs, fds = append(dirs, p), append(fds, fd)
-		case strings.HasPrefix(e.Name(), ".new-"+prefix):
+		case strings.HasPrefix(e.Name(), ".new-"+prefix), strings.HasPrefix(e.Name(), ".gone-"+prefix):
 			removeHalfMade(p)
 		}
 	}
@@ -135,7 +141,8 @@ func ReapAll(parent, prefix string, reap func(dirs []string) error) error {
 }
 
 // removeHalfMade removes a directory whose maker died before renaming it
-// (or, rarely, has not locked it yet, and then makes another).
+// (or, rarely, has not locked it yet, and then makes another), or while
+// removing it.
 func removeHalfMade(p string) {
 	fd, err := unix.Open(p, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
