@@ -7,7 +7,7 @@ GO       ?= go
 TAGS     := exclude_graphdriver_btrfs
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0-dev)
 LDFLAGS  := -X github.com/hodbuild/hod/cmd.Version=$(VERSION)
-APT_DEPS := runc slirp4netns ansible debootstrap skopeo umoci buildah docker-registry busybox-static uidmap time attr libcap2-bin bzip2 xz-utils zstd curl libgpgme-dev libbtrfs-dev openssl gnupg cpp
+APT_DEPS := runc slirp4netns ansible debootstrap skopeo umoci buildah docker-registry busybox-static uidmap time attr libcap2-bin bzip2 xz-utils zstd curl libgpgme-dev libbtrfs-dev openssl gnupg cpp file procps util-linux passwd login
 SOURCES  := $(shell find . -name '*.go' -not -path './.git/*') go.mod go.sum
 
 .PHONY: all build deps test test-unit test-race test-e2e lint completions check-completions demo bench install clean
