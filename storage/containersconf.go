@@ -3,6 +3,7 @@ package storage
 import (
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/BurntSushi/toml"
 )
@@ -17,10 +18,15 @@ type ContainersConfig struct {
 	} `toml:"engine"`
 }
 
-// ContainersConf reads containers.conf as podman and buildah find it: the
-// file $CONTAINERS_CONF names, or else the vendor file, then the system
-// and user files, each setting overriding the earlier files' one.
-func ContainersConf() ContainersConfig {
+// ContainersConf is containers.conf, read once per process (the network
+// default and the staging directory both need it, the latter at every
+// store open).
+var ContainersConf = sync.OnceValue(readContainersConf)
+
+// readContainersConf reads containers.conf as podman and buildah find it:
+// the file $CONTAINERS_CONF names, or else the vendor file, then the
+// system and user files, each setting overriding the earlier files' one.
+func readContainersConf() ContainersConfig {
 	var files []string
 	if env := os.Getenv("CONTAINERS_CONF"); env != "" {
 		files = []string{env}
