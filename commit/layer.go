@@ -5,33 +5,36 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/hodbuild/hod/container"
 	"github.com/hodbuild/hod/internal/failpoint"
+	"github.com/hodbuild/hod/internal/flock"
 	"github.com/hodbuild/hod/storage"
 	"github.com/opencontainers/go-digest"
 	cstorage "go.podman.io/storage"
+	graphdriver "go.podman.io/storage/drivers"
 	"go.podman.io/storage/pkg/archive"
 )
 
 // putLayer writes the container's changes (or, squashed, its whole rootfs)
-// as a new layer, streamed from the mounted root filesystem. PutLayer
-// hashes the stream and stores tar-split data so later Diffs reproduce it
-// byte for byte. store.Diff is avoided: its lock would deadlock PutLayer.
+// as a new layer on parent, streamed from the mounted root filesystem;
+// with OmitEmptyLayer, no changes give no layer (nil). created says whether
+// the layer is new (and so the caller's to delete on failure).
 //
 // The layer is named as containers/image names layers (a chain of parent
 // ID and diff ID): otherwise pulling an image hod committed back into the
 // same store, with hod, buildah or podman, collides with it. The diff ID is
-// known only after reading the changes, so they are hashed in a first,
-// read-only pass; an existing identical layer is reused. created says
-// whether the layer is new (and so the caller's to delete on failure).
-// putLayer writes the container's changes as a layer on parent; with
-// OmitEmptyLayer, no changes give no layer (nil).
+// known only after reading the changes, so where the driver can stage a
+// layer before naming it (overlay) the changes are read once, written into
+// the staging directory and named after; elsewhere (vfs) they are hashed in
+// a first, read-only pass and PutLayer reads them again. store.Diff is
+// avoided: its lock would deadlock PutLayer.
 func putLayer(c *container.Container, parent string, j *storage.Journal, opts Options) (layer *cstorage.Layer, created bool, err error) {
-	store := c.Store()
 	root, err := c.Mount()
 	if err != nil {
 		return nil, false, err
@@ -44,33 +47,112 @@ func putLayer(c *container.Container, parent string, j *storage.Journal, opts Op
 	if err != nil {
 		return nil, false, err
 	}
-	diffID, err := hashStream(open)
+	w := layerWrite{store: c.Store(), parent: parent, open: open, journal: j, opts: opts}
+	layer, created, err = w.staged()
+	if errors.Is(err, errNotStageable) || errors.Is(err, cstorage.ErrNotSupported) {
+		return w.twoPass()
+	}
+	return layer, created, err
+}
+
+// layerWrite is one layer being written from a container's changes.
+type layerWrite struct {
+	store   cstorage.Store
+	parent  string
+	open    opener
+	journal *storage.Journal
+	opts    Options
+}
+
+// empty says whether a layer of this diff ID is left out.
+func (w layerWrite) empty(diffID digest.Digest) bool {
+	return w.opts.OmitEmptyLayer && diffID == emptyLayer && !w.opts.Squash
+}
+
+// staged writes the layer in one pass: extracted into the driver's staging
+// directory, then created under its chain ID.
+func (w layerWrite) staged() (_ *cstorage.Layer, created bool, err error) {
+	var out *graphdriver.DriverWithDifferOutput
+	err = storage.RetryStagingRace("write layer", func() error {
+		var err error
+		out, err = w.store.PrepareStagedLayer(nil, oneWrite{w.open})
+		if err != nil && out != nil && out.Target != "" {
+			_ = w.store.CleanupStagedLayer(out)
+		}
+		return err
+	})
 	if err != nil {
 		return nil, false, err
 	}
-	if opts.OmitEmptyLayer && diffID == emptyLayer && !opts.Squash {
-		return nil, false, nil
+	diffID := out.UncompressedDigest
+	if w.empty(diffID) {
+		return nil, false, w.store.CleanupStagedLayer(out)
 	}
-	id := storage.LayerID(parent, diffID)
-	if err := j.Layer(id); err != nil {
+	id := storage.LayerID(w.parent, diffID)
+	if err := w.journal.Layer(id); err != nil {
+		_ = w.store.CleanupStagedLayer(out)
 		return nil, false, err
 	}
 	failpoint.Hit("commit-before-layer")
-	if l, err := store.Layer(id); err == nil {
+	// Applying a staged layer onto an existing ID replaces its files, even
+	// under a mounted container: concurrent commits of one layer take turns,
+	// and the later one reuses the earlier one's layer.
+	var layer *cstorage.Layer
+	err = flock.With(filepath.Join(w.store.RunRoot(), "hod-layer-apply.lock"), func() error {
+		if l, err := w.store.Layer(id); err == nil {
+			layer = l
+			return nil
+		}
+		var err error
+		layer, err = w.store.ApplyStagedLayer(cstorage.ApplyStagedLayerOptions{ID: id, ParentLayer: w.parent, DiffOutput: out, DiffOptions: &graphdriver.ApplyDiffWithDifferOpts{}})
+		created = err == nil
+		if created {
+			// The driver moved the staged files into the layer and leaves
+			// their empty staging directory until a shutdown with nothing
+			// mounted, which a build with a working container rarely has.
+			_ = os.Remove(filepath.Dir(out.Target))
+		}
+		return err
+	})
+	if err != nil || !created {
+		err = errors.Join(err, w.store.CleanupStagedLayer(out))
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("write layer: %w", err)
+	}
+	return layer, created, nil
+}
+
+// twoPass hashes the changes first to name the layer, then lets PutLayer
+// read them again; an existing identical layer is reused.
+func (w layerWrite) twoPass() (layer *cstorage.Layer, created bool, err error) {
+	diffID, err := hashStream(w.open)
+	if err != nil {
+		return nil, false, err
+	}
+	if w.empty(diffID) {
+		return nil, false, nil
+	}
+	id := storage.LayerID(w.parent, diffID)
+	if err := w.journal.Layer(id); err != nil {
+		return nil, false, err
+	}
+	failpoint.Hit("commit-before-layer")
+	if l, err := w.store.Layer(id); err == nil {
 		return l, false, nil
 	}
 	err = storage.RetryStagingRace("write layer "+id, func() error {
-		stream, err := open()
+		stream, err := w.open()
 		if err != nil {
 			return err
 		}
 		defer stream.Close()
-		layer, _, err = store.PutLayer(id, parent, nil, "", false, nil, stream)
+		layer, _, err = w.store.PutLayer(id, w.parent, nil, "", false, nil, stream)
 		return err
 	})
 	if errors.Is(err, cstorage.ErrDuplicateID) {
 		// A concurrent commit (another build stage) wrote the same layer first.
-		if l, lerr := store.Layer(id); lerr == nil {
+		if l, lerr := w.store.Layer(id); lerr == nil {
 			return l, false, nil
 		}
 	}
@@ -78,7 +160,7 @@ func putLayer(c *container.Container, parent string, j *storage.Journal, opts Op
 		return nil, false, fmt.Errorf("write layer: %w", err)
 	}
 	if layer.UncompressedDigest != diffID {
-		_ = store.DeleteLayer(id)
+		_ = w.store.DeleteLayer(id)
 		return nil, false, fmt.Errorf("write layer: the container changed while it was committed; commit again")
 	}
 	return layer, true, nil

@@ -102,9 +102,12 @@ func waitReady(ready *os.File) error {
 	return nil
 }
 
+// close tells slirp4netns to go. It is reaped in the background: its exit
+// tears down the tap device, which takes the kernel some 20 ms that the
+// run need not wait for (the user's command has ended by then).
 func (o *outside) close() {
 	o.exit.Close()
-	_ = o.cmd.Wait()
+	go o.cmd.Wait() //nolint:errcheck // its exit status tells nothing
 }
 
 // newNetns creates a network namespace kept alive by a bind mount on a

@@ -3,6 +3,7 @@ package run
 import (
 	"encoding/json"
 	"errors"
+	"github.com/hodbuild/hod/internal/flock"
 	"os"
 	"path/filepath"
 
@@ -10,7 +11,6 @@ import (
 	"github.com/hodbuild/hod/internal/lockdir"
 	"github.com/hodbuild/hod/mount"
 	rspec "github.com/opencontainers/runtime-spec/specs-go"
-	"golang.org/x/sys/unix"
 )
 
 // sharedTargets are the mount points runs in one container create. Runs
@@ -39,18 +39,7 @@ func targetsFile(c *container.Container) string {
 
 // locked runs f holding the container's targets lock.
 func locked(c *container.Container, f func() error) error {
-	if err := os.MkdirAll(filepath.Dir(targetsFile(c)), 0o700); err != nil {
-		return err
-	}
-	lock, err := os.OpenFile(targetsFile(c)+".lock", os.O_CREATE|os.O_RDWR|unix.O_CLOEXEC, 0o600)
-	if err != nil {
-		return err
-	}
-	defer lock.Close()
-	if err := unix.Flock(int(lock.Fd()), unix.LOCK_EX); err != nil {
-		return err
-	}
-	return f()
+	return flock.With(targetsFile(c)+".lock", f)
 }
 
 func (s *sharedTargets) Prepare(mounts []rspec.Mount) error {

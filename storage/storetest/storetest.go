@@ -22,11 +22,14 @@ func Main(m *testing.M) {
 
 // New opens a real vfs store under t's temporary directory and shuts it
 // down when the test ends.
-func New(t testing.TB) cstorage.Store {
+func New(t testing.TB) cstorage.Store { return WithDriver(t, "vfs") }
+
+// WithDriver opens a real store with the named graph driver.
+func WithDriver(t testing.TB, driver string) cstorage.Store {
 	t.Helper()
 	dir := t.TempDir()
 	store, err := cstorage.GetStore(cstorage.StoreOptions{
-		GraphRoot: filepath.Join(dir, "root"), RunRoot: filepath.Join(dir, "run"), GraphDriverName: "vfs",
+		GraphRoot: filepath.Join(dir, "root"), RunRoot: filepath.Join(dir, "run"), GraphDriverName: driver,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,114 @@
+package commit
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/opencontainers/go-digest"
+	"github.com/vbatts/tar-split/archive/tar"
+	"github.com/vbatts/tar-split/tar/asm"
+	tarstorage "github.com/vbatts/tar-split/tar/storage"
+	graphdriver "go.podman.io/storage/drivers"
+	"go.podman.io/storage/pkg/archive"
+	"go.podman.io/storage/pkg/chrootarchive"
+	"go.podman.io/storage/pkg/ioutils"
+	"go.podman.io/storage/pkg/tarlog"
+	"golang.org/x/sys/unix"
+)
+
+// errNotStageable says the driver stages layers in a layout other than a
+// plain directory (composefs); such commits take the two-pass route.
+var errNotStageable = errors.New("the storage driver does not stage layers as directories")
+
+// oneWrite is a containers/storage Differ that reads a layer's tar stream
+// once: it extracts the stream into the driver's staging directory while
+// hashing it and recording its tar-split, so the layer can be named after
+// its diff ID (as containers/image names layers) without a second read.
+type oneWrite struct{ open opener }
+
+func (oneWrite) Close() error { return nil }
+
+// ApplyDiff is called by the storage driver with the staging directory and
+// the extraction options it would use itself (whiteout format, ID maps).
+func (w oneWrite) ApplyDiff(dest string, opts *archive.TarOptions, dopts *graphdriver.DifferOptions) (graphdriver.DriverWithDifferOutput, error) {
+	if dopts == nil || dopts.Format != graphdriver.DifferOutputFormatDir {
+		return graphdriver.DriverWithDifferOutput{}, errNotStageable
+	}
+	// tar-split can be as big as the layer has files: it goes to an
+	// unnamed file on the store's disk, never to memory.
+	split, err := os.OpenFile(dopts.StagingDirectory, unix.O_TMPFILE|os.O_RDWR|unix.O_CLOEXEC, 0o600)
+	if err != nil {
+		return graphdriver.DriverWithDifferOutput{}, fmt.Errorf("tar-split file: %w", err)
+	}
+	out, err := w.extract(dest, opts, split)
+	if err != nil {
+		split.Close()
+		return graphdriver.DriverWithDifferOutput{}, err
+	}
+	out.TarSplit = split
+	return out, nil
+}
+
+func (w oneWrite) extract(dest string, opts *archive.TarOptions, split *os.File) (out graphdriver.DriverWithDifferOutput, err error) {
+	stream, err := w.open()
+	if err != nil {
+		return out, err
+	}
+	defer stream.Close()
+	ids := idLog{uids: map[uint32]bool{}, gids: map[uint32]bool{}}
+	logger, err := tarlog.NewLogger(ids.note)
+	if err != nil {
+		return out, err
+	}
+	digester := digest.Canonical.Digester()
+	counter := ioutils.NewWriteCounter(io.MultiWriter(digester.Hash(), logger))
+	buffered := bufio.NewWriterSize(split, 64<<10)
+	payload, done, err := asm.NewInputTarStreamWithDone(io.TeeReader(stream, counter), tarstorage.NewJSONPacker(buffered), tarstorage.NewDiscardFilePutter())
+	if err != nil {
+		logger.Close()
+		return out, err
+	}
+	err = chrootarchive.UntarUncompressed(payload, dest, opts)
+	if err == nil {
+		// The stream's trailing padding belongs in tar-split too.
+		_, err = io.Copy(io.Discard, payload)
+	}
+	payload.Close()
+	err = errors.Join(err, <-done, logger.Close(), buffered.Flush())
+	if err != nil {
+		return out, fmt.Errorf("write layer: %w", err)
+	}
+	out.UncompressedDigest = digester.Digest()
+	out.Size = counter.Count
+	out.UIDs, out.GIDs = ids.sorted()
+	return out, nil
+}
+
+// idLog collects the owners a layer's files have, which containers/storage
+// keeps with every layer (whiteouts excepted, as it does itself).
+type idLog struct{ uids, gids map[uint32]bool }
+
+func (l idLog) note(h *tar.Header) {
+	if !strings.HasPrefix(path.Base(h.Name), archive.WhiteoutPrefix) {
+		l.uids[uint32(h.Uid)] = true
+		l.gids[uint32(h.Gid)] = true
+	}
+}
+
+func (l idLog) sorted() (uids, gids []uint32) {
+	keys := func(m map[uint32]bool) []uint32 {
+		s := make([]uint32, 0, len(m))
+		for k := range m {
+			s = append(s, k)
+		}
+		slices.Sort(s)
+		return s
+	}
+	return keys(l.uids), keys(l.gids)
+}
