@@ -156,7 +156,12 @@ func Build(ctx context.Context, store cstorage.Store, opts Options) (string, err
 		return "", err
 	}
 	defer b.cleanup()
-	return b.build()
+	id, err := b.build()
+	if err == nil {
+		b.exportCacheMounts()
+	}
+	b.cache.remote.wait()
+	return id, err
 }
 
 func readDockerfile(opts Options) (string, []byte, error) {

@@ -3,6 +3,7 @@ package bud
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/hodbuild/hod/storage"
@@ -22,12 +23,19 @@ type remoteCache struct {
 	sys      *types.SystemContext
 	from, to string
 	ttl      time.Duration
+	mounts   bool // --cache-mounts: cache mounts travel too (mountcache.go)
+	mu       sync.Mutex
+	used     map[string]bool // cache mount ids the build used
+	pushes   sync.WaitGroup
+	slots    chan struct{}
 }
 
 // RemoteCache are bud's --cache-from, --cache-to and --cache-ttl.
 type RemoteCache struct {
 	From, To string
 	TTL      time.Duration
+	// Mounts shares RUN --mount=type=cache directories the same way.
+	Mounts bool
 }
 
 func (r *remoteCache) ref(repo, key string) string { return repo + ":" + key }
@@ -50,17 +58,34 @@ func (r *remoteCache) fetch(key string) (string, bool) {
 	return img.ID, true
 }
 
-// publish pushes the step's image to --cache-to; a failure is a warning,
-// as the build itself succeeded.
+// publish pushes the step's image to --cache-to in the background, a few
+// at a time, while the build goes on; wait collects them. A failure is a
+// warning, as the build itself succeeded.
 func (r *remoteCache) publish(id, key string) {
 	if r == nil || r.to == "" {
 		return
 	}
 	name := r.ref(r.to, key)
-	if _, err := storage.Push(r.ctx, r.store, r.sys, id, "docker://"+name, storage.PushOptions{}); err != nil {
-		logrus.Warnf("cache-to %s: %v", name, err)
+	r.pushes.Add(1)
+	go func() {
+		defer r.pushes.Done()
+		r.slots <- struct{}{}
+		defer func() { <-r.slots }()
+		if _, err := storage.Push(r.ctx, r.store, r.sys, id, "docker://"+name, storage.PushOptions{}); err != nil {
+			logrus.Warnf("cache-to %s: %v", name, err)
+		}
+	}()
+}
+
+// wait waits for the pushes publish started.
+func (r *remoteCache) wait() {
+	if r != nil {
+		r.pushes.Wait()
 	}
 }
+
+// pushSlots is how many cache pushes run at once.
+const pushSlots = 4
 
 // checkRemoteCache refuses repositories that cannot take a tag.
 func checkRemoteCache(rc RemoteCache) error {
@@ -71,6 +96,9 @@ func checkRemoteCache(rc RemoteCache) error {
 		if _, err := storage.NormalizeName(repo + ":" + digestOf("probe")); err != nil {
 			return fmt.Errorf("--cache-from/--cache-to %q: want a repository (REGISTRY/NAME): %w", repo, err)
 		}
+	}
+	if rc.Mounts && rc.From == "" && rc.To == "" {
+		return fmt.Errorf("--cache-mounts needs --cache-from or --cache-to")
 	}
 	if rc.TTL < 0 {
 		return fmt.Errorf("--cache-ttl %s: must not be negative", rc.TTL)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"path"
-	"path/filepath"
 	"strings"
 
 	securejoin "github.com/cyphar/filepath-securejoin"
@@ -93,7 +92,9 @@ func (s *stage) runMounts(c *instructions.RunCommand) ([]rspec.Mount, []string, 
 		var err error
 		switch m.Type {
 		case instructions.MountTypeCache:
-			rm, err = mount.Cache(filepath.Join(s.b.store.GraphRoot(), "hod-cache"), cmp.Or(m.CacheID, m.Target), m.Target)
+			id := cmp.Or(m.CacheID, m.Target)
+			s.b.useCacheMount(id)
+			rm, err = mount.Cache(s.b.cacheRoot(), id, m.Target)
 		case instructions.MountTypeTmpfs:
 			rm = rspec.Mount{Type: "tmpfs", Source: "tmpfs", Destination: m.Target, Options: []string{"nosuid", "nodev"}}
 		case instructions.MountTypeSecret:

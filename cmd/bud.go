@@ -166,6 +166,7 @@ func addBudFlags(cmd *cobra.Command, o *budFlags) {
 	f.StringVar(&o.remoteCache.From, "cache-from", "", "registry repository to look cached steps up in (REPOSITORY:KEY per step, as buildah)")
 	f.StringVar(&o.remoteCache.To, "cache-to", "", "registry repository to push each built step to, for --cache-from elsewhere")
 	f.DurationVar(&o.remoteCache.TTL, "cache-ttl", 0, "use --cache-from images only if younger than this (e.g. 24h)")
+	f.BoolVar(&o.remoteCache.Mounts, "cache-mounts", false, "also share RUN --mount=type=cache directories through --cache-to/--cache-from (hod extension)")
 	f.StringVar(&o.signBy, "sign-by", "", "sign the built image, for each -t name, with this GnuPG key")
 	f.BoolVar(&o.stdin, "stdin", false, "pass hod's standard input to RUN steps")
 	f.StringVar(&o.logfile, "logfile", "", "write the build's output to this file instead of stdout")

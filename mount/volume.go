@@ -126,7 +126,12 @@ func ParseMount(spec string, roots Roots) (rspec.Mount, error) {
 // Cache is a bind mount at dst of the persistent directory of cache id under
 // root; ids are hashed so any string is a safe, fixed-length directory name.
 func Cache(root, id, dst string) (rspec.Mount, error) {
-	sum := sha256.Sum256([]byte(id))
-	dir := filepath.Join(root, hex.EncodeToString(sum[:16]))
+	dir := filepath.Join(root, CacheName(id))
 	return bind(dir, dst), os.MkdirAll(dir, 0o755)
+}
+
+// CacheName is the directory name of cache id under the cache root.
+func CacheName(id string) string {
+	sum := sha256.Sum256([]byte(id))
+	return hex.EncodeToString(sum[:16])
 }
