@@ -58,6 +58,7 @@ bench: deps bin/hod
 	HOD=bin/hod ./bench/bench.sh
 	HOD=bin/hod ./bench/registry.sh
 	HOD=bin/hod ./bench/rootless.sh
+	HOD=bin/hod ./bench/cache.sh
 
 install: bin/hod
 	install -D -m 0755 bin/hod /usr/local/bin/hod

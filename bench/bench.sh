@@ -30,35 +30,36 @@ mkdir -p "$data/many"
 head -c 300M /dev/urandom > "$data/big"
 head -c $((20000 * 10240)) /dev/urandom | split -b 10240 -a 5 - "$data/many/f"
 
-# commit_with TOOL: median ms of committing the change set with TOOL (H or
-# B); hod's peak RSS goes to $dir/rss.all (this runs in a subshell).
-commit_with() {
-  local t=() ctr mnt t0
-  for _ in $(seq "$runs"); do
-    ctr=$($1 from scratch); mnt=$($1 mount "$ctr")
-    cp -a "$data/." "$mnt/"; sync
-    t0=$(now)
-    if [ "$1" = H ]; then
-      /usr/bin/time -f %M -o "$dir/rss" $hod "${store[@]}" commit -q "$ctr" >/dev/null
-      cat "$dir/rss" >> "$dir/rss.all"
-    else
-      $1 commit -q "$ctr" >/dev/null
-    fi
-    t+=("$(ms "$t0" "$(now)")")
-    $1 rm "$ctr" >/dev/null; H rmi --prune >/dev/null
-  done
-  printf '%s\n' "${t[@]}" | median
+# commit_once TOOL: ms of committing the change set with TOOL (H or B);
+# hod's peak RSS goes to $dir/rss.all.
+commit_once() {
+  local ctr mnt t0 t
+  ctr=$($1 from scratch); mnt=$($1 mount "$ctr")
+  cp -a "$data/." "$mnt/"; sync
+  t0=$(now)
+  if [ "$1" = H ]; then
+    /usr/bin/time -f %M -o "$dir/rss" $hod "${store[@]}" commit -q "$ctr" >/dev/null
+    cat "$dir/rss" >> "$dir/rss.all"
+  else
+    $1 commit -q "$ctr" >/dev/null
+  fi
+  t=$(ms "$t0" "$(now)")
+  $1 rm "$ctr" >/dev/null; H rmi --prune >/dev/null; sync
+  echo "$t"
 }
-floor=()
+# Interleaved (floor, hod, buildah per round): the disk's state drifts
+# between rounds, and each round's three share it.
+floor=() hcs=() bcs=()
 for _ in $(seq "$runs"); do
   rm -rf "$dir/out" && mkdir "$dir/out"; sync
   t0=$(now)
   tar -cf - -C "$data" . | tee >(sha256sum >/dev/null) | tar -xf - -C "$dir/out"
   floor+=("$(ms "$t0" "$(now)")")
+  rm -rf "$dir/out"; sync
+  hcs+=("$(commit_once H)"); bcs+=("$(commit_once B)")
 done
-rm -rf "$dir/out"
 f=$(printf '%s\n' "${floor[@]}" | median)
-hc=$(commit_with H); bc=$(commit_with B)
+hc=$(printf '%s\n' "${hcs[@]}" | median); bc=$(printf '%s\n' "${bcs[@]}" | median)
 row "commit, 500 MB change set" "${hc} ms" "${bc} ms ($(ratio "$hc" "$bc"))" "floor ${f} ms ($(ratio "$hc" "$f"))"
 
 # A base with busybox for the call mix and runs.

@@ -50,20 +50,12 @@ func (b *builder) useCacheMount(id string) {
 }
 
 func (b *builder) importCacheMount(name, dir string) error {
-	c, err := container.From(b.cache.remote.ctx, b.store, b.opts.Sys, "docker://"+name, container.Options{Pull: storage.PullOptions{Policy: storage.PullAlways}})
-	if err != nil {
-		return err
-	}
-	defer b.dropTemporary(c)
-	root, err := c.Mount()
-	if err != nil {
-		return err
-	}
-	defer c.Unmount(false) //nolint:errcheck // removed right after
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	return chrootarchive.NewArchiver(nil).CopyWithTar(root, dir)
+	return b.withTemporary("docker://"+name, storage.PullAlways, func(_ *container.Container, root string) error {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+		return chrootarchive.NewArchiver(nil).CopyWithTar(root, dir)
+	})
 }
 
 // exportCacheMounts pushes the cache mounts the build used to --cache-to
@@ -88,7 +80,25 @@ func (b *builder) exportCacheMounts() {
 }
 
 func (b *builder) exportCacheMount(dir, name string) error {
-	c, err := container.From(b.cache.remote.ctx, b.store, b.opts.Sys, "scratch", container.Options{})
+	return b.withTemporary("scratch", "", func(c *container.Container, root string) error {
+		if err := chrootarchive.NewArchiver(nil).CopyWithTar(dir, root); err != nil {
+			return err
+		}
+		epoch := time.Unix(0, 0).UTC()
+		id, err := commit.Commit(b.cache.remote.ctx, c, "", commit.Options{Timestamp: &epoch, OmitHistory: true})
+		if err != nil {
+			return err
+		}
+		defer storage.Remove(b.store, id, true) //nolint:errcheck // an unnamed image the next prune removes
+		_, err = storage.Push(b.cache.remote.ctx, b.store, b.opts.Sys, id, "docker://"+name, storage.PushOptions{})
+		return err
+	})
+}
+
+// withTemporary runs f on a mounted helper container from image, then
+// removes the container and the image it came from.
+func (b *builder) withTemporary(image string, pull storage.PullPolicy, f func(c *container.Container, root string) error) error {
+	c, err := container.From(b.cache.remote.ctx, b.store, b.opts.Sys, image, container.Options{Pull: storage.PullOptions{Policy: pull}})
 	if err != nil {
 		return err
 	}
@@ -97,21 +107,8 @@ func (b *builder) exportCacheMount(dir, name string) error {
 	if err != nil {
 		return err
 	}
-	err = chrootarchive.NewArchiver(nil).CopyWithTar(dir, root)
-	if uerr := c.Unmount(false); err == nil {
-		err = uerr
-	}
-	if err != nil {
-		return err
-	}
-	epoch := time.Unix(0, 0).UTC()
-	id, err := commit.Commit(b.cache.remote.ctx, c, "", commit.Options{Timestamp: &epoch, OmitHistory: true})
-	if err != nil {
-		return err
-	}
-	defer storage.Remove(b.store, id, true) //nolint:errcheck // an unnamed image the next prune removes
-	_, err = storage.Push(b.cache.remote.ctx, b.store, b.opts.Sys, id, "docker://"+name, storage.PushOptions{})
-	return err
+	defer c.Unmount(false) //nolint:errcheck // removed right after
+	return f(c, root)
 }
 
 // dropTemporary removes a helper container and the image it came from.
