@@ -84,6 +84,7 @@ func ReapWrites(store cstorage.Store) error {
 		return nil
 	}
 	return lockdir.ReapAll(root, journalPrefix, func(dirs []string) error {
+		reapDriverStaging(store)
 		var layers, images, temps []string
 		for _, dir := range dirs {
 			if err := finishMoves(store, dir); err != nil {

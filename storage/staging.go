@@ -3,13 +3,15 @@ package storage
 import (
 	"cmp"
 	"fmt"
-	"github.com/hodbuild/hod/internal/lockdir"
+	"io"
 	"os"
 	"path/filepath"
 
+	"github.com/hodbuild/hod/internal/lockdir"
 	"github.com/sirupsen/logrus"
 	"go.podman.io/image/v5/types"
 	cstorage "go.podman.io/storage"
+	"golang.org/x/sys/unix"
 )
 
 // stagingPrefix names the directories copies stage big files in.
@@ -53,4 +55,33 @@ func newStaging(graphRoot string) (func(*types.SystemContext) *types.SystemConte
 		return &staged
 	}
 	return point, func() { _ = dir.Release() }, nil
+}
+
+// reapDriverStaging removes layers killed commits staged in the storage
+// driver's staging directory (commit stages a layer there before naming
+// it). containers/storage prunes them only at a shutdown with nothing
+// mounted, which a working container rarely allows. A directory whose
+// staging.lock its writer still holds (a fcntl lock, as containers/storage
+// takes it) is left alone; so is one without a lock file, which is being made.
+func reapDriverStaging(store cstorage.Store) {
+	base := filepath.Join(store.GraphRoot(), store.GraphDriverName(), "staging")
+	entries, err := os.ReadDir(base)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		dir := filepath.Join(base, e.Name())
+		lock, err := os.OpenFile(filepath.Join(dir, "staging.lock"), os.O_RDWR|unix.O_CLOEXEC, 0)
+		if err != nil {
+			continue
+		}
+		lk := unix.Flock_t{Type: unix.F_WRLCK, Whence: io.SeekStart}
+		if unix.FcntlFlock(lock.Fd(), unix.F_SETLK, &lk) == nil {
+			logrus.Debugf("removing %s, staged by a killed writer", dir)
+			if err := os.RemoveAll(dir); err != nil {
+				logrus.Debugf("remove %s: %v", dir, err)
+			}
+		}
+		lock.Close()
+	}
 }

@@ -123,6 +123,7 @@ func (h *hodEnv) checkNoTemp() {
 		filepath.Join(h.tmp, "*"),
 		filepath.Join(h.root, "hod-journal", "*"),
 		filepath.Join(h.root, "overlay", "tempdirs", "*"),
+		filepath.Join(h.root, "overlay", "staging", "*"),
 		filepath.Join(h.root, "overlay-layers", "tmp", "*"),
 		filepath.Join(h.runRoot, "hod-run", "*"),
 	} {
