@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"sync"
@@ -38,8 +39,12 @@ func readContainersConf() ContainersConfig {
 	}
 	var conf ContainersConfig
 	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil || !mentionsKeys(data) {
+			continue
+		}
 		var one ContainersConfig
-		if _, err := toml.DecodeFile(f, &one); err != nil {
+		if _, err := toml.Decode(string(data), &one); err != nil {
 			continue
 		}
 		if one.Containers.Netns != "" {
@@ -50,4 +55,17 @@ func readContainersConf() ContainersConfig {
 		}
 	}
 	return conf
+}
+
+// mentionsKeys says whether a line other than a comment names a key hod
+// reads. The vendor file is 24 kB of comments, and decoding it would cost
+// every call some 0.3 ms for nothing.
+func mentionsKeys(data []byte) bool {
+	for line := range bytes.Lines(data) {
+		line = bytes.TrimSpace(line)
+		if len(line) > 0 && line[0] != '#' && (bytes.Contains(line, []byte("netns")) || bytes.Contains(line, []byte("image_copy_tmp_dir"))) {
+			return true
+		}
+	}
+	return false
 }

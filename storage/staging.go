@@ -21,7 +21,10 @@ const stagingPrefix = "hod-staging-"
 // image_copy_tmp_dir ("storage": the store's own tmp directory), else
 // /var/tmp, as buildah chooses.
 func stagingRoot(graphRoot string) string {
-	dir := cmp.Or(os.Getenv("TMPDIR"), ContainersConf().Engine.ImageCopyTmpDir, "/var/tmp")
+	dir := os.Getenv("TMPDIR")
+	if dir == "" {
+		dir = cmp.Or(ContainersConf().Engine.ImageCopyTmpDir, "/var/tmp")
+	}
 	if dir == "storage" {
 		dir = filepath.Join(graphRoot, "tmp")
 	}
