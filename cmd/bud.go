@@ -62,7 +62,8 @@ func NewBud(g *globals) *cobra.Command {
   hod build -f build/Dockerfile --target release --build-arg VERSION=1.2 -t app .
   hod bud --secret id=npmrc,src=$HOME/.npmrc -t app .
   cat Dockerfile | hod bud -f - .
-  tar -czf - -C src . | hod bud -t app -`,
+  tar -czf - -C src . | hod bud -t app -
+  hod bud --cache-from registry.example/cache/app --cache-to registry.example/cache/app -t app .`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			contextDir := "."
