@@ -32,10 +32,11 @@ test: deps lint test-unit test-race test-e2e check-completions
 test-unit:
 	$(GO) test -tags "$(TAGS)" -count=1 $$($(GO) list -tags "$(TAGS)" ./... | grep -v /tests)
 
-# Stages are built concurrently: bud's tests (parallel multi-stage builds
-# in-process on a real store) run under the race detector.
+# Stages are built and committed concurrently: bud's tests (parallel
+# multi-stage builds in-process on a real store) and commit's (concurrent
+# commits of one layer on overlay) run under the race detector.
 test-race:
-	$(GO) test -race -tags "$(TAGS)" -count=1 ./bud/
+	$(GO) test -race -tags "$(TAGS)" -count=1 ./bud/ ./commit/
 
 test-e2e: bin/hod
 	HOD_BINARY=$(CURDIR)/bin/hod $(GO) test -tags "$(TAGS)" -count=1 ./tests/

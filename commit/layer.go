@@ -9,6 +9,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hodbuild/hod/container"
@@ -256,11 +257,7 @@ func overlayDirs(store cstorage.Store, layerID string) (string, []string) {
 	if err != nil || driver.String() != "overlay" {
 		return "", nil
 	}
-	native := false
-	for _, kv := range driver.Status() {
-		native = native || kv[0] == "Native Overlay Diff" && kv[1] == "true"
-	}
-	if !native {
+	if !nativeDiff(driver) {
 		return "", nil
 	}
 	meta, err := driver.Metadata(layerID)
@@ -272,6 +269,22 @@ func overlayDirs(store cstorage.Store, layerID string) (string, []string) {
 		lowers = strings.Split(meta["LowerDir"], ":")
 	}
 	return meta["UpperDir"], lowers
+}
+
+// statusMu serialises the driver's Status: overlay fills caches in it
+// without a lock, and a build's stages commit at once.
+var statusMu sync.Mutex
+
+// nativeDiff says whether overlay diffs natively.
+func nativeDiff(driver graphdriver.Driver) bool {
+	statusMu.Lock()
+	defer statusMu.Unlock()
+	for _, kv := range driver.Status() {
+		if kv[0] == "Native Overlay Diff" && kv[1] == "true" {
+			return true
+		}
+	}
+	return false
 }
 
 // rewritten passes a tar stream through edit, entry by entry.

@@ -6,7 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/hodbuild/hod/container"
 	"github.com/hodbuild/hod/storage"
@@ -97,4 +99,52 @@ func must(t *testing.T, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// Commits of identical changes at once (parallel build stages) give one
+// layer: the later one reuses it rather than replacing its files.
+func TestConcurrentIdenticalLayers(t *testing.T) {
+	ctx := context.Background()
+	store := storetest.WithDriver(t, "overlay")
+	epoch := time.Unix(0, 0)
+	const n = 4
+	ids := make([]string, n)
+	errs := make([]error, n)
+	var cs []*container.Container
+	for range n {
+		cs = append(cs, scratchWith(t, store, map[string]string{"same": "content"}))
+	}
+	var wg sync.WaitGroup
+	for i, c := range cs {
+		wg.Go(func() { ids[i], errs[i] = Commit(ctx, c, "", Options{Timestamp: &epoch}) })
+	}
+	wg.Wait()
+	layers := map[string]bool{}
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		img, err := store.Image(ids[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		layers[img.TopLayer] = true
+	}
+	if len(layers) != 1 {
+		t.Errorf("%d commits of identical changes made %d layers", n, len(layers))
+	}
+	for l := range layers {
+		if got, want := streamDigest(t, store, l), mustLayer(t, store, l).UncompressedDigest; got != want {
+			t.Errorf("shared layer's stream hashes to %s, recorded %s", got, want)
+		}
+	}
+}
+
+func mustLayer(t *testing.T, store cstorage.Store, id string) *cstorage.Layer {
+	t.Helper()
+	l, err := store.Layer(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
 }
