@@ -1,6 +1,7 @@
 package run
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -24,6 +25,12 @@ func setupRoot(cfg chrootConfig) error {
 		return fmt.Errorf("bind rootfs %s: %w", cfg.Root, err)
 	}
 	proc, err := mountIfDir(filepath.Join(cfg.Root, "proc"), "proc", "proc", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC)
+	if errors.Is(err, unix.EPERM) {
+		// In a container whose runtime masked parts of /proc (a pod), the
+		// kernel refuses a user namespace a fresh proc that would reveal
+		// them: the masked one is bound instead, masks and all.
+		proc, err = mountIfDir(filepath.Join(cfg.Root, "proc"), "/proc", "", unix.MS_BIND|unix.MS_REC)
+	}
 	if err != nil {
 		return err
 	}
