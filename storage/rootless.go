@@ -3,6 +3,7 @@ package storage
 import (
 	"fmt"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -38,6 +39,32 @@ func chooseDriver(major, minor int, fuseOverlayfs string) (string, []string) {
 		return "overlay", []string{"overlay.mount_program=" + fuseOverlayfs}
 	}
 	return "vfs", nil
+}
+
+// stackableDriver picks vfs for a store the user chose no driver for whose
+// root lies on overlayfs (a container's own root filesystem, in a pod
+// without a volume): the kernel's overlay cannot stack there, and
+// containers/storage would refuse every call, having noted overlay as the
+// store's driver on the first.
+func stackableDriver(graphRoot, driver string, options []string) (string, []string) {
+	if (driver != "" && driver != "overlay") || hasMountProgram(options) || !onOverlayfs(graphRoot) {
+		return driver, options
+	}
+	logrus.Infof("storage: vfs (%s is on overlayfs, where overlay cannot stack)", graphRoot)
+	return "vfs", nil
+}
+
+// onOverlayfs says whether path, or its nearest existing parent, is on overlayfs.
+func onOverlayfs(path string) bool {
+	for p := filepath.Clean(path); ; p = filepath.Dir(p) {
+		var st unix.Statfs_t
+		if err := unix.Statfs(p, &st); err == nil {
+			return st.Type == unix.OVERLAYFS_SUPER_MAGIC
+		}
+		if p == "/" || p == "." {
+			return false
+		}
+	}
 }
 
 func hasMountProgram(options []string) bool {

@@ -40,6 +40,7 @@ func (o Options) Open() (cstorage.Store, error) {
 	}
 	if o.Driver == "" {
 		so.GraphDriverName, so.GraphDriverOptions = rootlessDriver(so.GraphDriverName, so.GraphDriverOptions)
+		so.GraphDriverName, so.GraphDriverOptions = stackableDriver(so.GraphRoot, so.GraphDriverName, so.GraphDriverOptions)
 	}
 	store, err := cstorage.GetStore(so)
 	if err != nil {
