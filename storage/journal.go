@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/hodbuild/hod/internal/lockdir"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 
+	"github.com/hodbuild/hod/internal/lockdir"
 	"github.com/opencontainers/go-digest"
 	"github.com/sirupsen/logrus"
 	"go.podman.io/image/v5/types"
@@ -116,11 +116,20 @@ func ReapWrites(store cstorage.Store) error {
 		if err != nil {
 			return err
 		}
-		for _, id := range layers {
-			if !live[id] {
-				if err := dropUnusedLayer(store, id); err != nil {
+		// A parent is unreferenced only once its child has gone, and the
+		// journal lists layers in no particular order: passes go on while
+		// one drops something.
+		for dropped := true; dropped; {
+			dropped = false
+			for _, id := range layers {
+				if live[id] {
+					continue
+				}
+				gone, err := dropUnusedLayer(store, id)
+				if err != nil {
 					return err
 				}
+				dropped = dropped || gone
 			}
 		}
 		return nil
@@ -225,27 +234,29 @@ func dropUnusedImage(store cstorage.Store, id string) error {
 	return err
 }
 
-func dropUnusedLayer(store cstorage.Store, id string) error {
+// dropUnusedLayer deletes layer id if nothing references it, and says
+// whether it did.
+func dropUnusedLayer(store cstorage.Store, id string) (bool, error) {
 	if _, err := store.Layer(id); errors.Is(err, cstorage.ErrLayerUnknown) {
-		return nil
+		return false, nil
 	}
 	images, err := store.Images()
 	if err != nil {
-		return err
+		return false, err
 	}
 	layers, err := store.Layers()
 	if err != nil {
-		return err
+		return false, err
 	}
 	if slices.ContainsFunc(images, func(img cstorage.Image) bool { return img.TopLayer == id }) ||
 		slices.ContainsFunc(layers, func(l cstorage.Layer) bool { return l.Parent == id }) {
-		return nil
+		return false, nil
 	}
 	if used, err := anyContainer(store, func(c cstorage.Container) bool { return c.LayerID == id }); used || err != nil {
-		return err
+		return false, err
 	}
 	logrus.Debugf("removing layer %s left by a killed write", id)
-	return store.DeleteLayer(id)
+	return true, store.DeleteLayer(id)
 }
 
 func anyContainer(store cstorage.Store, uses func(cstorage.Container) bool) (bool, error) {

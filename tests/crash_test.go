@@ -81,9 +81,7 @@ func TestCrashSafety(t *testing.T) {
 				t.Fatalf("store does not open after the kill: %s", errs)
 			}
 			h.checkNamedComplete()
-			if c.name[:4] != "pull" && c.name[:3] != "bud" {
-				h.checkReachable()
-			}
+			h.checkReachable()
 			h.checkNoTemp()
 			// the retry works and its image is whole (a commit --rm that
 			// finished before the kill took its container with it)
