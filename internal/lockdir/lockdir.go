@@ -111,15 +111,10 @@ func ReapAll(parent, prefix string, reap func(dirs []string) error) error {
 		p := filepath.Join(parent, e.Name())
 		switch {
 		case strings.HasPrefix(e.Name(), prefix):
-			fd, err := unix.Open(p, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-			if err != nil {
-				continue // not a directory, or reaped by another process meanwhile
+			// Skipped: a live owner's, not a directory, or reaped meanwhile.
+			if fd, ok := tryLock(p); ok {
+				dirs, fds = append(dirs, p), append(fds, fd)
 			}
-			if unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB) != nil {
-				unix.Close(fd) // its owner is alive
-				continue
-			}
-			dirs, fds = append(dirs, p), append(fds, fd)
 		case strings.HasPrefix(e.Name(), ".new-"+prefix), strings.HasPrefix(e.Name(), ".gone-"+prefix):
 			removeHalfMade(p)
 		}
@@ -144,14 +139,24 @@ func ReapAll(parent, prefix string, reap func(dirs []string) error) error {
 // (or, rarely, has not locked it yet, and then makes another), or while
 // removing it.
 func removeHalfMade(p string) {
+	if fd, ok := tryLock(p); ok {
+		os.RemoveAll(p)
+		unix.Close(fd)
+	}
+}
+
+// tryLock takes directory p's lock if no live process holds it; closing
+// the descriptor drops it.
+func tryLock(p string) (fd int, ok bool) {
 	fd, err := unix.Open(p, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return
+		return -1, false
 	}
-	defer unix.Close(fd)
-	if unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB) == nil {
-		os.RemoveAll(p)
+	if unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB) != nil {
+		unix.Close(fd)
+		return -1, false
 	}
+	return fd, true
 }
 
 // Live reports whether dir's owner is alive (holds its lock).
