@@ -55,13 +55,24 @@ func startTime(pid int) (string, error) {
 	return f[19], nil
 }
 
+// runtimeOf runs the runtime a bundle's run used, with its state root, if
+// the run got that far (nil otherwise).
+func runtimeOf(dir string) func(args ...string) {
+	data, err := os.ReadFile(filepath.Join(dir, "runtime"))
+	if err != nil {
+		return nil
+	}
+	rt := strings.SplitN(string(data), "\n", 2)
+	if len(rt) != 2 {
+		return nil
+	}
+	return func(args ...string) { _ = exec.Command(rt[0], append([]string{"--root", rt[1]}, args...)...).Run() }
+}
+
 // stopProcesses kills what a bundle's run started.
 func stopProcesses(dir string) {
-	if data, err := os.ReadFile(filepath.Join(dir, "runtime")); err == nil {
-		if rt := strings.SplitN(string(data), "\n", 2); len(rt) == 2 {
-			id := filepath.Base(dir)
-			_ = exec.Command(rt[0], "--root", rt[1], "kill", "--all", id, "KILL").Run()
-		}
+	if rt := runtimeOf(dir); rt != nil {
+		rt("kill", "--all", filepath.Base(dir), "KILL")
 	}
 	if data, err := os.ReadFile(filepath.Join(dir, "pid")); err == nil {
 		var pid int
@@ -80,10 +91,8 @@ func stopProcesses(dir string) {
 func cleanBundle(c *container.Container, dir string) error {
 	logrus.Debugf("cleaning up after a killed run in %s: %s", c.Name, dir)
 	stopProcesses(dir)
-	if data, err := os.ReadFile(filepath.Join(dir, "runtime")); err == nil {
-		if rt := strings.SplitN(string(data), "\n", 2); len(rt) == 2 {
-			_ = exec.Command(rt[0], "--root", rt[1], "delete", "--force", filepath.Base(dir)).Run()
-		}
+	if rt := runtimeOf(dir); rt != nil {
+		rt("delete", "--force", filepath.Base(dir))
 	}
 	for _, m := range []string{"netns", "rootfs"} {
 		err := unix.Unmount(filepath.Join(dir, m), unix.MNT_DETACH)
@@ -107,7 +116,7 @@ func cleanBundle(c *container.Container, dir string) error {
 
 // Reap cleans up after runs in c whose hod was killed.
 func Reap(c *container.Container) error {
-	for _, parent := range bundleParents(c) {
+	for _, parent := range bundleParents(c.Store()) {
 		if err := lockdir.Reap(parent, bundlePrefix(c), func(dir string) error { return cleanBundle(c, dir) }); err != nil {
 			return fmt.Errorf("clean up after killed runs in %s: %w", c.Name, err)
 		}
@@ -120,33 +129,42 @@ func Reap(c *container.Container) error {
 // killed runs are reaped. It waits at most stopWait for live runs to end.
 func Stop(c *container.Container) error {
 	deadline := time.Now().Add(stopWait)
-	for _, parent := range bundleParents(c) {
-		dirs, _ := filepath.Glob(filepath.Join(parent, bundlePrefix(c)+"*"))
-		for _, dir := range dirs {
-			if !lockdir.Live(dir) {
-				continue
+	for _, dir := range bundles(c) {
+		if !lockdir.Live(dir) {
+			continue
+		}
+		stopProcesses(dir)
+		for lockdir.Live(dir) {
+			if time.Now().After(deadline) {
+				return fmt.Errorf("stop the run in %s: %s is still running", c.Name, strconv.Quote(dir))
 			}
-			stopProcesses(dir)
-			for lockdir.Live(dir) {
-				if time.Now().After(deadline) {
-					return fmt.Errorf("stop the run in %s: %s is still running", c.Name, strconv.Quote(dir))
-				}
-				time.Sleep(20 * time.Millisecond)
-			}
+			time.Sleep(20 * time.Millisecond)
 		}
 	}
 	return Reap(c)
 }
 
+// bundles are the bundle directories of c's runs, live or not.
+func bundles(c *container.Container) []string {
+	var all []string
+	for _, parent := range bundleParents(c.Store()) {
+		dirs, _ := filepath.Glob(filepath.Join(parent, bundlePrefix(c)+"[0-9]*"))
+		all = append(all, dirs...)
+	}
+	return all
+}
+
 const stopWait = 10 * time.Second
 
-func bundleParents(c *container.Container) []string {
-	return []string{filepath.Join(c.Store().RunRoot(), "hod-run"), usernsRunDir}
-}
+// bundleRoot is where the bundles of runs without a user namespace live.
+func bundleRoot(store cstorage.Store) string { return filepath.Join(store.RunRoot(), "hod-run") }
+
+// bundleParents are the directories run bundles live in.
+func bundleParents(store cstorage.Store) []string { return []string{bundleRoot(store), usernsRunDir} }
 
 // ReapAll cleans up after killed runs in any container of store.
 func ReapAll(store cstorage.Store) error {
-	for _, parent := range []string{filepath.Join(store.RunRoot(), "hod-run"), usernsRunDir} {
+	for _, parent := range bundleParents(store) {
 		dirs, _ := filepath.Glob(filepath.Join(parent, "*-[0-9]*"))
 		for _, dir := range dirs {
 			if lockdir.Live(dir) {

@@ -162,7 +162,7 @@ func Run(ctx context.Context, c *container.Container, argv []string, opts Option
 // runDir is where per-run bundles live: under the store's run root, so a
 // crash leaves them where "hod" and a reboot clean up.
 func runDir(c *container.Container) string {
-	dir, mode := c.Store().RunRoot()+"/hod-run", os.FileMode(0o700)
+	dir, mode := bundleRoot(c.Store()), os.FileMode(0o700)
 	if !c.IDMap.Empty() {
 		// The user namespace's root resolves the bundle's paths: they must
 		// be searchable by others, which the store's run root is not.

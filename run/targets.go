@@ -32,7 +32,7 @@ func newSharedTargets(c *container.Container, root, bundle string) *sharedTarget
 func targetsFile(c *container.Container) string {
 	dir, err := c.Store().ContainerRunDirectory(c.ID)
 	if err != nil {
-		dir = filepath.Join(c.Store().RunRoot(), "hod-run")
+		dir = bundleRoot(c.Store())
 	}
 	return filepath.Join(dir, "hod-targets")
 }
@@ -66,12 +66,9 @@ func (s *sharedTargets) Remove() {
 }
 
 func removeTargets(c *container.Container, root, except string) error {
-	for _, parent := range bundleParents(c) {
-		dirs, _ := filepath.Glob(filepath.Join(parent, bundlePrefix(c)+"[0-9]*"))
-		for _, d := range dirs {
-			if d != except && lockdir.Live(d) {
-				return nil
-			}
+	for _, d := range bundles(c) {
+		if d != except && lockdir.Live(d) {
+			return nil
 		}
 	}
 	t := &mount.Targets{Root: root}
