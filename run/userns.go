@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 
 	"github.com/hodbuild/hod/container"
 	rspec "github.com/opencontainers/runtime-spec/specs-go"
@@ -47,17 +46,10 @@ func userNamespace(g *generate.Generator, m container.IDMap) error {
 
 // gidMapped reports whether this process's user namespace maps gid.
 func gidMapped(gid int) bool {
-	data, err := os.ReadFile("/proc/self/gid_map")
-	if err != nil {
-		return false
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		var inside, outside, size int
-		if n, _ := fmt.Sscan(line, &inside, &outside, &size); n == 3 && gid >= inside && gid < inside+size {
-			return true
-		}
-	}
-	return false
+	m, err := container.NamespaceIDMap("/proc/self/ns/user")
+	return err == nil && slices.ContainsFunc(m.GIDs, func(e container.IDMapEntry) bool {
+		return gid >= e.ContainerID && gid < e.ContainerID+e.Size
+	})
 }
 
 func dropOption(g *generate.Generator, dest, option string) {
