@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hodbuild/hod/mount"
 	"github.com/sirupsen/logrus"
 	"golang.org/x/sys/unix"
 )
@@ -118,10 +119,7 @@ func newNetns(dir string) (path string, remove func(), err error) {
 	if err := os.WriteFile(path, nil, 0o600); err != nil {
 		return "", nil, err
 	}
-	remove = func() {
-		_ = unix.Unmount(path, unix.MNT_DETACH)
-		_ = os.Remove(path)
-	}
+	remove = func() { _ = mount.Release(path) }
 	errc := make(chan error, 1)
 	// A fresh thread leaves the namespace behind with it: the thread is
 	// never unlocked, so the Go runtime retires it instead of reusing it.

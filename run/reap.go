@@ -13,9 +13,9 @@ import (
 
 	"github.com/hodbuild/hod/container"
 	"github.com/hodbuild/hod/internal/lockdir"
+	"github.com/hodbuild/hod/mount"
 	"github.com/sirupsen/logrus"
 	cstorage "go.podman.io/storage"
-	"golang.org/x/sys/unix"
 )
 
 // A run's bundle directory is locked by its hod for as long as the run
@@ -95,9 +95,8 @@ func cleanBundle(c *container.Container, dir string) error {
 		rt("delete", "--force", filepath.Base(dir))
 	}
 	for _, m := range []string{"netns", "rootfs"} {
-		err := unix.Unmount(filepath.Join(dir, m), unix.MNT_DETACH)
-		if err != nil && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOENT) {
-			return fmt.Errorf("release %s: %w", filepath.Join(dir, m), err)
+		if err := mount.Release(filepath.Join(dir, m)); err != nil {
+			return err
 		}
 	}
 	if _, err := os.Stat(filepath.Join(dir, "mounted")); err == nil {

@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/hodbuild/hod/container"
+	"github.com/hodbuild/hod/mount"
 	rspec "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/opencontainers/runtime-tools/generate"
 	"go.podman.io/storage/pkg/unshare"
@@ -105,10 +106,5 @@ func bindRootfs(root, bundle string) (string, func() error, error) {
 	if err := unix.Mount(root, rootfs, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
 		return "", nil, fmt.Errorf("bind %s for a user namespace: %w", root, err)
 	}
-	return rootfs, func() error {
-		if err := unix.Unmount(rootfs, unix.MNT_DETACH); err != nil {
-			return err
-		}
-		return os.Remove(rootfs)
-	}, nil
+	return rootfs, func() error { return mount.Release(rootfs) }, nil
 }
