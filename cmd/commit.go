@@ -3,11 +3,11 @@ package cmd
 import (
 	"errors"
 	"fmt"
-	"github.com/hodbuild/hod/run"
 	"time"
 
 	"github.com/hodbuild/hod/commit"
 	"github.com/hodbuild/hod/container"
+	"github.com/hodbuild/hod/run"
 	"github.com/hodbuild/hod/storage"
 	"github.com/spf13/cobra"
 )

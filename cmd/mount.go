@@ -2,9 +2,9 @@ package cmd
 
 import (
 	"fmt"
-	"github.com/hodbuild/hod/internal/userns"
 
 	"github.com/hodbuild/hod/container"
+	"github.com/hodbuild/hod/internal/userns"
 	"github.com/spf13/cobra"
 )
 

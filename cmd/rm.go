@@ -2,8 +2,8 @@ package cmd
 
 import (
 	"fmt"
-	"github.com/hodbuild/hod/run"
 
+	"github.com/hodbuild/hod/run"
 	"github.com/spf13/cobra"
 )
 

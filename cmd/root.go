@@ -2,11 +2,11 @@ package cmd
 
 import (
 	"fmt"
-	"github.com/hodbuild/hod/run"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/hodbuild/hod/run"
 	"github.com/hodbuild/hod/storage"
 	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"

@@ -3,10 +3,10 @@ package cmd
 import (
 	"errors"
 	"fmt"
-	"github.com/hodbuild/hod/mount"
 	"io"
 
 	"github.com/hodbuild/hod/container"
+	"github.com/hodbuild/hod/mount"
 	cstorage "go.podman.io/storage"
 )
 

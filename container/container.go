@@ -5,10 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/hodbuild/hod/mount"
 	"runtime"
 	"strings"
 
+	"github.com/hodbuild/hod/mount"
 	"github.com/hodbuild/hod/storage"
 	"go.podman.io/image/v5/types"
 	cstorage "go.podman.io/storage"

@@ -3,11 +3,11 @@ package run
 import (
 	"encoding/json"
 	"errors"
-	"github.com/hodbuild/hod/internal/flock"
 	"os"
 	"path/filepath"
 
 	"github.com/hodbuild/hod/container"
+	"github.com/hodbuild/hod/internal/flock"
 	"github.com/hodbuild/hod/internal/lockdir"
 	"github.com/hodbuild/hod/mount"
 	rspec "github.com/opencontainers/runtime-spec/specs-go"
