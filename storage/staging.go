@@ -39,13 +39,9 @@ func ReapStaging(store cstorage.Store) error {
 // newStaging makes a directory of this process's own for a copy's big
 // files (containers/image's staged layers) and returns what points a
 // system context there, and the release that removes it. What killed
-// copies left in the staging root is removed first.
+// copies left there went when the store was opened (ReapStaging).
 func newStaging(graphRoot string) (func(*types.SystemContext) *types.SystemContext, func(), error) {
-	root := stagingRoot(graphRoot)
-	if err := lockdir.Reap(root, stagingPrefix, nil); err != nil {
-		logrus.Debugf("remove stale staging directories in %s: %v", root, err)
-	}
-	dir, err := lockdir.New(root, stagingPrefix)
+	dir, err := lockdir.New(stagingRoot(graphRoot), stagingPrefix)
 	if err != nil {
 		return nil, nil, fmt.Errorf("staging directory: %w", err)
 	}
