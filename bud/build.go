@@ -137,21 +137,10 @@ func Build(ctx context.Context, store cstorage.Store, opts Options) (string, err
 	if err := checkRemoteCache(opts.RemoteCache); err != nil {
 		return "", err
 	}
-	name, text, err := readDockerfile(opts)
-	if err != nil {
-		return "", err
-	}
-	if text, err = preprocess(name, text, opts); err != nil {
-		return "", err
-	}
-	stages, metaArgs, err := parse(name, text)
-	if err != nil {
-		return "", err
-	}
 	// A step that changed no file (the end of a stage, the final commit
 	// after configuration instructions) adds no empty layer.
 	opts.Commit.OmitEmptyLayer = true
-	b, err := newBuilder(ctx, store, opts, name, stages, metaArgs)
+	b, err := load(ctx, store, opts)
 	if err != nil {
 		return "", err
 	}
@@ -162,6 +151,23 @@ func Build(ctx context.Context, store cstorage.Store, opts Options) (string, err
 	}
 	b.cache.remote.wait()
 	return id, err
+}
+
+// load reads, preprocesses and parses the Containerfile, and makes the
+// builder for it; the caller cleans the builder up.
+func load(ctx context.Context, store cstorage.Store, opts Options) (*builder, error) {
+	name, text, err := readDockerfile(opts)
+	if err != nil {
+		return nil, err
+	}
+	if text, err = preprocess(name, text, opts); err != nil {
+		return nil, err
+	}
+	stages, metaArgs, err := parse(name, text)
+	if err != nil {
+		return nil, err
+	}
+	return newBuilder(ctx, store, opts, name, stages, metaArgs)
 }
 
 func readDockerfile(opts Options) (string, []byte, error) {

@@ -18,21 +18,11 @@ func BasePlatforms(ctx context.Context, store cstorage.Store, opts Options) ([]s
 	if opts.Dockerfile == "-" {
 		return nil, errors.New("--all-platforms cannot read the Containerfile from stdin")
 	}
-	name, text, err := readDockerfile(opts)
+	b, err := load(ctx, store, opts)
 	if err != nil {
 		return nil, err
 	}
-	if text, err = preprocess(name, text, opts); err != nil {
-		return nil, err
-	}
-	stages, metaArgs, err := parse(name, text)
-	if err != nil {
-		return nil, err
-	}
-	b, err := newBuilder(ctx, store, opts, name, stages, metaArgs)
-	if err != nil {
-		return nil, err
-	}
+	defer b.cleanup()
 	var common []string
 	bases := 0
 	for _, s := range b.stages {
