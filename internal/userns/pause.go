@@ -1,6 +1,7 @@
 package userns
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"os/exec"
@@ -29,11 +30,13 @@ func PauseMain() {
 // pidFile records the pause process of user uid (join_linux.go's
 // constructor reads it too).
 func pidFile(uid int) string {
-	dir := os.Getenv("XDG_RUNTIME_DIR")
-	if dir == "" {
-		dir = filepath.Join(os.TempDir(), fmt.Sprintf("hod-run-%d", uid))
-	}
-	return filepath.Join(dir, "hod", "pause.pid")
+	return filepath.Join(cmp.Or(os.Getenv("XDG_RUNTIME_DIR"), fallbackRuntimeDir(uid)), "hod", "pause.pid")
+}
+
+// fallbackRuntimeDir is user uid's runtime directory when the login gave
+// none (join_linux.go's constructor spells it too).
+func fallbackRuntimeDir(uid int) string {
+	return filepath.Join(os.TempDir(), fmt.Sprintf("hod-run-%d", uid))
 }
 
 // PausePID is the user's live pause process, or 0.
@@ -97,7 +100,7 @@ func EnsureRuntimeDir() {
 	if os.Getenv("XDG_RUNTIME_DIR") != "" || !unshare.IsRootless() {
 		return
 	}
-	dir := filepath.Join(os.TempDir(), fmt.Sprintf("hod-run-%d", unshare.GetRootlessUID()))
+	dir := fallbackRuntimeDir(unshare.GetRootlessUID())
 	if err := os.MkdirAll(dir, 0o700); err == nil {
 		os.Setenv("XDG_RUNTIME_DIR", dir)
 	}
