@@ -216,15 +216,9 @@ func (o budFlags) options(cmd *cobra.Command, store cstorage.Store, contextDir s
 	if err != nil {
 		return bud.Options{}, cleanup, err
 	}
-	if run.HooksDirs = o.hooksDirs; len(o.hooksDirs) > 0 {
-		if run.Isolation == runpkg.IsolationChroot {
-			return bud.Options{}, cleanup, errors.New("--hooks-dir needs --isolation oci: hooks are run by the OCI runtime")
-		}
-		for _, d := range o.hooksDirs {
-			if _, err := os.Stat(d); err != nil {
-				return bud.Options{}, cleanup, fmt.Errorf("--hooks-dir: %w", err)
-			}
-		}
+	run.HooksDirs = o.hooksDirs
+	if err := runpkg.CheckHooks(run.Isolation, run.HooksDirs); err != nil {
+		return bud.Options{}, cleanup, err
 	}
 	out := io.Writer(cmd.OutOrStdout())
 	if o.logsplit && o.logfile == "" {

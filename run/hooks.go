@@ -34,14 +34,14 @@ var hookStages = []string{"prestart", "createRuntime", "createContainer", "start
 // s. A file in a later directory replaces one of the same name in an
 // earlier one; hooks of a stage run in file-name order.
 func addHooks(s *rspec.Spec, dirs []string) error {
+	if err := checkHooksDirs(dirs); err != nil {
+		return err
+	}
 	files := map[string]string{}
 	for _, dir := range dirs {
 		matches, err := filepath.Glob(filepath.Join(dir, "*.json"))
 		if err != nil {
 			return err
-		}
-		if _, err := os.Stat(dir); err != nil {
-			return fmt.Errorf("--hooks-dir: %w", err)
 		}
 		for _, m := range matches {
 			files[filepath.Base(m)] = m
@@ -63,6 +63,25 @@ func addHooks(s *rspec.Spec, dirs []string) error {
 		}
 		if ok {
 			h.addTo(s)
+		}
+	}
+	return nil
+}
+
+// CheckHooks refuses --hooks-dir values a run could not use: missing
+// directories, or any with chroot isolation, which has no runtime to run
+// hooks. bud checks before it builds; each run checks again.
+func CheckHooks(isolation Isolation, dirs []string) error {
+	if len(dirs) > 0 && isolation == IsolationChroot {
+		return errors.New("--hooks-dir needs --isolation oci: hooks are run by the OCI runtime")
+	}
+	return checkHooksDirs(dirs)
+}
+
+func checkHooksDirs(dirs []string) error {
+	for _, dir := range dirs {
+		if _, err := os.Stat(dir); err != nil {
+			return fmt.Errorf("--hooks-dir: %w", err)
 		}
 	}
 	return nil
