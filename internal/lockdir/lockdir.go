@@ -5,9 +5,11 @@
 package lockdir
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -20,26 +22,15 @@ type Dir struct {
 }
 
 // New creates a locked directory PREFIX* under parent. It is made and
-// locked under a name Reap takes for half-made (".new-PREFIX*"), then
-// renamed: there is no moment at which it has its final name and no lock.
-// Reap removes a half-made directory it can lock, which may be one whose
-// maker has not locked it yet: the maker then tries again.
+// locked under a name Reap takes for half-made (".new-PREFIXPID-*", PID
+// the maker's), then renamed: there is no moment at which it has its final
+// name and no lock. Reap removes a half-made directory only once its
+// maker is dead, so it never takes one from a live maker.
 func New(parent, prefix string) (*Dir, error) {
 	if err := os.MkdirAll(parent, 0o700); err != nil {
 		return nil, err
 	}
-	var err error
-	for try := 0; try < 3; try++ {
-		var d *Dir
-		if d, err = newOnce(parent, prefix); err == nil {
-			return d, nil
-		}
-	}
-	return nil, err
-}
-
-func newOnce(parent, prefix string) (*Dir, error) {
-	tmp, err := os.MkdirTemp(parent, ".new-"+prefix)
+	tmp, err := os.MkdirTemp(parent, fmt.Sprintf(".new-%s%d-", prefix, os.Getpid()))
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +106,11 @@ func ReapAll(parent, prefix string, reap func(dirs []string) error) error {
 			if fd, ok := tryLock(p); ok {
 				dirs, fds = append(dirs, p), append(fds, fd)
 			}
-		case strings.HasPrefix(e.Name(), ".new-"+prefix), strings.HasPrefix(e.Name(), ".gone-"+prefix):
+		case strings.HasPrefix(e.Name(), ".new-"+prefix):
+			if !makerAlive(strings.TrimPrefix(e.Name(), ".new-"+prefix)) {
+				removeHalfMade(p)
+			}
+		case strings.HasPrefix(e.Name(), ".gone-"+prefix):
 			removeHalfMade(p)
 		}
 	}
@@ -135,9 +130,19 @@ func ReapAll(parent, prefix string, reap func(dirs []string) error) error {
 	return nil
 }
 
-// removeHalfMade removes a directory whose maker died before renaming it
-// (or, rarely, has not locked it yet, and then makes another), or while
-// removing it.
+// makerAlive says whether the process whose PID starts a half-made
+// directory's name (after its prefix) lives.
+func makerAlive(rest string) bool {
+	pid, err := strconv.Atoi(strings.SplitN(rest, "-", 2)[0])
+	if err != nil || pid <= 0 {
+		return false
+	}
+	err = unix.Kill(pid, 0)
+	return err == nil || errors.Is(err, unix.EPERM)
+}
+
+// removeHalfMade removes a directory whose maker died before renaming it,
+// or while removing it.
 func removeHalfMade(p string) {
 	if fd, ok := tryLock(p); ok {
 		os.RemoveAll(p)

@@ -1,6 +1,7 @@
 package lockdir
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -62,7 +63,11 @@ func TestReapOnlyDeadOwners(t *testing.T) {
 // the next Reap; New still makes directories while Reap runs.
 func TestReapHalfMade(t *testing.T) {
 	parent := t.TempDir()
-	half := filepath.Join(parent, ".new-x-123")
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	half := filepath.Join(parent, fmt.Sprintf(".new-x-%d-123", dead.Process.Pid))
 	if err := os.Mkdir(half, 0o700); err != nil {
 		t.Fatal(err)
 	}
@@ -90,4 +95,20 @@ func TestReapHalfMade(t *testing.T) {
 		d.Release()
 	}
 	<-done
+}
+
+// A directory a live process is making (not locked yet: it has just been
+// created) stays: its maker would fail to lock or rename it.
+func TestReapSparesLiveMaker(t *testing.T) {
+	parent := t.TempDir()
+	making := filepath.Join(parent, fmt.Sprintf(".new-x-%d-123", os.Getpid()))
+	if err := os.Mkdir(making, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := Reap(parent, "x-", nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(making); err != nil {
+		t.Errorf("a live maker's directory went: %v", err)
+	}
 }
