@@ -10,6 +10,7 @@ import (
 	"os/user"
 	"strings"
 
+	"github.com/hodbuild/hod/storage"
 	"golang.org/x/sys/unix"
 )
 
@@ -103,16 +104,9 @@ func tun(uid int) Check {
 }
 
 func kernel() Check {
-	var u unix.Utsname
-	_ = unix.Uname(&u)
-	release := unix.ByteSliceToString(u.Release[:])
-	var major, minor int
-	fmt.Sscanf(release, "%d.%d", &major, &minor)
-	c := Check{Name: "kernel", Detail: release}
-	if major > 5 || major == 5 && minor >= 13 {
-		c.OK, c.Detail = true, release+": overlay works inside a user namespace"
-		return c
+	release, ok := storage.KernelUsernsOverlay()
+	if ok {
+		return Check{Name: "kernel", OK: true, Detail: release + ": overlay works inside a user namespace"}
 	}
-	c.Fix = "use --storage-driver vfs, or install fuse-overlayfs and set mount_program in storage.conf"
-	return c
+	return Check{Name: "kernel", Detail: release, Fix: "use --storage-driver vfs, or install fuse-overlayfs and set mount_program in storage.conf"}
 }

@@ -20,7 +20,7 @@ func rootlessDriver(driver string, options []string) (string, []string) {
 	if !unshare.IsRootless() || (driver != "" && driver != "overlay") || hasMountProgram(options) {
 		return driver, options
 	}
-	major, minor := kernelVersion()
+	_, major, minor := kernelVersion()
 	fuse, _ := exec.LookPath("fuse-overlayfs")
 	d, o := chooseDriver(major, minor, fuse)
 	if d == "overlay" && len(o) == 0 {
@@ -33,7 +33,7 @@ func rootlessDriver(driver string, options []string) (string, []string) {
 // chooseDriver is rootlessDriver's decision.
 func chooseDriver(major, minor int, fuseOverlayfs string) (string, []string) {
 	switch {
-	case major > 5 || major == 5 && minor >= 13:
+	case usernsOverlay(major, minor):
 		return "overlay", nil
 	case fuseOverlayfs != "":
 		return "overlay", []string{"overlay.mount_program=" + fuseOverlayfs}
@@ -71,12 +71,23 @@ func hasMountProgram(options []string) bool {
 	return slices.ContainsFunc(options, func(o string) bool { return strings.Contains(o, "mount_program=") })
 }
 
-func kernelVersion() (int, int) {
+// usernsOverlay says whether kernel major.minor mounts overlay inside a
+// user namespace (5.13 and later).
+func usernsOverlay(major, minor int) bool { return major > 5 || major == 5 && minor >= 13 }
+
+// KernelUsernsOverlay is the running kernel's release, and whether it
+// mounts overlay inside a user namespace.
+func KernelUsernsOverlay() (string, bool) {
+	release, major, minor := kernelVersion()
+	return release, usernsOverlay(major, minor)
+}
+
+func kernelVersion() (release string, major, minor int) {
 	var u unix.Utsname
 	if unix.Uname(&u) != nil {
-		return 0, 0
+		return "", 0, 0
 	}
-	var major, minor int
-	fmt.Sscanf(unix.ByteSliceToString(u.Release[:]), "%d.%d", &major, &minor)
-	return major, minor
+	release = unix.ByteSliceToString(u.Release[:])
+	fmt.Sscanf(release, "%d.%d", &major, &minor)
+	return release, major, minor
 }
