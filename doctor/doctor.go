@@ -3,13 +3,12 @@
 package doctor
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"os/exec"
 	"os/user"
-	"strings"
 
+	"github.com/hodbuild/hod/container"
 	"github.com/hodbuild/hod/storage"
 	"golang.org/x/sys/unix"
 )
@@ -48,20 +47,15 @@ func Run(uid int, store func() (driver, root string, err error)) []Check {
 
 func subIDs(file, name, flag string) Check {
 	c := Check{Name: file, Fix: fmt.Sprintf("sudo usermod %s 100000-165535 %s   # or add the line %s:100000:65536 to %s", flag, name, name, file)}
-	f, err := os.Open(file)
-	if err != nil {
+	ranges, err := container.SubIDs(file, name)
+	switch {
+	case err == nil:
+		c.OK, c.Detail, c.Fix = true, fmt.Sprintf("range %d+%d for %s", ranges[0].HostID, ranges[0].Size, name), ""
+	case os.IsNotExist(err):
 		c.Detail = err.Error()
-		return c
+	default:
+		c.Detail = "no range for " + name + ": only your own ID can be mapped (files owned by other users cannot be stored)"
 	}
-	defer f.Close()
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		if fields := strings.Split(s.Text(), ":"); len(fields) == 3 && fields[0] == name {
-			c.OK, c.Detail, c.Fix = true, "range "+fields[1]+"+"+fields[2]+" for "+name, ""
-			return c
-		}
-	}
-	c.Detail = "no range for " + name + ": only your own ID can be mapped (files owned by other users cannot be stored)"
 	return c
 }
 
