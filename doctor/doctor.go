@@ -54,7 +54,7 @@ func subIDs(file, name, flag string) Check {
 	case os.IsNotExist(err):
 		c.Detail = err.Error()
 	default:
-		c.Detail = "no range for " + name + ": only your own ID can be mapped (files owned by other users cannot be stored)"
+		c.Detail = err.Error() + ": only your own ID can be mapped (files owned by other users cannot be stored)"
 	}
 	return c
 }
