@@ -55,7 +55,7 @@ func newBuilder(ctx context.Context, store cstorage.Store, opts Options, file st
 	b := &builder{ctx: ctx, store: store, opts: opts, file: file, byName: map[string]int{}, ignore: ignore, used: map[int]bool{},
 		cache: newCache(store, !opts.NoLayers && !opts.NoCache), journal: journal}
 	if rc := opts.RemoteCache; rc.From != "" || rc.To != "" {
-		b.cache.remote = &remoteCache{ctx: ctx, store: store, sys: opts.Sys, from: rc.From, to: rc.To, ttl: rc.TTL, mounts: rc.Mounts, used: map[string]bool{}, slots: make(chan struct{}, pushSlots)}
+		b.cache.remote = &remoteCache{ctx: ctx, store: store, sys: opts.Sys, from: rc.From, to: rc.To, ttl: rc.TTL, mounts: rc.Mounts, used: map[string]bool{}}
 	}
 	target := storage.Platform{OS: "linux", Arch: goarch}
 	if opts.Platform != "" {

@@ -27,7 +27,7 @@ type remoteCache struct {
 	mu       sync.Mutex
 	used     map[string]bool // cache mount ids the build used
 	pushes   sync.WaitGroup
-	slots    chan struct{}
+	last     chan struct{} // closed when the newest push has ended
 }
 
 // RemoteCache are bud's --cache-from, --cache-to and --cache-ttl.
@@ -58,19 +58,30 @@ func (r *remoteCache) fetch(key string) (string, bool) {
 	return img.ID, true
 }
 
-// publish pushes the step's image to --cache-to in the background, a few
-// at a time, while the build goes on; wait collects them. A failure is a
-// warning, as the build itself succeeded.
+// publish pushes the step's image to --cache-to in the background while
+// the build goes on; wait collects them. A failure is a warning, as the
+// build itself succeeded. Pushes go one at a time, in step order: a step's
+// image holds all the layers of the step before it, so each push uploads
+// one new layer and finds the rest there. Concurrent pushes uploaded the
+// shared layers again, and docker-registry's filesystem storage rewrites a
+// blob's link file in place on each upload, so a manifest checked at that
+// moment failed with "digest invalid".
 func (r *remoteCache) publish(id, key string) {
 	if r == nil || r.to == "" {
 		return
 	}
 	name := r.ref(r.to, key)
+	r.mu.Lock()
+	prev, done := r.last, make(chan struct{})
+	r.last = done
+	r.mu.Unlock()
 	r.pushes.Add(1)
 	go func() {
 		defer r.pushes.Done()
-		r.slots <- struct{}{}
-		defer func() { <-r.slots }()
+		defer close(done)
+		if prev != nil {
+			<-prev
+		}
 		if _, err := storage.Push(r.ctx, r.store, r.sys, id, "docker://"+name, storage.PushOptions{}); err != nil {
 			logrus.Warnf("cache-to %s: %v", name, err)
 		}
@@ -83,9 +94,6 @@ func (r *remoteCache) wait() {
 		r.pushes.Wait()
 	}
 }
-
-// pushSlots is how many cache pushes run at once.
-const pushSlots = 4
 
 // checkRemoteCache refuses repositories that cannot take a tag.
 func checkRemoteCache(rc RemoteCache) error {

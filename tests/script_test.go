@@ -137,6 +137,7 @@ func setupScript(env *testscript.Env) error {
 	}
 	if r := shared.secure; r != nil {
 		env.Setenv("TLS_REGISTRY", r.Addr)
+		env.Setenv("TLS_REGISTRY_LOG", r.Log)
 		env.Setenv("CERT_DIR", r.CertDir)
 		env.Setenv("REG_USER", registryUser)
 		env.Setenv("REG_PASS", registryPassword)
