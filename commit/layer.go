@@ -75,8 +75,13 @@ func (w layerWrite) empty(diffID digest.Digest) bool {
 func (w layerWrite) staged() (_ *cstorage.Layer, created bool, err error) {
 	var out *graphdriver.DriverWithDifferOutput
 	err = storage.RetryStagingRace("write layer", func() error {
-		var err error
-		out, err = w.store.PrepareStagedLayer(nil, oneWrite{w.open})
+		unlock, err := flock.Lock(storage.DriverStagingLock(w.store))
+		if err != nil {
+			return err
+		}
+		made := sync.OnceFunc(unlock)
+		defer made()
+		out, err = w.store.PrepareStagedLayer(nil, oneWrite{open: w.open, made: made})
 		if err != nil && out != nil && out.Target != "" {
 			_ = w.store.CleanupStagedLayer(out)
 		}

@@ -30,13 +30,19 @@ var errNotStageable = errors.New("the storage driver does not stage layers as di
 // once: it extracts the stream into the driver's staging directory while
 // hashing it and recording its tar-split, so the layer can be named after
 // its diff ID (as containers/image names layers) without a second read.
-type oneWrite struct{ open opener }
+type oneWrite struct {
+	open opener
+	// made is called once the driver has made and locked the staging
+	// directory (storage.DriverStagingLock).
+	made func()
+}
 
 func (oneWrite) Close() error { return nil }
 
 // ApplyDiff is called by the storage driver with the staging directory and
 // the extraction options it would use itself (whiteout format, ID maps).
 func (w oneWrite) ApplyDiff(dest string, opts *archive.TarOptions, dopts *graphdriver.DifferOptions) (graphdriver.DriverWithDifferOutput, error) {
+	w.made()
 	if dopts == nil || dopts.Format != graphdriver.DifferOutputFormatDir {
 		return graphdriver.DriverWithDifferOutput{}, errNotStageable
 	}
