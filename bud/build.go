@@ -134,9 +134,6 @@ func (f Final) changes() ([]container.Change, []string, error) {
 // Build builds the target stage and returns the image ID. Every step is a
 // call of the primitives the CLI uses; nothing is implemented twice.
 func Build(ctx context.Context, store cstorage.Store, opts Options) (string, error) {
-	if err := checkRemoteCache(opts.RemoteCache); err != nil {
-		return "", err
-	}
 	// A step that changed no file (the end of a stage, the final commit
 	// after configuration instructions) adds no empty layer.
 	opts.Commit.OmitEmptyLayer = true

@@ -42,6 +42,10 @@ func newBuilder(ctx context.Context, store cstorage.Store, opts Options, file st
 		return nil, err
 	}
 	opts.ContextDir = contextDir
+	remote, err := newRemoteCache(ctx, store, opts.Sys, opts.RemoteCache)
+	if err != nil {
+		return nil, err
+	}
 	ignore, err := copier.ReadIgnore(contextDir, opts.IgnoreFile, filepath.Base(file)+".dockerignore", ".containerignore", ".dockerignore")
 	if err != nil {
 		return nil, err
@@ -54,9 +58,7 @@ func newBuilder(ctx context.Context, store cstorage.Store, opts Options, file st
 	}
 	b := &builder{ctx: ctx, store: store, opts: opts, file: file, byName: map[string]int{}, ignore: ignore, used: map[int]bool{},
 		cache: newCache(store, !opts.NoLayers && !opts.NoCache), journal: journal}
-	if rc := opts.RemoteCache; rc.From != "" || rc.To != "" {
-		b.cache.remote = &remoteCache{ctx: ctx, store: store, sys: opts.Sys, from: rc.From, to: rc.To, ttl: rc.TTL, mounts: rc.Mounts, used: map[string]bool{}}
-	}
+	b.cache.remote = remote
 	target := storage.Platform{OS: "linux", Arch: goarch}
 	if opts.Platform != "" {
 		if target, err = storage.ParsePlatform(opts.Platform); err != nil {

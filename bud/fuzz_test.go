@@ -4,6 +4,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"go.podman.io/image/v5/docker/reference"
 )
 
 // No Dockerfile may panic the parse and flag checks that run before a
@@ -40,6 +42,25 @@ func FuzzParseNamedContext(f *testing.F) {
 		}
 		if name == "" || (nc.Dir == "") == (nc.Image == "") || nc.Dir != "" && !filepath.IsAbs(nc.Dir) {
 			t.Errorf("ParseNamedContext(%q) = %q, %+v", spec, name, nc)
+		}
+	})
+}
+
+// --cache-from/--cache-to: no value panics; every cache entry a parsed
+// value names is a valid image reference, whatever the key.
+func FuzzParseCacheRepo(f *testing.F) {
+	for _, s := range []string{"", "localhost:5000/cache", "reg.example/c/app:main", "app", "A/b", "r/x@sha256:" + strings.Repeat("a", 64), "r/x:" + strings.Repeat("t", 64)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, value string) {
+		c, err := parseCacheRepo(value)
+		if err != nil || value == "" {
+			return
+		}
+		for _, key := range []string{digestOf("k"), mountTag("id")} {
+			if _, err := reference.ParseNormalizedNamed(c.ref(key)); err != nil {
+				t.Errorf("parseCacheRepo(%q) makes %q: %v", value, c.ref(key), err)
+			}
 		}
 	})
 }

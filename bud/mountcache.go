@@ -41,10 +41,10 @@ func (b *builder) useCacheMount(id string) {
 	}
 	r.used[id] = true
 	dir := filepath.Join(b.cacheRoot(), mount.CacheName(id))
-	if r.from == "" || !emptyDir(dir) {
+	if r.from.repo == "" || !emptyDir(dir) {
 		return
 	}
-	if err := b.importCacheMount(r.ref(r.from, mountTag(id)), dir); err != nil {
+	if err := b.importCacheMount(r.from.ref(mountTag(id)), dir); err != nil {
 		logrus.Debugf("cache-from, cache mount %s: %v", id, err)
 	}
 }
@@ -63,7 +63,7 @@ func (b *builder) importCacheMount(name, dir string) error {
 // caller's); a failure is a warning, as the build itself succeeded.
 func (b *builder) exportCacheMounts() {
 	r := b.cache.remote
-	if r == nil || !r.mounts || r.to == "" {
+	if r == nil || !r.mounts || r.to.repo == "" {
 		return
 	}
 	ids := make([]string, 0, len(r.used))
@@ -72,7 +72,7 @@ func (b *builder) exportCacheMounts() {
 	}
 	sort.Strings(ids)
 	for _, id := range ids {
-		name := r.ref(r.to, mountTag(id))
+		name := r.to.ref(mountTag(id))
 		if err := b.exportCacheMount(filepath.Join(b.cacheRoot(), mount.CacheName(id)), name); err != nil {
 			logrus.Warnf("cache-to, cache mount %s (%s): %v", id, name, err)
 		}

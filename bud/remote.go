@@ -2,12 +2,15 @@ package bud
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/hodbuild/hod/storage"
 	"github.com/sirupsen/logrus"
+	"go.podman.io/image/v5/docker/reference"
 	"go.podman.io/image/v5/types"
 	cstorage "go.podman.io/storage"
 )
@@ -21,7 +24,7 @@ type remoteCache struct {
 	ctx      context.Context
 	store    cstorage.Store
 	sys      *types.SystemContext
-	from, to string
+	from, to cacheRepo
 	ttl      time.Duration
 	mounts   bool // --cache-mounts: cache mounts travel too (mountcache.go)
 	mu       sync.Mutex
@@ -38,14 +41,58 @@ type RemoteCache struct {
 	Mounts bool
 }
 
-func (r *remoteCache) ref(repo, key string) string { return repo + ":" + key }
+// newRemoteCache is the build's --cache-from/--cache-to, nil without them.
+func newRemoteCache(ctx context.Context, store cstorage.Store, sys *types.SystemContext, rc RemoteCache) (*remoteCache, error) {
+	if err := checkRemoteCache(rc); err != nil || (rc.From == "" && rc.To == "") {
+		return nil, err
+	}
+	from, _ := parseCacheRepo(rc.From)
+	to, _ := parseCacheRepo(rc.To)
+	return &remoteCache{ctx: ctx, store: store, sys: sys, from: from, to: to, ttl: rc.TTL, mounts: rc.Mounts, used: map[string]bool{}}, nil
+}
+
+// cacheRepo is a --cache-from or --cache-to value: a repository, and the
+// prefix of its cache tags. The value's own tag (REPOSITORY:TAG, which
+// buildah refuses) becomes that prefix, TAG-KEY, so the caches of
+// branches or pipelines can be kept apart in one repository.
+type cacheRepo struct{ repo, prefix string }
+
+// ref is the image a cache entry travels as.
+func (c cacheRepo) ref(key string) string { return c.repo + ":" + c.prefix + key }
+
+// maxCachePrefix leaves room for a 64-digit key in a 128-character tag.
+const maxCachePrefix = 128 - 64 - 1
+
+func parseCacheRepo(value string) (cacheRepo, error) {
+	if value == "" {
+		return cacheRepo{}, nil
+	}
+	bad := func(why string, err error) (cacheRepo, error) {
+		return cacheRepo{}, fmt.Errorf("--cache-from/--cache-to %q: %s: %w", value, why, err)
+	}
+	if strings.Contains(value, "@") {
+		return bad("want REPOSITORY[:TAG]", errors.New("a digest names one image, not a cache"))
+	}
+	named, err := reference.ParseNormalizedNamed(value)
+	if err != nil {
+		return bad("want REPOSITORY[:TAG] (REGISTRY/NAME)", err)
+	}
+	c := cacheRepo{repo: named.Name()}
+	if tagged, ok := named.(reference.Tagged); ok {
+		if len(tagged.Tag()) > maxCachePrefix {
+			return bad("want REPOSITORY[:TAG]", fmt.Errorf("the tag is longer than %d characters", maxCachePrefix))
+		}
+		c.prefix = tagged.Tag() + "-"
+	}
+	return c, nil
+}
 
 // fetch pulls the step's image from --cache-from; a miss is no error.
 func (r *remoteCache) fetch(key string) (string, bool) {
-	if r == nil || r.from == "" {
+	if r == nil || r.from.repo == "" {
 		return "", false
 	}
-	name := r.ref(r.from, key)
+	name := r.from.ref(key)
 	img, err := storage.Pull(r.ctx, r.store, r.sys, "docker://"+name, storage.PullOptions{Policy: storage.PullAlways})
 	if err != nil {
 		logrus.Debugf("cache-from %s: %v", name, err)
@@ -67,10 +114,10 @@ func (r *remoteCache) fetch(key string) (string, bool) {
 // blob's link file in place on each upload, so a manifest checked at that
 // moment failed with "digest invalid".
 func (r *remoteCache) publish(id, key string) {
-	if r == nil || r.to == "" {
+	if r == nil || r.to.repo == "" {
 		return
 	}
-	name := r.ref(r.to, key)
+	name := r.to.ref(key)
 	r.mu.Lock()
 	prev, done := r.last, make(chan struct{})
 	r.last = done
@@ -95,14 +142,11 @@ func (r *remoteCache) wait() {
 	}
 }
 
-// checkRemoteCache refuses repositories that cannot take a tag.
+// checkRemoteCache refuses values that name no cache repository.
 func checkRemoteCache(rc RemoteCache) error {
-	for _, repo := range []string{rc.From, rc.To} {
-		if repo == "" {
-			continue
-		}
-		if _, err := storage.NormalizeName(repo + ":" + digestOf("probe")); err != nil {
-			return fmt.Errorf("--cache-from/--cache-to %q: want a repository (REGISTRY/NAME): %w", repo, err)
+	for _, value := range []string{rc.From, rc.To} {
+		if _, err := parseCacheRepo(value); err != nil {
+			return err
 		}
 	}
 	if rc.Mounts && rc.From == "" && rc.To == "" {

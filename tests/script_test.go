@@ -109,6 +109,7 @@ func params(dir, isolation string) testscript.Params {
 			"httpserve": cmdHTTPServe,
 			"sockserve": cmdSockServe,
 			"jsonkeys":  cmdJSONKeys,
+			"newstore":  cmdNewStore,
 		},
 	}
 }
@@ -117,9 +118,8 @@ func params(dir, isolation string) testscript.Params {
 // that hod, skopeo and buildah all read), hod on PATH, and the fixtures.
 func setupScript(env *testscript.Env) error {
 	work := env.WorkDir
-	conf := filepath.Join(work, ".storage.conf")
-	text := fmt.Sprintf("[storage]\ndriver = \"overlay\"\ngraphroot = %q\nrunroot = %q\n", filepath.Join(work, ".root"), filepath.Join(work, ".run"))
-	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
+	conf, err := writeStorageConf(work, "")
+	if err != nil {
 		return err
 	}
 	env.Setenv("CONTAINERS_STORAGE_CONF", conf)
@@ -145,6 +145,34 @@ func setupScript(env *testscript.Env) error {
 	env.Setenv("HOME", work)
 	env.Defer(func() { unmountUnder(work) })
 	return nil
+}
+
+// writeStorageConf writes the storage.conf of an overlay store under work:
+// .root and .run, or .NAME-root and .NAME-run.
+func writeStorageConf(work, name string) (string, error) {
+	prefix := "."
+	if name != "" {
+		prefix += name + "-"
+	}
+	conf := filepath.Join(work, prefix+"storage.conf")
+	text := fmt.Sprintf("[storage]\ndriver = \"overlay\"\ngraphroot = %q\nrunroot = %q\n", filepath.Join(work, prefix+"root"), filepath.Join(work, prefix+"run"))
+	return conf, os.WriteFile(conf, []byte(text), 0o644)
+}
+
+// cmdNewStore is "newstore NAME": the commands after it use a new, empty
+// store (another machine), until "newstore" without a name goes back to
+// the script's own.
+func cmdNewStore(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) > 1 {
+		ts.Fatalf("usage: newstore [NAME]")
+	}
+	name := ""
+	if len(args) == 1 {
+		name = args[0]
+	}
+	conf, err := writeStorageConf(ts.Getenv("WORK"), name)
+	ts.Check(err)
+	ts.Setenv("CONTAINERS_STORAGE_CONF", conf)
 }
 
 // unmountUnder lazily unmounts everything mounted below dir (deepest
