@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/hodbuild/hod/container/state"
 	"io"
 	"os"
 	"path/filepath"
@@ -12,7 +13,6 @@ import (
 	"sync"
 
 	"github.com/hodbuild/hod/commit"
-	"github.com/hodbuild/hod/container"
 	"github.com/hodbuild/hod/run"
 	"github.com/hodbuild/hod/storage"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
@@ -56,7 +56,7 @@ type Options struct {
 	// RUN --mount from= use them in place of an image or stage of that name.
 	Contexts map[string]NamedContext
 	// IDMap gives every stage's working container this user namespace mapping.
-	IDMap container.IDMap
+	IDMap state.IDMap
 	// RemoteCache shares step images through a registry (--cache-from/-to).
 	RemoteCache RemoteCache
 	// CPPFlags are added to cpp's arguments for a Containerfile named *.in.
@@ -113,19 +113,19 @@ type Final struct {
 
 // changes are Final's configuration changes, and the parts of the final
 // step's cache key that describe them.
-func (f Final) changes() ([]container.Change, []string, error) {
-	var out []container.Change
+func (f Final) changes() ([]state.Change, []string, error) {
+	var out []state.Change
 	for _, kv := range f.Env {
-		ch, err := container.ParseEnv(kv)
+		ch, err := state.ParseEnv(kv)
 		if err != nil {
 			return nil, nil, err
 		}
 		out = append(out, ch)
 	}
 	if f.OSVersion != "" {
-		out = append(out, container.OSVersion(f.OSVersion))
+		out = append(out, state.OSVersion(f.OSVersion))
 	}
-	out = append(out, container.Each(f.OSFeatures, container.OSFeature)...)
+	out = append(out, state.Each(f.OSFeatures, state.OSFeature)...)
 	parts := []string{"env=" + strings.Join(f.Env, "\x00"), "unsetenv=" + strings.Join(f.UnsetEnv, ","),
 		"os-version=" + f.OSVersion, "os-features=" + strings.Join(f.OSFeatures, ","), "omit-history=" + strconv.FormatBool(f.OmitHistory)}
 	return out, parts, nil
@@ -232,14 +232,14 @@ func (b *builder) build() (string, error) {
 // same final image was built before.
 func (b *builder) finish(s *stage) (id string, err error) {
 	// Sorted, so the history entry these make is the same on every build.
-	var changes []container.Change
+	var changes []state.Change
 	parts := []string{"COMMIT", "squash=" + strconv.FormatBool(b.opts.Commit.Squash), "format=" + string(b.opts.Commit.Format)}
 	for _, k := range keys(b.opts.Labels) {
-		changes = append(changes, container.Label(k, b.opts.Labels[k]))
+		changes = append(changes, state.Label(k, b.opts.Labels[k]))
 		parts = append(parts, "label:"+k+"="+b.opts.Labels[k])
 	}
 	for _, k := range keys(b.opts.Annotations) {
-		changes = append(changes, container.Annotation(k, b.opts.Annotations[k]))
+		changes = append(changes, state.Annotation(k, b.opts.Annotations[k]))
 		parts = append(parts, "annotation:"+k+"="+b.opts.Annotations[k])
 	}
 	final, finalParts, err := b.opts.Final.changes()

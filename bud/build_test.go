@@ -3,6 +3,7 @@ package bud
 import (
 	"context"
 	"fmt"
+	"github.com/hodbuild/hod/container/state"
 	"os"
 	"path/filepath"
 	"strings"
@@ -179,7 +180,7 @@ func TestBadOnBuildTrigger(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Apply(container.OnBuild("# only a comment")); err != nil {
+	if err := c.Apply(state.OnBuild("# only a comment")); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := commit.Commit(ctx, c, "localhost/triggers", commit.Options{Format: commit.FormatDocker}); err != nil {
@@ -207,7 +208,7 @@ func TestEntrypointAndFinalCommit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Apply(container.Cmd([]string{"sh"})); err != nil {
+	if err := c.Apply(state.Cmd([]string{"sh"})); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := commit.Commit(ctx, c, "localhost/withcmd", commit.Options{}); err != nil {

@@ -3,6 +3,7 @@ package bud
 import (
 	"bytes"
 	"fmt"
+	"github.com/hodbuild/hod/container/state"
 	"strings"
 
 	"github.com/hodbuild/hod/container"
@@ -47,12 +48,12 @@ func check(cmd instructions.Command) error {
 		return checkCopy(c.Chown, c.Chmod, c.Checksum)
 	case *instructions.ExposeCommand:
 		for _, p := range c.Ports {
-			if err := fixed(p, container.CheckPort); err != nil {
+			if err := fixed(p, state.CheckPort); err != nil {
 				return err
 			}
 		}
 	case *instructions.StopSignalCommand:
-		return fixed(c.Signal, container.CheckStopSignal)
+		return fixed(c.Signal, state.CheckStopSignal)
 	}
 	return nil
 }

@@ -2,11 +2,11 @@ package bud
 
 import (
 	"errors"
+	"github.com/hodbuild/hod/container/state"
 	"os"
 	"path/filepath"
 	"strings"
 
-	"github.com/hodbuild/hod/container"
 	"github.com/hodbuild/hod/copier"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
@@ -45,7 +45,7 @@ func (s *stage) copy(cmd instructions.Command, sd instructions.SourcesAndDest, s
 		return err
 	}
 	createdBy := "/bin/sh -c #(nop) " + verb + " " + strings.Join(append(append([]string{}, sd.SourcePaths...), sd.DestPath), " ")
-	if err := s.apply(container.CreatedBy(createdBy)); err != nil {
+	if err := s.apply(state.CreatedBy(createdBy)); err != nil {
 		return err
 	}
 	if _, err := copier.Copy(s.b.ctx, s.c, sources, sd.DestPath, opts); err != nil {

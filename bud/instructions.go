@@ -2,12 +2,11 @@ package bud
 
 import (
 	"fmt"
+	"github.com/hodbuild/hod/container/state"
 	"path"
 	"strings"
 
-	"github.com/hodbuild/hod/container"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
-	"go.podman.io/image/v5/manifest"
 )
 
 // dispatch runs one instruction through the primitives: configuration
@@ -41,70 +40,70 @@ func (s *stage) dispatch(cmd instructions.Command) error {
 }
 
 // changes maps a configuration instruction to its container.Changes.
-func (s *stage) changes(cmd instructions.Command) ([]container.Change, error) {
+func (s *stage) changes(cmd instructions.Command) ([]state.Change, error) {
 	cfg := s.c.Config.Config
 	switch c := cmd.(type) {
 	case *instructions.EnvCommand:
-		var out []container.Change
+		var out []state.Change
 		for _, kv := range c.Env {
-			out = append(out, container.Env(kv.Key, kv.Value))
+			out = append(out, state.Env(kv.Key, kv.Value))
 		}
 		return out, nil
 	case *instructions.LabelCommand:
-		var out []container.Change
+		var out []state.Change
 		for _, kv := range c.Labels {
-			out = append(out, container.Label(kv.Key, kv.Value))
+			out = append(out, state.Label(kv.Key, kv.Value))
 		}
 		return out, nil
 	case *instructions.ExposeCommand:
 		for _, p := range c.Ports {
-			if err := container.CheckPort(p); err != nil {
+			if err := state.CheckPort(p); err != nil {
 				return nil, err
 			}
 		}
-		return container.Each(c.Ports, func(p string) container.Change {
+		return state.Each(c.Ports, func(p string) state.Change {
 			if !strings.Contains(p, "/") {
 				p += "/tcp" // as Docker and buildah write EXPOSE
 			}
-			return container.Port(p)
+			return state.Port(p)
 		}), nil
 	case *instructions.VolumeCommand:
-		return container.Each(c.Volumes, container.Volume), nil
+		return state.Each(c.Volumes, state.Volume), nil
 	case *instructions.UserCommand:
-		return []container.Change{container.User(c.User)}, nil
+		return []state.Change{state.User(c.User)}, nil
 	case *instructions.WorkdirCommand:
-		return []container.Change{container.WorkDir(workdir(cfg.WorkingDir, c.Path))}, nil
+		return []state.Change{state.WorkDir(workdir(cfg.WorkingDir, c.Path))}, nil
 	case *instructions.CmdCommand:
 		s.cmdSet = true
-		return []container.Change{container.Cmd(s.argv(c.ShellDependantCmdLine))}, nil
+		return []state.Change{state.Cmd(s.argv(c.ShellDependantCmdLine))}, nil
 	case *instructions.EntrypointCommand:
-		changes := []container.Change{container.Entrypoint(s.argv(c.ShellDependantCmdLine))}
+		changes := []state.Change{state.Entrypoint(s.argv(c.ShellDependantCmdLine))}
 		if !s.cmdSet {
 			// As Docker and buildah: a new entrypoint does not take the base
 			// image's arguments; a CMD of this stage is kept.
-			changes = append(changes, container.ResetCmd())
+			changes = append(changes, state.ResetCmd())
 		}
 		return changes, nil
 	case *instructions.StopSignalCommand:
-		return []container.Change{container.StopSignal(c.Signal)}, container.CheckStopSignal(c.Signal)
+		return []state.Change{state.StopSignal(c.Signal)}, state.CheckStopSignal(c.Signal)
 	case *instructions.ShellCommand:
-		return []container.Change{container.Shell(c.Shell)}, nil
+		return []state.Change{state.Shell(c.Shell)}, nil
 	case *instructions.OnbuildCommand:
-		return []container.Change{container.OnBuild(c.Expression)}, nil
+		return []state.Change{state.OnBuild(c.Expression)}, nil
 	case *instructions.MaintainerCommand:
-		return []container.Change{container.Author(c.Maintainer)}, nil
+		return []state.Change{state.Author(c.Maintainer)}, nil
 	case *instructions.HealthCheckCommand:
-		return []container.Change{container.Healthcheck(health(c))}, nil
+		return []state.Change{state.Healthcheck(health(c))}, nil
 	}
 	return nil, fmt.Errorf("instruction %s is not supported", cmd.Name())
 }
 
-func health(c *instructions.HealthCheckCommand) *manifest.Schema2HealthConfig {
+func health(c *instructions.HealthCheckCommand) *state.HealthConfig {
 	h := c.Health
 	if len(h.Test) == 0 || h.Test[0] == "NONE" {
 		return nil
 	}
-	return &manifest.Schema2HealthConfig{Test: h.Test, Interval: h.Interval, Timeout: h.Timeout, StartPeriod: h.StartPeriod, Retries: h.Retries}
+	return &state.HealthConfig{Test: h.Test, Interval: h.Interval, Timeout: h.Timeout, StartPeriod: h.StartPeriod, Retries: h.Retries}
 }
 
 // argv is a command line in exec form, or run by the stage's SHELL.

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"github.com/hodbuild/hod/container/state"
 	"path"
 	"strings"
 
@@ -46,7 +47,7 @@ func (s *stage) run(c *instructions.RunCommand) error {
 	if hit, err := s.cached(parts...); hit || err != nil {
 		return err
 	}
-	if err := s.apply(container.CreatedBy(runCreatedBy(c))); err != nil {
+	if err := s.apply(state.CreatedBy(runCreatedBy(c))); err != nil {
 		return err
 	}
 	if err := run.Run(s.b.ctx, s.c, argv, opts); err != nil {

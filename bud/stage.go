@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"github.com/hodbuild/hod/container/state"
 	"runtime"
 	"strconv"
 	"strings"
@@ -46,7 +47,7 @@ type stage struct {
 	// group per instruction) made since. A run of cache hits thus costs no
 	// container work at all; materialize catches up when something runs.
 	hit    string
-	replay [][]container.Change
+	replay [][]state.Change
 }
 
 // dependencies are the earlier stages this one builds on or copies from.
@@ -172,7 +173,7 @@ func (s *stage) from() error {
 	s.chain = "FROM " + cmp.Or(c.FromImageID, "scratch")
 	if c.FromImageID == "" {
 		// As buildah: a build from scratch starts with the default PATH.
-		return c.Apply(container.DefaultEnv("PATH", scratchPath))
+		return c.Apply(state.DefaultEnv("PATH", scratchPath))
 	}
 	return nil
 }
@@ -219,12 +220,12 @@ func (s *stage) onBuild() error {
 			return fmt.Errorf("ONBUILD %s: %w", t, err)
 		}
 	}
-	return s.apply(container.ClearOnBuild())
+	return s.apply(state.ClearOnBuild())
 }
 
 // apply makes configuration changes (hod config's Changes). While a cache
 // hit is pending they are also kept for replay onto the cached image.
-func (s *stage) apply(changes ...container.Change) error {
+func (s *stage) apply(changes ...state.Change) error {
 	if len(changes) == 0 {
 		return nil
 	}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/hodbuild/hod/container/state"
 	"io"
 	"net/http"
 	"os"
@@ -15,7 +16,6 @@ import (
 
 	"github.com/hodbuild/hod/bud"
 	"github.com/hodbuild/hod/commit"
-	"github.com/hodbuild/hod/container"
 	"github.com/hodbuild/hod/mount"
 	runpkg "github.com/hodbuild/hod/run"
 	"github.com/hodbuild/hod/storage"
@@ -402,7 +402,7 @@ func buildArgs(files, args []string) (map[string]string, error) {
 func keyValues(what string, list []string) (map[string]string, error) {
 	out := map[string]string{}
 	for _, kv := range list {
-		k, v, err := container.ParseKeyValue("--"+what, kv)
+		k, v, err := state.ParseKeyValue("--"+what, kv)
 		if err != nil {
 			return nil, err
 		}

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"github.com/hodbuild/hod/container"
+	"github.com/hodbuild/hod/container/state"
 	"github.com/spf13/cobra"
 )
 
@@ -76,14 +77,14 @@ func NewConfig(g *globals) *cobra.Command {
 
 // changes turns the flags that were set into Changes, in a fixed order so
 // the history entry is the same whatever the order on the command line.
-func (o configFlags) changes(cmd *cobra.Command, shell []string) ([]container.Change, error) {
+func (o configFlags) changes(cmd *cobra.Command, shell []string) ([]state.Change, error) {
 	set := cmd.Flags().Changed
 	out, err := o.commandChanges(set, shell)
 	if err != nil {
 		return nil, err
 	}
 	for _, e := range o.env {
-		ch, err := container.ParseEnv(e)
+		ch, err := state.ParseEnv(e)
 		if err != nil {
 			return nil, err
 		}
@@ -92,41 +93,41 @@ func (o configFlags) changes(cmd *cobra.Command, shell []string) ([]container.Ch
 	for _, kv := range []struct {
 		what   string
 		values []string
-		change func(string, string) container.Change
-	}{{"label", o.labels, container.Label}, {"annotation", o.annotations, container.Annotation}} {
+		change func(string, string) state.Change
+	}{{"label", o.labels, state.Label}, {"annotation", o.annotations, state.Annotation}} {
 		for _, v := range kv.values {
-			key, value, err := container.ParseKeyValue(kv.what, v)
+			key, value, err := state.ParseKeyValue(kv.what, v)
 			if err != nil {
 				return nil, err
 			}
 			out = append(out, kv.change(key, value))
 		}
 	}
-	out = append(out, container.Each(o.unsetLabels, container.UnsetLabel)...)
-	out = append(out, container.Each(o.unsetAnnotations, container.UnsetAnnotation)...)
+	out = append(out, state.Each(o.unsetLabels, state.UnsetLabel)...)
+	out = append(out, state.Each(o.unsetAnnotations, state.UnsetAnnotation)...)
 	for _, p := range o.ports {
-		if err := container.CheckPort(p); err != nil {
+		if err := state.CheckPort(p); err != nil {
 			return nil, err
 		}
 	}
-	if err := container.CheckStopSignal(o.stopSignal); set("stop-signal") && err != nil {
+	if err := state.CheckStopSignal(o.stopSignal); set("stop-signal") && err != nil {
 		return nil, err
 	}
-	out = append(out, container.Each(o.ports, container.Port)...)
-	out = append(out, container.Each(o.volumes, container.Volume)...)
-	out = append(out, container.Each(o.osFeatures, container.OSFeature)...)
-	out = append(out, container.Each(o.onBuild, container.OnBuild)...)
+	out = append(out, state.Each(o.ports, state.Port)...)
+	out = append(out, state.Each(o.volumes, state.Volume)...)
+	out = append(out, state.Each(o.osFeatures, state.OSFeature)...)
+	out = append(out, state.Each(o.onBuild, state.OnBuild)...)
 	for _, s := range []struct {
 		name   string
-		change func(string) container.Change
+		change func(string) state.Change
 		value  string
 	}{
-		{"workingdir", container.WorkDir, o.workingDir}, {"user", container.User, o.user},
-		{"stop-signal", container.StopSignal, o.stopSignal}, {"author", container.Author, o.author},
-		{"created-by", container.CreatedBy, o.createdBy}, {"comment", container.Comment, o.comment},
-		{"history-comment", container.HistoryComment, o.historyComment}, {"arch", container.Arch, o.arch},
-		{"os", container.OS, o.os}, {"os-version", container.OSVersion, o.osVersion}, {"variant", container.Variant, o.variant},
-		{"hostname", container.Hostname, o.hostname}, {"domainname", container.Domainname, o.domainname},
+		{"workingdir", state.WorkDir, o.workingDir}, {"user", state.User, o.user},
+		{"stop-signal", state.StopSignal, o.stopSignal}, {"author", state.Author, o.author},
+		{"created-by", state.CreatedBy, o.createdBy}, {"comment", state.Comment, o.comment},
+		{"history-comment", state.HistoryComment, o.historyComment}, {"arch", state.Arch, o.arch},
+		{"os", state.OS, o.os}, {"os-version", state.OSVersion, o.osVersion}, {"variant", state.Variant, o.variant},
+		{"hostname", state.Hostname, o.hostname}, {"domainname", state.Domainname, o.domainname},
 	} {
 		if set(s.name) {
 			out = append(out, s.change(s.value))
@@ -142,28 +143,28 @@ func (o configFlags) changes(cmd *cobra.Command, shell []string) ([]container.Ch
 // commandChanges parses --shell, --entrypoint and --cmd as buildah does:
 // JSON arrays, else --entrypoint runs by the shell (a new --shell of the
 // same call counts) and --shell and --cmd are split into words.
-func (o configFlags) commandChanges(set func(string) bool, shell []string) ([]container.Change, error) {
-	var out []container.Change
+func (o configFlags) commandChanges(set func(string) bool, shell []string) ([]state.Change, error) {
+	var out []state.Change
 	if set("shell") {
-		argv, err := container.ParseCmd(o.shell)
+		argv, err := state.ParseCmd(o.shell)
 		if err != nil {
 			return nil, err
 		}
-		out, shell = append(out, container.Shell(argv)), argv
+		out, shell = append(out, state.Shell(argv)), argv
 	}
 	if set("entrypoint") {
-		argv, err := container.ParseCommand(o.entrypoint, shell)
+		argv, err := state.ParseCommand(o.entrypoint, shell)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, container.Entrypoint(argv))
+		out = append(out, state.Entrypoint(argv))
 	}
 	if set("cmd") {
-		argv, err := container.ParseCmd(o.cmd)
+		argv, err := state.ParseCmd(o.cmd)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, container.Cmd(argv))
+		out = append(out, state.Cmd(argv))
 	}
 	return out, nil
 }

@@ -2,12 +2,11 @@ package cmd
 
 import (
 	"fmt"
+	"github.com/hodbuild/hod/container/state"
 	"strings"
 	"time"
 
-	"github.com/hodbuild/hod/container"
 	"github.com/spf13/cobra"
-	"go.podman.io/image/v5/manifest"
 )
 
 type healthFlags struct {
@@ -25,7 +24,7 @@ func addHealthFlags(cmd *cobra.Command, h *healthFlags) {
 }
 
 // change returns the health check Change if --healthcheck was given.
-func (h healthFlags) change(cmd *cobra.Command) (*container.Change, error) {
+func (h healthFlags) change(cmd *cobra.Command) (*state.Change, error) {
 	if !cmd.Flags().Changed("healthcheck") {
 		return nil, nil
 	}
@@ -34,10 +33,10 @@ func (h healthFlags) change(cmd *cobra.Command) (*container.Change, error) {
 		return nil, err
 	}
 	if test == nil {
-		ch := container.Healthcheck(nil)
+		ch := state.Healthcheck(nil)
 		return &ch, nil
 	}
-	hc := &manifest.Schema2HealthConfig{Test: test}
+	hc := &state.HealthConfig{Test: test}
 	for _, d := range []struct {
 		flag, value string
 		into        *time.Duration
@@ -54,7 +53,7 @@ func (h healthFlags) change(cmd *cobra.Command) (*container.Change, error) {
 			return nil, fmt.Errorf("parse --healthcheck-retries %q: want a number", h.retries)
 		}
 	}
-	ch := container.Healthcheck(hc)
+	ch := state.Healthcheck(hc)
 	return &ch, nil
 }
 
@@ -67,7 +66,7 @@ func healthTest(text string) ([]string, error) {
 	case "CMD-SHELL":
 		return []string{"CMD-SHELL", rest}, nil
 	case "CMD":
-		argv, err := container.ParseCommand(rest, nil)
+		argv, err := state.ParseCommand(rest, nil)
 		if err != nil {
 			return nil, err
 		}

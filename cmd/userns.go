@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"errors"
+	"github.com/hodbuild/hod/container/state"
 
 	"github.com/hodbuild/hod/container"
 	"github.com/spf13/cobra"
@@ -26,8 +27,8 @@ func addUsernsFlags(cmd *cobra.Command, u *usernsFlags) {
 // idMap resolves the flags as buildah does: a missing GID mapping is the
 // UID mapping's numbers (or the same name's subgid ranges), and the other
 // way round.
-func (u usernsFlags) idMap() (container.IDMap, error) {
-	var m container.IDMap
+func (u usernsFlags) idMap() (state.IDMap, error) {
+	var m state.IDMap
 	switch u.userns {
 	case "", "host", "container":
 	default:
@@ -76,7 +77,7 @@ func (u usernsFlags) idMap() (container.IDMap, error) {
 	return m, nil
 }
 
-func appendMap(to []container.IDMapEntry, spec string) ([]container.IDMapEntry, error) {
+func appendMap(to []state.IDMapEntry, spec string) ([]state.IDMapEntry, error) {
 	more, err := container.ParseIDMap(spec)
 	return append(to, more...), err
 }

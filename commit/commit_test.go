@@ -3,6 +3,7 @@ package commit
 import (
 	"context"
 	"encoding/json"
+	"github.com/hodbuild/hod/container/state"
 	"os"
 	"path/filepath"
 	"testing"
@@ -102,7 +103,7 @@ func TestCommitThenBuildOn(t *testing.T) {
 	ctx := context.Background()
 	store := newStore(t)
 	c := scratchWith(t, store, map[string]string{"a": "1"})
-	if err := c.Apply(container.Env("A", "1"), container.Entrypoint([]string{"/a"})); err != nil {
+	if err := c.Apply(state.Env("A", "1"), state.Entrypoint([]string{"/a"})); err != nil {
 		t.Fatal(err)
 	}
 	id, err := Commit(ctx, c, "localhost/one:1", Options{})

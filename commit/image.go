@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/hodbuild/hod/container/state"
 	"slices"
 	"strings"
 	"time"
@@ -88,7 +89,7 @@ func topLayer(store cstorage.Store, imageID string) (string, error) {
 	return img.TopLayer, nil
 }
 
-func imageConfig(st container.State, layer *cstorage.Layer, created time.Time, opts Options) ispec.Image {
+func imageConfig(st state.State, layer *cstorage.Layer, created time.Time, opts Options) ispec.Image {
 	cfg := st.Config
 	cfg.Created = &created
 	cfg.Config.Env = slices.DeleteFunc(slices.Clone(cfg.Config.Env), func(kv string) bool {
@@ -110,7 +111,7 @@ func imageConfig(st container.State, layer *cstorage.Layer, created time.Time, o
 // history is the base's history, the configuration changes since, and an
 // entry for the new layer; without a layer, an empty-layer entry only if
 // something describes it (a RUN that changed nothing).
-func history(st container.State, created time.Time, noLayer bool, opts Options) []ispec.History {
+func history(st state.State, created time.Time, noLayer bool, opts Options) []ispec.History {
 	if opts.OmitHistory {
 		return nil
 	}
@@ -173,7 +174,7 @@ func layerChain(store cstorage.Store, top, mediaType string) ([]ispec.Descriptor
 	return chain, nil
 }
 
-func encode(store cstorage.Store, st container.State, cfg ispec.Image, top string, format Format) (configBlob, manifestBlob []byte, err error) {
+func encode(store cstorage.Store, st state.State, cfg ispec.Image, top string, format Format) (configBlob, manifestBlob []byte, err error) {
 	switch format {
 	case "", FormatOCI:
 		warnDockerOnly(st)
@@ -184,7 +185,7 @@ func encode(store cstorage.Store, st container.State, cfg ispec.Image, top strin
 	return nil, nil, fmt.Errorf("unknown format %q: want oci or docker", format)
 }
 
-func encodeOCI(store cstorage.Store, st container.State, cfg ispec.Image, top string) ([]byte, []byte, error) {
+func encodeOCI(store cstorage.Store, st state.State, cfg ispec.Image, top string) ([]byte, []byte, error) {
 	configBlob, err := json.Marshal(cfg)
 	if err != nil {
 		return nil, nil, err
@@ -204,7 +205,7 @@ func encodeOCI(store cstorage.Store, st container.State, cfg ispec.Image, top st
 	return configBlob, manifestBlob, err
 }
 
-func warnDockerOnly(st container.State) {
+func warnDockerOnly(st state.State) {
 	d := st.Docker
 	for field, set := range map[string]bool{
 		"HEALTHCHECK": d.Healthcheck != nil, "ONBUILD": len(d.OnBuild) > 0, "SHELL": len(d.Shell) > 0,

@@ -8,8 +8,10 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/hodbuild/hod/container/state"
 	"github.com/hodbuild/hod/mount"
 	"github.com/hodbuild/hod/storage"
+	"github.com/hodbuild/hod/storage/catalog"
 	"go.podman.io/image/v5/types"
 	cstorage "go.podman.io/storage"
 )
@@ -19,13 +21,13 @@ var (
 	ErrNotFound = errors.New("container not known")
 	// ErrNotOurs is returned (wrapped) for a container another tool
 	// (buildah, podman) owns.
-	ErrNotOurs = errors.New("container was not created by hod")
+	ErrNotOurs = state.ErrNotOurs
 )
 
 // Container is a working container: a containers/storage container whose
 // root filesystem and image configuration are being built into an image.
 type Container struct {
-	State
+	state.State
 	store cstorage.Store
 }
 
@@ -37,13 +39,13 @@ type Options struct {
 	// RunDefaults are run flags kept for the container's later runs.
 	RunDefaults []string
 	// IDMap gives the container a user namespace mapping.
-	IDMap IDMap
+	IDMap state.IDMap
 }
 
 // From creates a working container from image, or an empty one from
 // "scratch", inheriting the image's configuration and history.
 func From(ctx context.Context, store cstorage.Store, sys *types.SystemContext, image string, opts Options) (_ *Container, err error) {
-	st := State{Version: stateVersion, Kind: kind, FromImage: image, RunDefaults: opts.RunDefaults, IDMap: opts.IDMap}
+	st := state.State{Version: state.Version, Kind: state.Kind, FromImage: image, RunDefaults: opts.RunDefaults, IDMap: opts.IDMap}
 	name := "working-container"
 	if image == "scratch" {
 		st.Config.Platform = ispecPlatform(runtime.GOOS, runtime.GOARCH)
@@ -57,7 +59,7 @@ func From(ctx context.Context, store cstorage.Store, sys *types.SystemContext, i
 		if err != nil {
 			return nil, err
 		}
-		if err := st.inherit(ctx, store, sys, img.ID); err != nil {
+		if err := inherit(ctx, &st, store, sys, img.ID); err != nil {
 			return nil, err
 		}
 		st.FromImageID = img.ID
@@ -98,7 +100,7 @@ func prefixFor(img *cstorage.Image, image string) string {
 // of base, base-1, base-2, ... (buildah's numbering). A free name another
 // process (or build stage) takes first is simply skipped, so concurrent
 // "hod from" calls all succeed.
-func create(store cstorage.Store, name, base, imageID string, ids IDMap) (*cstorage.Container, string, error) {
+func create(store cstorage.Store, name, base, imageID string, ids state.IDMap) (*cstorage.Container, string, error) {
 	for {
 		chosen := name
 		if chosen == "" {
@@ -107,7 +109,7 @@ func create(store cstorage.Store, name, base, imageID string, ids IDMap) (*cstor
 				return nil, "", err
 			}
 		}
-		sc, err := store.CreateContainer("", []string{chosen}, imageID, "", marker, ids.storageOptions())
+		sc, err := store.CreateContainer("", []string{chosen}, imageID, "", state.Marker, storageOptions(ids))
 		if name == "" && errors.Is(err, cstorage.ErrDuplicateName) {
 			continue
 		}
@@ -148,13 +150,22 @@ func Open(store cstorage.Store, nameOrID string) (*Container, error) {
 	return c, nil
 }
 
+// dir is a storage container's directory, where its state lives.
+func dir(store cstorage.Store, id string) string {
+	return catalog.ContainerDir(store.GraphRoot(), store.GraphDriverName(), id)
+}
+
+func (c *Container) save() error { return c.State.Write(dir(c.store, c.ID)) }
+
+// Apply makes the changes, records their history entry and saves them.
+func (c *Container) Apply(changes ...state.Change) error {
+	c.State.Apply(changes...)
+	return c.save()
+}
+
 // load reads a storage container's state: the one loader behind Open and List.
 func load(store cstorage.Store, sc *cstorage.Container) (*Container, error) {
-	data, err := store.ContainerBigData(sc.ID, stateKey)
-	if err != nil {
-		return nil, ErrNotOurs
-	}
-	st, err := decodeState(data)
+	st, err := state.Read(dir(store, sc.ID))
 	if err != nil {
 		return nil, err
 	}

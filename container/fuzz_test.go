@@ -21,16 +21,6 @@ func FuzzLookupOwner(f *testing.F) {
 	})
 }
 
-func FuzzCheckPortAndSignal(f *testing.F) {
-	for _, s := range []string{"80", "80/tcp", "1-2/udp", "SIGTERM", "9", "SIGRTMIN+1"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		_ = CheckPort(s)
-		_ = CheckStopSignal(s)
-	})
-}
-
 // No --userns-*-map value panics; a parsed mapping is non-empty and inside
 // the 32-bit ID space.
 func FuzzParseIDMap(f *testing.F) {

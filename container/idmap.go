@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"github.com/hodbuild/hod/container/state"
 	"os"
 	"strconv"
 	"strings"
@@ -13,45 +14,8 @@ import (
 	stypes "go.podman.io/storage/types"
 )
 
-// IDMap is a working container's user namespace (from's --userns and
-// --userns-*-map flags): which host IDs its container IDs are. Files in its
-// root filesystem are owned by host IDs, runs see container IDs, and
-// commits record container IDs. The zero value is the host's IDs.
-type IDMap struct {
-	UIDs []IDMapEntry `json:"uids,omitempty"`
-	GIDs []IDMapEntry `json:"gids,omitempty"`
-	// NSPath is a user namespace runs join (--userns=/proc/PID/ns/user)
-	// instead of one made for each run.
-	NSPath string `json:"nspath,omitempty"`
-}
-
-// IDMapEntry maps Size IDs from ContainerID on to HostID on.
-type IDMapEntry = idtools.IDMap
-
-// Empty reports whether m maps nothing: host IDs are the container's.
-func (m IDMap) Empty() bool { return len(m.UIDs) == 0 && len(m.GIDs) == 0 }
-
-// Mappings are m for containers/storage's archive functions; nil when empty.
-func (m IDMap) Mappings() *idtools.IDMappings {
-	if m.Empty() {
-		return nil
-	}
-	return idtools.NewIDMappingsFromMaps(m.UIDs, m.GIDs)
-}
-
-// ToHost is the host owner of a container owner.
-func (m IDMap) ToHost(o Owner) (Owner, error) {
-	if m.Empty() {
-		return o, nil
-	}
-	pair, err := m.Mappings().ToHost(idtools.IDPair{UID: o.UID, GID: o.GID})
-	if err != nil {
-		return o, fmt.Errorf("owner %d:%d is outside the container's ID mapping: %w", o.UID, o.GID, err)
-	}
-	return Owner{UID: pair.UID, GID: pair.GID}, nil
-}
-
-func (m IDMap) storageOptions() *cstorage.ContainerOptions {
+// storageOptions gives a new storage container the mapping.
+func storageOptions(m state.IDMap) *cstorage.ContainerOptions {
 	if m.Empty() {
 		return nil
 	}
@@ -119,20 +83,20 @@ func SubIDs(file, name string) ([]idtools.IDMap, error) {
 
 // NamespaceIDMap reads the mapping of the user namespace at path, which
 // must be /proc/PID/ns/user: runs join it (--userns=PATH).
-func NamespaceIDMap(path string) (IDMap, error) {
+func NamespaceIDMap(path string) (state.IDMap, error) {
 	dir, ok := strings.CutSuffix(path, "/ns/user")
 	if !ok || !strings.HasPrefix(path, "/proc/") {
-		return IDMap{}, fmt.Errorf("--userns %q: want host, container or /proc/PID/ns/user", path)
+		return state.IDMap{}, fmt.Errorf("--userns %q: want host, container or /proc/PID/ns/user", path)
 	}
 	uids, err := readProcMap(dir + "/uid_map")
 	if err != nil {
-		return IDMap{}, err
+		return state.IDMap{}, err
 	}
 	gids, err := readProcMap(dir + "/gid_map")
 	if err != nil {
-		return IDMap{}, err
+		return state.IDMap{}, err
 	}
-	return IDMap{UIDs: uids, GIDs: gids, NSPath: path}, nil
+	return state.IDMap{UIDs: uids, GIDs: gids, NSPath: path}, nil
 }
 
 func readProcMap(file string) ([]idtools.IDMap, error) {

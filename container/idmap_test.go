@@ -1,6 +1,7 @@
 package container
 
 import (
+	"github.com/hodbuild/hod/container/state"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -10,7 +11,7 @@ import (
 
 func TestParseIDMap(t *testing.T) {
 	got, err := ParseIDMap("0:100000:1000,1000:1000:1")
-	want := []IDMapEntry{{ContainerID: 0, HostID: 100000, Size: 1000}, {ContainerID: 1000, HostID: 1000, Size: 1}}
+	want := []state.IDMapEntry{{ContainerID: 0, HostID: 100000, Size: 1000}, {ContainerID: 1000, HostID: 1000, Size: 1}}
 	if err != nil || !reflect.DeepEqual(got, want) {
 		t.Fatalf("got %v, %v; want %v", got, err, want)
 	}
@@ -29,24 +30,11 @@ func TestSubIDs(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, err := SubIDs(file, "build")
-	want := []IDMapEntry{{ContainerID: 0, HostID: 200000, Size: 65536}, {ContainerID: 65536, HostID: 400000, Size: 1000}}
+	want := []state.IDMapEntry{{ContainerID: 0, HostID: 200000, Size: 65536}, {ContainerID: 65536, HostID: 400000, Size: 1000}}
 	if err != nil || !reflect.DeepEqual(got, want) {
 		t.Fatalf("got %v, %v; want %v", got, err, want)
 	}
 	if _, err := SubIDs(file, "nobody"); err == nil || !strings.Contains(err.Error(), "nobody:100000:65536") {
 		t.Errorf("missing user: %v, want the line to add", err)
-	}
-}
-
-func TestIDMapToHost(t *testing.T) {
-	m := IDMap{UIDs: []IDMapEntry{{ContainerID: 0, HostID: 100000, Size: 10}}, GIDs: []IDMapEntry{{ContainerID: 0, HostID: 200000, Size: 10}}}
-	if o, err := m.ToHost(Owner{UID: 5, GID: 6}); err != nil || o != (Owner{UID: 100005, GID: 200006}) {
-		t.Errorf("ToHost(5:6) = %v, %v", o, err)
-	}
-	if _, err := m.ToHost(Owner{UID: 10}); err == nil {
-		t.Error("an owner outside the mapping was mapped")
-	}
-	if o, _ := (IDMap{}).ToHost(Owner{UID: 7, GID: 7}); o != (Owner{UID: 7, GID: 7}) {
-		t.Error("the empty mapping changed an owner")
 	}
 }

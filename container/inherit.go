@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/hodbuild/hod/container/state"
 
 	ispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"go.podman.io/image/v5/manifest"
@@ -15,7 +16,7 @@ import (
 // inherit copies the configuration and history of a local image into st,
 // reading it through containers/image so images written by buildah, podman
 // or a pull (docker or OCI format) all look the same.
-func (st *State) inherit(ctx context.Context, store cstorage.Store, sys *types.SystemContext, imageID string) error {
+func inherit(ctx context.Context, st *state.State, store cstorage.Store, sys *types.SystemContext, imageID string) error {
 	ref, err := istorage.Transport.NewStoreReference(store, nil, imageID)
 	if err != nil {
 		return err
@@ -41,17 +42,17 @@ func (st *State) inherit(ctx context.Context, store cstorage.Store, sys *types.S
 	st.History, cfg.History = cfg.History, nil
 	st.Config = *cfg
 	if mime == manifest.DockerV2Schema2MediaType {
-		return st.inheritDocker(ctx, img)
+		return inheritDocker(ctx, st, img)
 	}
 	return nil
 }
 
-func (st *State) inheritDocker(ctx context.Context, img types.Image) error {
+func inheritDocker(ctx context.Context, st *state.State, img types.Image) error {
 	blob, err := img.ConfigBlob(ctx)
 	if err != nil {
 		return err
 	}
-	var d manifest.Schema2Image
+	var d state.DockerImage
 	if err := json.Unmarshal(blob, &d); err != nil {
 		return fmt.Errorf("parse docker configuration: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"github.com/hodbuild/hod/container/state"
 
 	"github.com/hodbuild/hod/internal/failpoint"
 	"github.com/hodbuild/hod/storage"
@@ -25,7 +26,7 @@ func (c *Container) Rebase(j *storage.Journal, imageID string, rootFS ispec.Root
 	if err := j.Container(id, c.Name); err != nil {
 		return err
 	}
-	sc, err := c.store.CreateContainer(id, nil, imageID, "", marker, c.IDMap.storageOptions())
+	sc, err := c.store.CreateContainer(id, nil, imageID, "", state.Marker, storageOptions(c.IDMap))
 	if err != nil {
 		return fmt.Errorf("rebase %s: %w", c.Name, err)
 	}
@@ -60,8 +61,8 @@ func (c *Container) Rebase(j *storage.Journal, imageID string, rootFS ispec.Root
 // configuration and history: a build step whose result was found in the
 // cache instead of being made again.
 func (c *Container) RebaseOnImage(ctx context.Context, sys *types.SystemContext, imageID string) error {
-	var st State
-	if err := st.inherit(ctx, c.store, sys, imageID); err != nil {
+	var st state.State
+	if err := inherit(ctx, &st, c.store, sys, imageID); err != nil {
 		return err
 	}
 	c.Config, c.Docker = st.Config, st.Docker

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"github.com/hodbuild/hod/container/state"
 	"math"
 	"os"
 	"strconv"
@@ -13,7 +14,7 @@ import (
 )
 
 // Owner is a numeric user and group.
-type Owner struct{ UID, GID int }
+type Owner = state.Owner
 
 // LookupOwner resolves "user[:group]" (names or numbers) against the
 // /etc/passwd and /etc/group inside root. The files are opened through
@@ -29,13 +30,13 @@ func LookupOwner(root, spec string) (Owner, error) {
 		return Owner{}, fmt.Errorf("look up user %q: %w", user, err)
 	}
 	if !hasGroup {
-		return Owner{uid, primaryGID}, nil
+		return Owner{UID: uid, GID: primaryGID}, nil
 	}
 	gid, _, err := lookupID(root, "/etc/group", group, -1)
 	if err != nil {
 		return Owner{}, fmt.Errorf("look up group %q: %w", group, err)
 	}
-	return Owner{uid, gid}, nil
+	return Owner{UID: uid, GID: gid}, nil
 }
 
 // maxID is the largest user or group ID: (uid_t)-1 means "no change" to

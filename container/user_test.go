@@ -7,7 +7,7 @@ import (
 func TestLookupOwner(t *testing.T) {
 	root := accountsRoot(t, "root:x:0:0::/:/bin/sh\napp:x:1000:100::/:/bin/sh\n", "root:x:0:\nusers:x:100:\nstaff:x:50:\n")
 	for spec, want := range map[string]Owner{
-		"app": {1000, 100}, "app:staff": {1000, 50}, "1000:50": {1000, 50}, "4242": {4242, 4242}, "0": {0, 0},
+		"app": {UID: 1000, GID: 100}, "app:staff": {UID: 1000, GID: 50}, "1000:50": {UID: 1000, GID: 50}, "4242": {UID: 4242, GID: 4242}, "0": {UID: 0, GID: 0},
 	} {
 		got, err := LookupOwner(root, spec)
 		if err != nil || got != want {

@@ -4,12 +4,12 @@ package doctor
 
 import (
 	"fmt"
+	"github.com/hodbuild/hod/storage/storeconf"
 	"os"
 	"os/exec"
 	"os/user"
 
 	"github.com/hodbuild/hod/container"
-	"github.com/hodbuild/hod/storage"
 	"golang.org/x/sys/unix"
 )
 
@@ -98,7 +98,7 @@ func tun(uid int) Check {
 }
 
 func kernel() Check {
-	release, ok := storage.KernelUsernsOverlay()
+	release, ok := storeconf.KernelUsernsOverlay()
 	if ok {
 		return Check{Name: "kernel", OK: true, Detail: release + ": overlay works inside a user namespace"}
 	}

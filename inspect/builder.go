@@ -2,9 +2,9 @@ package inspect
 
 import (
 	"encoding/json"
+	"github.com/hodbuild/hod/container/state"
 
 	ispec "github.com/opencontainers/image-spec/specs-go/v1"
-	"go.podman.io/image/v5/manifest"
 )
 
 // Builder is buildah's inspect document; fields hod has no use for keep
@@ -24,7 +24,7 @@ type Builder struct {
 	ImageAnnotations      map[string]string
 	ImageCreatedBy        string
 	OCIv1                 ispec.Image
-	Docker                manifest.Schema2Image
+	Docker                state.DockerImage
 	DefaultMountsFilePath string
 	Isolation             string
 	NamespaceOptions      []Namespace

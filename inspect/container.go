@@ -4,9 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/hodbuild/hod/container/state"
 	"slices"
 
-	"github.com/hodbuild/hod/commit"
 	"github.com/hodbuild/hod/container"
 	"github.com/hodbuild/hod/run"
 	"go.podman.io/image/v5/types"
@@ -52,7 +52,7 @@ func Container(ctx context.Context, c *container.Container, sys *types.SystemCon
 		}
 	}
 	b.OCIv1, b.History, b.ImageCreatedBy = cfg, cfg.History, c.CreatedBy
-	b.Docker = commit.DockerConfig(c.State, cfg)
+	b.Docker = c.State.DockerImage(cfg)
 	if len(cfg.RootFS.DiffIDs) == 0 && cfg.RootFS.Type == "" {
 		b.Docker.RootFS = nil
 	}
@@ -64,7 +64,7 @@ func Container(ctx context.Context, c *container.Container, sys *types.SystemCon
 
 // rawEach is each mapping as buildah writes it:
 // {"containerID":0,"hostID":100000,"size":65536}.
-func rawEach(ms []container.IDMapEntry) []json.RawMessage {
+func rawEach(ms []state.IDMapEntry) []json.RawMessage {
 	out := make([]json.RawMessage, 0, len(ms))
 	for _, m := range ms {
 		raw := fmt.Sprintf(`{"containerID":%d,"hostID":%d,"size":%d}`, m.ContainerID, m.HostID, m.Size)

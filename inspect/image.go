@@ -4,9 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/hodbuild/hod/container/state"
 
-	"github.com/hodbuild/hod/commit"
-	"github.com/hodbuild/hod/container"
 	"github.com/hodbuild/hod/run"
 	"github.com/hodbuild/hod/storage"
 	"github.com/opencontainers/go-digest"
@@ -37,7 +36,7 @@ func Image(ctx context.Context, store cstorage.Store, sys *types.SystemContext, 
 			return nil, fmt.Errorf("parse docker configuration of %q: %w", name, err)
 		}
 	} else {
-		b.Docker = commit.DockerConfig(container.State{}, *img.oci)
+		b.Docker = (&state.State{}).DockerImage(*img.oci)
 		var m ispec.Manifest
 		if json.Unmarshal(img.manifest, &m) == nil && m.Annotations != nil {
 			b.ImageAnnotations = m.Annotations

@@ -2,9 +2,8 @@ package run
 
 import (
 	"cmp"
+	"github.com/hodbuild/hod/storage/storeconf"
 	"os"
-
-	"github.com/hodbuild/hod/storage"
 )
 
 // DefaultNetwork is --network's default: $HOD_NETWORK or $BUILDAH_NETWORK,
@@ -15,7 +14,7 @@ func DefaultNetwork() string {
 	if v := cmp.Or(os.Getenv("HOD_NETWORK"), os.Getenv("BUILDAH_NETWORK")); v != "" {
 		return v
 	}
-	switch v := storage.ContainersConf().Containers.Netns; v {
+	switch v := storeconf.ContainersConf().Containers.Netns; v {
 	case "host", "none":
 		return v
 	}

@@ -3,6 +3,7 @@ package run
 import (
 	"cmp"
 	"fmt"
+	"github.com/hodbuild/hod/container/state"
 	"os"
 	"path"
 	"slices"
@@ -47,7 +48,7 @@ func newProcess(c *container.Container, root string, argv []string, opts Options
 	}
 	for _, kv := range opts.Env {
 		k, v, _ := strings.Cut(kv, "=")
-		p.env = container.SetEnv(p.env, k, v)
+		p.env = state.SetEnv(p.env, k, v)
 	}
 	var err error
 	if user := cmp.Or(opts.User, cfg.User); user != "" {

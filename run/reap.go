@@ -3,6 +3,7 @@ package run
 import (
 	"errors"
 	"fmt"
+	"github.com/hodbuild/hod/storage/storeconf"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -156,10 +157,12 @@ func bundles(c *container.Container) []string {
 const stopWait = 10 * time.Second
 
 // bundleRoot is where the bundles of runs without a user namespace live.
-func bundleRoot(store cstorage.Store) string { return filepath.Join(store.RunRoot(), "hod-run") }
+func bundleRoot(store cstorage.Store) string { return storeconf.RunsDir(store.RunRoot()) }
 
 // bundleParents are the directories run bundles live in.
-func bundleParents(store cstorage.Store) []string { return []string{bundleRoot(store), usernsRunDir} }
+func bundleParents(store cstorage.Store) []string {
+	return []string{bundleRoot(store), storeconf.UsernsRunDir}
+}
 
 // ReapAll cleans up after killed runs in any container of store.
 func ReapAll(store cstorage.Store) error {

@@ -3,6 +3,8 @@ package run
 import (
 	"context"
 	"fmt"
+	"github.com/hodbuild/hod/container/state"
+	"github.com/hodbuild/hod/storage/storeconf"
 	"io"
 	"os"
 	"strconv"
@@ -42,7 +44,7 @@ type Options struct {
 	HooksDirs []string
 	// idMap is the working container's user namespace mapping and bundle
 	// its run's directory (set by Run).
-	idMap  container.IDMap
+	idMap  state.IDMap
 	bundle string
 	// Mounts are the parsed -v and --mount options (see mount.ParseVolume).
 	Mounts         []rspec.Mount
@@ -166,7 +168,7 @@ func runDir(c *container.Container) string {
 	if !c.IDMap.Empty() {
 		// The user namespace's root resolves the bundle's paths: they must
 		// be searchable by others, which the store's run root is not.
-		dir, mode = usernsRunDir, 0o711
+		dir, mode = storeconf.UsernsRunDir, 0o711
 	}
 	_ = os.MkdirAll(dir, mode)
 	return dir

@@ -2,6 +2,7 @@ package run
 
 import (
 	"fmt"
+	"github.com/hodbuild/hod/container/state"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,7 +19,7 @@ import (
 // mapping (or joins the one it names). sysfs cannot be mounted from a user
 // namespace that does not own the network namespace, so /sys is the host's,
 // bound read-only, as buildah and podman do.
-func userNamespace(g *generate.Generator, m container.IDMap) error {
+func userNamespace(g *generate.Generator, m state.IDMap) error {
 	if unshare.IsRootless() {
 		// hod runs in its own user namespace already (rootless): the
 		// runtime's namespaces are created in it, but the host's network
@@ -48,7 +49,7 @@ func userNamespace(g *generate.Generator, m container.IDMap) error {
 // gidMapped reports whether this process's user namespace maps gid.
 func gidMapped(gid int) bool {
 	m, err := container.NamespaceIDMap("/proc/self/ns/user")
-	return err == nil && slices.ContainsFunc(m.GIDs, func(e container.IDMapEntry) bool {
+	return err == nil && slices.ContainsFunc(m.GIDs, func(e state.IDMapEntry) bool {
 		return gid >= e.ContainerID && gid < e.ContainerID+e.Size
 	})
 }
@@ -72,7 +73,7 @@ func bindSys(g *generate.Generator) {
 // shareRunDir gives the run directory and the /etc files in it to the
 // container's root, so the user namespace's root can read what is
 // bind-mounted from there.
-func shareRunDir(dir string, m container.IDMap) error {
+func shareRunDir(dir string, m state.IDMap) error {
 	if m.Empty() {
 		return nil
 	}
@@ -90,9 +91,6 @@ func shareRunDir(dir string, m container.IDMap) error {
 	}
 	return nil
 }
-
-// usernsRunDir holds the bundles of runs in a user namespace.
-const usernsRunDir = "/run/hod-userns"
 
 // bindRootfs binds the container's root filesystem into the bundle: the
 // store's directories above it are closed to the user namespace's root.

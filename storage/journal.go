@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/hodbuild/hod/storage/storeconf"
 	"os"
 	"path/filepath"
 	"slices"
@@ -26,15 +27,13 @@ import (
 // otherwise leave a complete layer no image, container or prune reaches.
 type Journal struct{ dir *lockdir.Dir }
 
-const journalPrefix = "write-"
-
 func journalRoot(store cstorage.Store) string {
-	return filepath.Join(store.GraphRoot(), "hod-journal")
+	return storeconf.JournalDir(store.GraphRoot())
 }
 
 // BeginWrite starts a journal in store.
 func BeginWrite(store cstorage.Store) (*Journal, error) {
-	d, err := lockdir.New(journalRoot(store), journalPrefix)
+	d, err := lockdir.New(journalRoot(store), storeconf.JournalPrefix)
 	if err != nil {
 		return nil, fmt.Errorf("begin write: %w", err)
 	}
@@ -83,7 +82,7 @@ func ReapWrites(store cstorage.Store) error {
 	if entries, err := os.ReadDir(root); err != nil || len(entries) == 0 {
 		return nil
 	}
-	return lockdir.ReapAll(root, journalPrefix, func(dirs []string) error {
+	return lockdir.ReapAll(root, storeconf.JournalPrefix, func(dirs []string) error {
 		reapDriverStaging(store)
 		var layers, images, temps []string
 		for _, dir := range dirs {
@@ -204,7 +203,7 @@ func liveLayers(root string, reaping []string) (map[string]bool, error) {
 	}
 	for _, e := range entries {
 		dir := filepath.Join(root, e.Name())
-		if !strings.HasPrefix(e.Name(), journalPrefix) || slices.Contains(reaping, dir) || !lockdir.Live(dir) {
+		if !strings.HasPrefix(e.Name(), storeconf.JournalPrefix) || slices.Contains(reaping, dir) || !lockdir.Live(dir) {
 			continue
 		}
 		layers, _, _, err := readJournal(dir)

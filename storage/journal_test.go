@@ -2,6 +2,7 @@ package storage
 
 import (
 	"bytes"
+	"github.com/hodbuild/hod/storage/storeconf"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,7 +27,7 @@ func TestReapWritesChain(t *testing.T) {
 	if _, err := tarball.ReadFrom(empty); err != nil {
 		t.Fatal(err)
 	}
-	dead := filepath.Join(journalRoot(store), journalPrefix+"dead")
+	dead := filepath.Join(journalRoot(store), storeconf.JournalPrefix+"dead")
 	if err := os.MkdirAll(dead, 0o700); err != nil {
 		t.Fatal(err)
 	}

@@ -1,9 +1,9 @@
 package storage
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
+	"github.com/hodbuild/hod/storage/storeconf"
 	"io"
 	"io/fs"
 	"os"
@@ -17,26 +17,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// stagingPrefix names the directories copies stage big files in.
-const stagingPrefix = "hod-staging-"
-
-// stagingRoot is where copies stage layers: $TMPDIR, else containers.conf's
-// image_copy_tmp_dir ("storage": the store's own tmp directory), else
-// /var/tmp, as buildah chooses.
-func stagingRoot(graphRoot string) string {
-	dir := os.Getenv("TMPDIR")
-	if dir == "" {
-		dir = cmp.Or(ContainersConf().Engine.ImageCopyTmpDir, "/var/tmp")
-	}
-	if dir == "storage" {
-		dir = filepath.Join(graphRoot, "tmp")
-	}
-	return dir
-}
-
 // ReapStaging removes what copies of killed hod processes staged.
 func ReapStaging(store cstorage.Store) error {
-	return lockdir.Reap(stagingRoot(store.GraphRoot()), stagingPrefix, nil)
+	return lockdir.Reap(storeconf.StagingDir(store.GraphRoot()), storeconf.StagingPrefix, nil)
 }
 
 // newStaging makes a directory of this process's own for a copy's big
@@ -44,7 +27,7 @@ func ReapStaging(store cstorage.Store) error {
 // system context there, and the release that removes it. What killed
 // copies left there went when the store was opened (ReapStaging).
 func newStaging(graphRoot string) (func(*types.SystemContext) *types.SystemContext, func(), error) {
-	dir, err := lockdir.New(stagingRoot(graphRoot), stagingPrefix)
+	dir, err := lockdir.New(storeconf.StagingDir(graphRoot), storeconf.StagingPrefix)
 	if err != nil {
 		return nil, nil, fmt.Errorf("staging directory: %w", err)
 	}

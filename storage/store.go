@@ -3,6 +3,7 @@ package storage
 import (
 	"fmt"
 
+	"github.com/hodbuild/hod/storage/storeconf"
 	cstorage "go.podman.io/storage"
 )
 
@@ -21,26 +22,9 @@ type Options struct {
 
 // Open opens the store described by o, on top of storage.conf's defaults.
 func (o Options) Open() (cstorage.Store, error) {
-	so, err := cstorage.DefaultStoreOptions()
+	so, err := storeconf.Resolve(o.Root, o.RunRoot, o.Driver, o.DriverOpts)
 	if err != nil {
-		return nil, fmt.Errorf("read storage configuration: %w", err)
-	}
-	if o.Root != "" {
-		so.GraphRoot = o.Root
-	}
-	if o.RunRoot != "" {
-		so.RunRoot = o.RunRoot
-	}
-	if o.Driver != "" && o.Driver != so.GraphDriverName {
-		// Options written for storage.conf's driver would be rejected by another one.
-		so.GraphDriverName, so.GraphDriverOptions = o.Driver, nil
-	}
-	if len(o.DriverOpts) > 0 {
-		so.GraphDriverOptions = o.DriverOpts
-	}
-	if o.Driver == "" {
-		so.GraphDriverName, so.GraphDriverOptions = rootlessDriver(so.GraphDriverName, so.GraphDriverOptions)
-		so.GraphDriverName, so.GraphDriverOptions = stackableDriver(so.GraphRoot, so.GraphDriverName, so.GraphDriverOptions)
+		return nil, err
 	}
 	store, err := cstorage.GetStore(so)
 	if err != nil {

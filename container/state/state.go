@@ -1,25 +1,35 @@
-package container
+package state
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 
 	ispec "github.com/opencontainers/image-spec/specs-go/v1"
-	"go.podman.io/image/v5/manifest"
+	"go.podman.io/storage/pkg/ioutils"
 )
 
 const (
-	// stateVersion is bumped only on an incompatible change of State, so an
+	// Version is bumped only on an incompatible change of State, so an
 	// older hod refuses a container it would misread instead of corrupting it.
-	stateVersion = 1
-	// kind marks containers hod owns; buildah's and podman's are never
+	Version = 1
+	// Kind marks containers hod owns; buildah's and podman's are never
 	// opened as working containers.
-	kind     = "hod"
-	stateKey = "hod.json"
+	Kind = "hod"
+	// File is the state's file in the storage container's directory, where
+	// containers/storage keeps a container's big data: earlier hods wrote
+	// it as big data "hod.json", and read that way it is the same file.
+	File = "hod.json"
 )
 
-// marker is the containers/storage metadata of every hod container.
-var marker = fmt.Sprintf(`{"kind":%q,"version":%d}`, kind, stateVersion)
+// Marker is the containers/storage metadata of every hod container.
+var Marker = fmt.Sprintf(`{"kind":%q,"version":%d}`, Kind, Version)
+
+// ErrNotOurs is returned (wrapped) for a container another tool
+// (buildah, podman) owns.
+var ErrNotOurs = errors.New("container was not created by hod")
 
 // State is the persisted part of a working container.
 type State struct {
@@ -61,36 +71,51 @@ type State struct {
 // Docker holds the configuration only the Docker image format can carry;
 // commit writes it in docker format and drops it (with a warning) in OCI.
 type Docker struct {
-	Healthcheck *manifest.Schema2HealthConfig `json:"healthcheck,omitempty"`
-	OnBuild     []string                      `json:"onBuild,omitempty"`
-	Shell       []string                      `json:"shell,omitempty"`
-	Hostname    string                        `json:"hostname,omitempty"`
-	Domainname  string                        `json:"domainname,omitempty"`
-	Comment     string                        `json:"comment,omitempty"`
+	Healthcheck *HealthConfig `json:"healthcheck,omitempty"`
+	OnBuild     []string      `json:"onBuild,omitempty"`
+	Shell       []string      `json:"shell,omitempty"`
+	Hostname    string        `json:"hostname,omitempty"`
+	Domainname  string        `json:"domainname,omitempty"`
+	Comment     string        `json:"comment,omitempty"`
 }
 
-func (c *Container) save() error {
-	data, err := json.Marshal(c.State)
+// Read reads the state in dir, a storage container's directory.
+func Read(dir string) (State, error) {
+	data, err := os.ReadFile(filepath.Join(dir, File))
+	if err != nil {
+		return State{}, ErrNotOurs
+	}
+	return Decode(data)
+}
+
+// Write replaces the state in dir atomically (a synced temporary file,
+// renamed), without rewriting containers/storage's containers.json.
+func (st *State) Write(dir string) error {
+	data, err := json.Marshal(st)
 	if err != nil {
 		return err
 	}
-	// SetContainerBigData writes atomically (temp file and rename).
-	if err := c.store.SetContainerBigData(c.ID, stateKey, data); err != nil {
-		return fmt.Errorf("save state of %s: %w", c.Name, err)
+	// containers/storage makes the directory with the first big data.
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("save state of %s: %w", st.Name, err)
+	}
+	if err := ioutils.AtomicWriteFileWithOpts(filepath.Join(dir, File), data, 0o600, &ioutils.AtomicFileWriterOptions{}); err != nil {
+		return fmt.Errorf("save state of %s: %w", st.Name, err)
 	}
 	return nil
 }
 
-func decodeState(data []byte) (State, error) {
+// Decode reads a state, refusing other tools' and other versions'.
+func Decode(data []byte) (State, error) {
 	var st State
 	if err := json.Unmarshal(data, &st); err != nil {
 		return st, err
 	}
-	if st.Kind != kind {
+	if st.Kind != Kind {
 		return st, ErrNotOurs
 	}
-	if st.Version != stateVersion {
-		return st, fmt.Errorf("state version %d, this hod reads %d", st.Version, stateVersion)
+	if st.Version != Version {
+		return st, fmt.Errorf("state version %d, this hod reads %d", st.Version, Version)
 	}
 	return st, nil
 }

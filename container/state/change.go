@@ -1,4 +1,4 @@
-package container
+package state
 
 import (
 	"encoding/json"
@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 
-	"go.podman.io/image/v5/manifest"
 	"golang.org/x/sys/unix"
 )
 
@@ -24,16 +23,15 @@ type Change struct {
 }
 
 // Apply makes the changes and records one empty-layer history entry for them.
-func (c *Container) Apply(changes ...Change) error {
+func (st *State) Apply(changes ...Change) {
 	var instructions []string
 	for _, ch := range changes {
-		ch.edit(&c.State)
+		ch.edit(st)
 		if ch.instruction != "" {
 			instructions = append(instructions, ch.instruction)
 		}
 	}
-	c.record(instructions)
-	return c.save()
+	st.record(instructions)
 }
 
 func jsonText(v any) string {
@@ -225,7 +223,7 @@ func ClearOnBuild() Change {
 }
 
 // Healthcheck sets the health check (docker format only); nil removes it.
-func Healthcheck(hc *manifest.Schema2HealthConfig) Change {
+func Healthcheck(hc *HealthConfig) Change {
 	text := "HEALTHCHECK NONE"
 	if hc != nil {
 		text = "HEALTHCHECK " + jsonText(hc.Test)

@@ -1,0 +1,40 @@
+package storeconf
+
+import (
+	"cmp"
+	"os"
+	"path/filepath"
+)
+
+// The directories where hod's writers keep an entry each (a lockdir) for
+// their lifetime. A killed writer's entry is what the next call of the
+// full binary cleans up after; the front hands a call over to it while any
+// entry is there.
+const (
+	// JournalPrefix names write journals (storage.BeginWrite).
+	JournalPrefix = "write-"
+	// StagingPrefix names the directories copies stage big files in.
+	StagingPrefix = "hod-staging-"
+	// UsernsRunDir holds the bundles of runs in a user namespace.
+	UsernsRunDir = "/run/hod-userns"
+)
+
+// JournalDir holds the journals of writes in the store at graphRoot.
+func JournalDir(graphRoot string) string { return filepath.Join(graphRoot, "hod-journal") }
+
+// RunsDir holds the bundles of runs.
+func RunsDir(runRoot string) string { return filepath.Join(runRoot, "hod-run") }
+
+// StagingDir is where copies stage layers: $TMPDIR, else containers.conf's
+// image_copy_tmp_dir ("storage": the store's own tmp directory), else
+// /var/tmp, as buildah chooses.
+func StagingDir(graphRoot string) string {
+	dir := os.Getenv("TMPDIR")
+	if dir == "" {
+		dir = cmp.Or(ContainersConf().Engine.ImageCopyTmpDir, "/var/tmp")
+	}
+	if dir == "storage" {
+		dir = filepath.Join(graphRoot, "tmp")
+	}
+	return dir
+}
