@@ -14,10 +14,16 @@ SOURCES  := $(shell find . -name '*.go' -not -path './.git/*') go.mod go.sum
 
 all: build
 
-build: bin/hod
+# bin/hod is the front: static, it serves the short calls (images,
+# containers, inspect, config) itself and hands the others to bin/hod-full,
+# which must sit next to it (or in ../libexec/hod).
+build: bin/hod bin/hod-full
 
 bin/hod: $(SOURCES)
-	$(GO) build -tags "$(TAGS)" -ldflags "$(LDFLAGS)" -o $@ ./cmd/hod
+	CGO_ENABLED=0 $(GO) build -tags "$(TAGS)" -o $@ ./cmd/hod
+
+bin/hod-full: $(SOURCES)
+	$(GO) build -tags "$(TAGS)" -ldflags "$(LDFLAGS)" -o $@ ./cmd/hod-full
 
 # Installs only the packages that are missing, so it is cheap when done.
 deps:
@@ -38,31 +44,32 @@ test-unit:
 test-race:
 	$(GO) test -race -tags "$(TAGS)" -count=1 ./bud/ ./commit/
 
-test-e2e: bin/hod
+test-e2e: build
 	HOD_BINARY=$(CURDIR)/bin/hod $(GO) test -tags "$(TAGS)" -count=1 ./tests/
 
 lint:
 	@bad=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$bad" ]; then echo "gofmt needed:"; echo "$$bad"; exit 1; fi
 	$(GO) vet -tags "$(TAGS)" ./...
 
-completions: bin/hod
+completions: build
 	for sh in bash zsh fish; do bin/hod completion $$sh > completions/hod.$$sh; done
 
-check-completions: bin/hod
+check-completions: build
 	@tmp=$$(mktemp -d); for sh in bash zsh fish; do bin/hod completion $$sh > $$tmp/hod.$$sh; done; \
 	diff -u completions $$tmp && rm -rf $$tmp || { echo "completions/ is stale: run make completions"; exit 1; }
 
-demo: deps bin/hod
+demo: deps build
 	HOD=bin/hod ./demo/demo.sh
 
-bench: deps bin/hod
+bench: deps build
 	HOD=bin/hod ./bench/bench.sh
 	HOD=bin/hod ./bench/registry.sh
 	HOD=bin/hod ./bench/rootless.sh
 	HOD=bin/hod ./bench/cache.sh
 
-install: bin/hod
+install: build
 	install -D -m 0755 bin/hod /usr/local/bin/hod
+	install -D -m 0755 bin/hod-full /usr/local/libexec/hod/hod-full
 	install -D -m 0644 completions/hod.bash /usr/share/bash-completion/completions/hod
 	install -D -m 0644 completions/hod.zsh /usr/share/zsh/vendor-completions/_hod
 	install -D -m 0644 completions/hod.fish /usr/share/fish/vendor_completions.d/hod.fish

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"github.com/hodbuild/hod/container/state"
+	"github.com/hodbuild/hod/run/policy"
 	"os"
 	"path/filepath"
 	"strings"
@@ -56,7 +57,7 @@ func write(t *testing.T, dir, name, content string, mode os.FileMode) {
 func build(t *testing.T, store cstorage.Store, dir string, opts Options) string {
 	t.Helper()
 	opts.ContextDir = dir
-	opts.Run.Isolation = run.IsolationChroot
+	opts.Run.Isolation = policy.IsolationChroot
 	id, err := Build(context.Background(), store, opts)
 	if err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"cmp"
 	"fmt"
+	"github.com/hodbuild/hod/cmd/short"
 	"os"
 	"runtime"
 	"strings"
@@ -52,7 +53,7 @@ func NewInfo(g *globals) *cobra.Command {
 					"ImageStore": map[string]int{"number": len(images)}, "ContainerStore": map[string]int{"number": len(containers)},
 				},
 			}
-			return printOne(cmd.OutOrStdout(), info, format)
+			return short.PrintOne(cmd.OutOrStdout(), info, format)
 		},
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", "", "print with a Go template instead of JSON")

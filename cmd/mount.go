@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"fmt"
+	"github.com/hodbuild/hod/cmd/short"
 
 	"github.com/hodbuild/hod/container"
 	"github.com/hodbuild/hod/internal/userns"
@@ -39,7 +40,7 @@ func NewMount(g *globals) *cobra.Command {
 				path = userns.Path(path) // a rootless caller sees it through the pause process
 				switch {
 				case asJSON:
-					if err := printRows(out, []mountRow{{c.Name, path}}, listFlags{json: true}, table{}); err != nil {
+					if err := short.PrintJSON(out, []mountRow{{c.Name, path}}); err != nil {
 						return err
 					}
 				case len(args) == 1:

@@ -1,13 +1,15 @@
 package cmd
 
 import (
-	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
+	"context"
 
+	"github.com/hodbuild/hod/cmd/short"
+	"github.com/hodbuild/hod/inspect"
+	"github.com/hodbuild/hod/inspect/imageview"
 	"github.com/hodbuild/hod/run"
+	"github.com/hodbuild/hod/run/policy"
 	"github.com/hodbuild/hod/storage"
+	"github.com/hodbuild/hod/storage/catalog"
 	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
 	"go.podman.io/image/v5/types"
@@ -17,14 +19,13 @@ import (
 // globals are the settings every command shares, and the store, opened on
 // first use only: "hod --help" or a bad flag never touches storage.
 type globals struct {
-	opts     storage.Options
-	logLevel string
-	store    cstorage.Store
+	short.Globals
+	store cstorage.Store
 }
 
 func (g *globals) Store() (cstorage.Store, error) {
 	if g.store == nil {
-		store, err := g.opts.Open()
+		store, err := storage.Open(g.Opts)
 		if err != nil {
 			return nil, err
 		}
@@ -50,7 +51,7 @@ func (g *globals) storeAndSys(r registryFlags) (cstorage.Store, *types.SystemCon
 	if err != nil {
 		return nil, nil, err
 	}
-	sys, err := g.opts.SystemContext(r.options())
+	sys, err := storage.SystemContext(g.Opts, r.options())
 	return store, sys, err
 }
 
@@ -68,31 +69,16 @@ func (g *globals) Close() {
 // the returned function once the command has run.
 func New() (*cobra.Command, func()) {
 	g := &globals{}
-	root := &cobra.Command{
-		Use:           filepath.Base(os.Args[0]),
-		Short:         "Build OCI container images step by step, without a daemon",
-		Long:          "hod builds OCI images from shell scripts, make or Ansible: create a working container,\nchange it with mount, copy, run and config, and commit it. It shares storage with buildah and podman.",
-		SilenceUsage:  true,
-		SilenceErrors: true,
-		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
-			level, err := logrus.ParseLevel(g.logLevel)
-			if err != nil {
-				return err
-			}
-			logrus.SetLevel(level)
-			return nil
-		},
-	}
-	addGlobalFlags(root, g)
+	root := short.NewRoot(&g.Globals)
+	root.AddCommand(short.Commands(g)...)
 	root.AddCommand(
-		NewFrom(g), NewRun(g), NewMount(g), NewUmount(g), NewCopy(g), NewAdd(g), NewConfig(g), NewCommit(g), NewBud(g), NewPull(g), NewPush(g), NewLogin(g), NewLogout(g), NewManifest(g),
-		NewContainers(g), NewImages(g), NewInspect(g), NewRm(g), NewRmi(g), NewTag(g), NewRename(g),
-		NewInfo(g), NewVersion(), NewUnshare(g), NewDoctor(g),
+		NewFrom(g), NewRun(g), NewMount(g), NewUmount(g), NewCopy(g), NewAdd(g), NewCommit(g), NewBud(g), NewPull(g), NewPush(g), NewLogin(g), NewLogout(g), NewManifest(g),
+		NewRm(g), NewRmi(g), NewTag(g), NewRename(g), NewInfo(g), NewVersion(), NewUnshare(g), NewDoctor(g),
 	)
 	for _, c := range root.Commands() {
 		switch c.Name() {
-		case "from", "mount", "umount", "copy", "add", "config", "commit", "push", "pull", "inspect", "rm", "rmi", "rename":
-			optionsFirst(c)
+		case "from", "mount", "umount", "copy", "add", "commit", "push", "pull", "rm", "rmi", "rename":
+			short.OptionsFirst(c)
 		case "run", "bud", "unshare":
 			// The command's own arguments follow the container (or context)
 			// as they are: "run CTR /bin/sh -c 'x'" needs no "--".
@@ -102,33 +88,41 @@ func New() (*cobra.Command, func()) {
 	return root, g.Close
 }
 
-// optionsFirst makes c refuse options after its first argument, as
-// buildah 1.28 does ("config CTR --author x" is an error, not a flag).
-func optionsFirst(c *cobra.Command) {
-	c.Flags().SetInterspersed(false)
-	check := c.Args
-	c.Args = func(cmd *cobra.Command, args []string) error {
-		for _, a := range args[min(1, len(args)):] {
-			if strings.HasPrefix(a, "-") && a != "-" {
-				return fmt.Errorf("no options (%s) can be specified after the image or container name", a)
-			}
-		}
-		if check == nil {
-			return nil
-		}
-		return check(cmd, args)
+// Catalog is the store for the short calls: opened (which cleans up after
+// killed hods), then read through the catalog as the front reads it.
+func (g *globals) Catalog() (*catalog.Store, error) {
+	store, err := g.Store()
+	if err != nil {
+		return nil, err
 	}
+	return &catalog.Store{GraphRoot: store.GraphRoot(), RunRoot: store.RunRoot(), Driver: store.GraphDriverName()}, nil
 }
 
-func addGlobalFlags(root *cobra.Command, g *globals) {
-	f := root.PersistentFlags()
-	f.StringVar(&g.opts.Root, "root", "", "storage root directory (default from storage.conf)")
-	f.StringVar(&g.opts.RunRoot, "runroot", "", "storage state directory (default from storage.conf)")
-	f.StringVar(&g.opts.Driver, "storage-driver", "", "storage driver: overlay or vfs (default from storage.conf)")
-	f.StringSliceVar(&g.opts.DriverOpts, "storage-opt", nil, "storage driver option (repeatable)")
-	f.StringVar(&g.opts.RegistriesConf, "registries-conf", "", "path to registries.conf")
-	f.StringVar(&g.opts.RegistriesConfDir, "registries-conf-dir", "", "path to the registries.conf.d directory")
-	f.StringVar(&g.opts.ShortNameAliasConf, "short-name-alias-conf", "", "path to the short-name alias cache")
-	f.StringVar(&g.opts.SignaturePolicy, "signature-policy", "", "path to the signature policy (policy.json)")
-	f.StringVar(&g.logLevel, "log-level", "warn", "log level: debug, info, warn, error")
+// Full is the full binary's part of the short calls.
+func (g *globals) Full() short.Full { return g }
+
+func (g *globals) Candidates(name string) []string { return storage.Candidates(name) }
+
+func (g *globals) ImageSize(id string) (int64, error) {
+	store, err := g.Store()
+	if err != nil {
+		return -1, err
+	}
+	return store.ImageSize(id)
+}
+
+func (g *globals) InspectImage(ctx context.Context, name string, isolation policy.Isolation) (*inspect.Builder, error) {
+	store, sys, err := g.storeAndSys(registryFlags{})
+	if err != nil {
+		return nil, err
+	}
+	return imageview.Image(ctx, store, sys, name, isolation)
+}
+
+func (g *globals) Base(ctx context.Context, id string) (*inspect.Base, error) {
+	store, sys, err := g.storeAndSys(registryFlags{})
+	if err != nil {
+		return nil, err
+	}
+	return imageview.Base(ctx, store, sys, id)
 }

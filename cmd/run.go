@@ -3,6 +3,7 @@ package cmd
 import (
 	"cmp"
 	"fmt"
+	"github.com/hodbuild/hod/run/policy"
 	"os"
 	"path/filepath"
 	"slices"
@@ -96,7 +97,7 @@ func NewRun(g *globals) *cobra.Command {
 // addRunFlags adds the run flags "run" and "bud" share.
 func addRunFlags(cmd *cobra.Command, o *runFlags) {
 	f := cmd.Flags()
-	f.StringVar(&o.isolation, "isolation", cmp.Or(os.Getenv("HOD_ISOLATION"), os.Getenv("BUILDAH_ISOLATION"), string(run.IsolationOCI)), "isolation of RUN commands: oci, rootless (= oci) or chroot")
+	f.StringVar(&o.isolation, "isolation", cmp.Or(os.Getenv("HOD_ISOLATION"), os.Getenv("BUILDAH_ISOLATION"), string(policy.IsolationOCI)), "isolation of RUN commands: oci, rootless (= oci) or chroot")
 	f.StringVar(&o.runtime, "runtime", cmp.Or(os.Getenv("BUILDAH_RUNTIME"), "runc"), "OCI runtime binary (runc, crun, runsc, or a path; $BUILDAH_RUNTIME)")
 	f.StringVar(&o.network, "network", "", "network: private (own namespace, reaches the outside through slirp4netns), none (loopback only), or host (default: $HOD_NETWORK, $BUILDAH_NETWORK, containers.conf netns, else private)")
 	f.StringArrayVarP(&o.volumes, "volume", "v", nil, "bind mount SRC:DST[:ro|rw] (repeatable)")
@@ -185,7 +186,7 @@ func (o runFlags) options(store cstorage.Store) (run.Options, error) {
 		}
 	}
 	slices.Sort(opts.HostNamespaces)
-	if opts.Isolation, err = run.ParseIsolation(o.isolation); err != nil {
+	if opts.Isolation, err = policy.ParseIsolation(o.isolation); err != nil {
 		return opts, err
 	}
 	// The default is read only when a run needs it: containers.conf is

@@ -3,6 +3,7 @@ package cmd
 import (
 	"errors"
 	"fmt"
+	"github.com/hodbuild/hod/cmd/short"
 	"io"
 
 	"github.com/hodbuild/hod/container"
@@ -58,7 +59,7 @@ func listMounts(store cstorage.Store, out io.Writer, asJSON bool) error {
 		}
 	}
 	if asJSON {
-		return printRows(out, rows, listFlags{json: true}, table{})
+		return short.PrintJSON(out, rows)
 	}
 	for _, r := range rows {
 		fmt.Fprintln(out, r.Container, r.MountPoint)

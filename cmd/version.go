@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"fmt"
+	"github.com/hodbuild/hod/cmd/short"
 	"runtime"
 	"runtime/debug"
 
@@ -24,7 +25,7 @@ func NewVersion() *cobra.Command {
 			out := cmd.OutOrStdout()
 			if asJSON {
 				platform := runtime.GOOS + "/" + runtime.GOARCH
-				return printOne(out, map[string]string{ // buildah's keys
+				return short.PrintOne(out, map[string]string{ // buildah's keys
 					"version": Version, "goVersion": runtime.Version(), "imageSpec": ispecs.Version, "runtimeSpec": rspecs.Version,
 					"cniSpec": "", "libcniVersion": "", "imageVersion": moduleVersion("go.podman.io/image/v5"), "gitCommit": "",
 					"built": "", "osArch": platform, "buildPlatform": platform,

@@ -18,7 +18,7 @@ import (
 
 var (
 	// ErrNotFound is returned (wrapped) for an unknown container name or ID.
-	ErrNotFound = errors.New("container not known")
+	ErrNotFound = state.ErrNotFound
 	// ErrNotOurs is returned (wrapped) for a container another tool
 	// (buildah, podman) owns.
 	ErrNotOurs = state.ErrNotOurs

@@ -3,6 +3,7 @@ package inspect
 import (
 	"encoding/json"
 	"github.com/hodbuild/hod/container/state"
+	"github.com/hodbuild/hod/run/policy"
 
 	ispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -67,11 +68,12 @@ type AutoUserNs struct {
 // buildahType is the Type buildah 1.28 writes.
 const buildahType = "buildah 0.0.1"
 
-// base is the run-related part every document shares.
-func base(isolation string, caps []string) Builder {
+// Document is the run-related part every view shares, for runs isolated
+// by isolation.
+func Document(isolation policy.Isolation) Builder {
 	ns := []Namespace{{Name: "cgroup", Host: true}, {Name: "ipc"}, {Name: "mount"}, {Name: "network"}, {Name: "pid"}, {Name: "user", Host: true}, {Name: "uts"}}
 	return Builder{
-		Type: buildahType, Isolation: isolation, NamespaceOptions: ns, Capabilities: caps,
+		Type: buildahType, Isolation: string(isolation), NamespaceOptions: ns, Capabilities: policy.DefaultCapabilities(),
 		ConfigureNetwork: "NetworkDefault", ImageAnnotations: map[string]string{}, Devices: []json.RawMessage{},
 		IDMappingOptions: IDMappings{HostUIDMapping: true, HostGIDMapping: true, UIDMap: []json.RawMessage{}, GIDMap: []json.RawMessage{}},
 	}

@@ -1,65 +1,70 @@
 package inspect
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/hodbuild/hod/container/state"
 	"slices"
+	"time"
 
-	"github.com/hodbuild/hod/container"
-	"github.com/hodbuild/hod/run"
-	"go.podman.io/image/v5/types"
+	"github.com/hodbuild/hod/container/state"
+	"github.com/hodbuild/hod/run/policy"
 )
+
+// Facts are what the view of a working container shows besides its state:
+// what the store knows of it and of its base image.
+type Facts struct {
+	// Created is when the storage container was made.
+	Created time.Time
+	// MountPoint is where its root filesystem is mounted, if it is.
+	MountPoint string
+	// Base is the image it came from; nil for scratch.
+	Base      *Base
+	Isolation policy.Isolation
+}
+
+// Base is the base image's name and blobs, as stored.
+type Base struct {
+	Name             string
+	Config, Manifest []byte
+}
 
 // Container is the view of a working container: its configuration as the
 // next commit would write it, and its base image's blobs.
-func Container(ctx context.Context, c *container.Container, sys *types.SystemContext, isolation run.Isolation) (*Builder, error) {
-	b := base(string(isolation), run.DefaultCapabilities())
-	b.Container, b.ContainerID = c.Name, c.ID
-	mnt, err := c.MountPoint()
-	if err != nil {
-		return nil, err
+func Container(st *state.State, f Facts) *Builder {
+	b := Document(f.Isolation)
+	b.Container, b.ContainerID, b.MountPoint = st.Name, st.ID, f.MountPoint
+	if !st.IDMap.Empty() {
+		b.IDMappingOptions.HostUIDMapping, b.IDMappingOptions.UIDMap = false, rawEach(st.IDMap.UIDs)
+		b.IDMappingOptions.HostGIDMapping, b.IDMappingOptions.GIDMap = false, rawEach(st.IDMap.GIDs)
+		b.NamespaceOptions = setNamespace(b.NamespaceOptions, Namespace{Name: "user", Path: st.IDMap.NSPath})
 	}
-	b.MountPoint = mnt
-	if !c.IDMap.Empty() {
-		b.IDMappingOptions.HostUIDMapping, b.IDMappingOptions.UIDMap = false, rawEach(c.IDMap.UIDs)
-		b.IDMappingOptions.HostGIDMapping, b.IDMappingOptions.GIDMap = false, rawEach(c.IDMap.GIDs)
-		b.NamespaceOptions = setNamespace(b.NamespaceOptions, Namespace{Name: "user", Path: c.IDMap.NSPath})
-	}
-	if c.FromImageID != "" {
-		from, err := readImage(ctx, c.Store(), sys, c.FromImageID)
-		if err != nil {
-			return nil, err
-		}
-		b.FromImage, b.FromImageID, b.FromImageDigest = from.name, c.FromImageID, c.FromDigest
-		b.Config, b.Manifest = string(from.config), string(from.manifest)
+	if f.Base != nil {
+		b.FromImage, b.FromImageID, b.FromImageDigest = f.Base.Name, st.FromImageID, st.FromDigest
+		b.Config, b.Manifest = string(f.Base.Config), string(f.Base.Manifest)
 	}
 	b.ImageAnnotations["org.opencontainers.image.base.digest"] = b.FromImageDigest
 	b.ImageAnnotations["org.opencontainers.image.base.name"] = b.FromImage
-	for k, v := range c.Annotations {
+	for k, v := range st.Annotations {
 		b.ImageAnnotations[k] = v
 	}
-	cfg := c.Config
-	if history := append(slices.Clone(c.History), c.Pending...); len(history) > 0 {
+	cfg := st.Config
+	if history := append(slices.Clone(st.History), st.Pending...); len(history) > 0 {
 		cfg.History = history
 	}
 	if cfg.Created == nil {
 		// As buildah: a container from scratch is created when it is.
-		if sc, err := c.Store().Container(c.ID); err == nil {
-			created := sc.Created.UTC()
-			cfg.Created = &created
-		}
+		created := f.Created.UTC()
+		cfg.Created = &created
 	}
-	b.OCIv1, b.History, b.ImageCreatedBy = cfg, cfg.History, c.CreatedBy
-	b.Docker = c.State.DockerImage(cfg)
+	b.OCIv1, b.History, b.ImageCreatedBy = cfg, cfg.History, st.CreatedBy
+	b.Docker = st.DockerImage(cfg)
 	if len(cfg.RootFS.DiffIDs) == 0 && cfg.RootFS.Type == "" {
 		b.Docker.RootFS = nil
 	}
 	if b.Docker.Config != nil {
 		b.Docker.ContainerConfig = *b.Docker.Config
 	}
-	return &b, nil
+	return &b
 }
 
 // rawEach is each mapping as buildah writes it:

@@ -4,5 +4,7 @@
 // is a view computed from container state and image blobs, never the
 // state hod keeps on disk.
 //
-// It imports container, commit, run and storage; only cmd imports it.
+// It links no container library (the front binary serves inspect of a
+// working container); imageview, the view of a stored image, reads
+// images through containers/image.
 package inspect

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/hodbuild/hod/run/policy"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -71,8 +72,8 @@ func addHooks(s *rspec.Spec, dirs []string) error {
 // CheckHooks refuses --hooks-dir values a run could not use: missing
 // directories, or any with chroot isolation, which has no runtime to run
 // hooks. bud checks before it builds; each run checks again.
-func CheckHooks(isolation Isolation, dirs []string) error {
-	if len(dirs) > 0 && isolation == IsolationChroot {
+func CheckHooks(isolation policy.Isolation, dirs []string) error {
+	if len(dirs) > 0 && isolation == policy.IsolationChroot {
 		return errors.New("--hooks-dir needs --isolation oci: hooks are run by the OCI runtime")
 	}
 	return checkHooksDirs(dirs)

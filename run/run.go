@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"github.com/hodbuild/hod/container/state"
+	"github.com/hodbuild/hod/run/policy"
 	"github.com/hodbuild/hod/storage/storeconf"
 	"io"
 	"os"
@@ -19,7 +20,7 @@ import (
 // environment, a private network namespace with loopback only, and hod's
 // standard streams taken from Stdin/Stdout/Stderr (nil: none).
 type Options struct {
-	Isolation       Isolation
+	Isolation       policy.Isolation
 	Runtime         string
 	RuntimeFlags    []string
 	User            string
@@ -113,7 +114,7 @@ func Run(ctx context.Context, c *container.Container, argv []string, opts Option
 	}
 	defer files.writeBack(root)
 	mounts := append(files.mounts(), opts.Mounts...)
-	if opts.Isolation == IsolationChroot {
+	if opts.Isolation == policy.IsolationChroot {
 		if !c.IDMap.Empty() || c.IDMap.NSPath != "" {
 			return fmt.Errorf("run in %s: a container with a user namespace mapping needs --isolation oci", c.Name)
 		}

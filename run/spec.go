@@ -153,16 +153,6 @@ func capName(c string) string {
 	return c
 }
 
-// DefaultCapabilities is the capability set a run keeps without
-// --cap-add or --cap-drop.
-func DefaultCapabilities() []string {
-	g, err := confinement(Options{})
-	if err != nil {
-		return nil
-	}
-	return g.Config.Process.Capabilities.Bounding
-}
-
 // applyLimits puts rlimits, cgroup limits and /dev/shm's size in the spec.
 func applyLimits(g *generate.Generator, l Limits) error {
 	for _, rl := range l.Rlimits {

@@ -2,28 +2,6 @@ package run
 
 import "fmt"
 
-// Isolation is how a command is isolated: through an OCI runtime, or by
-// hod itself (chroot). The zero value is IsolationOCI.
-type Isolation string
-
-// Isolations.
-const (
-	IsolationOCI    Isolation = "oci"
-	IsolationChroot Isolation = "chroot"
-)
-
-// ParseIsolation parses --isolation (and HOD_ISOLATION, BUILDAH_ISOLATION).
-// buildah's "rootless" is the OCI runtime, as it is for buildah.
-func ParseIsolation(s string) (Isolation, error) {
-	switch s {
-	case "", "oci", "rootless":
-		return IsolationOCI, nil
-	case "chroot":
-		return IsolationChroot, nil
-	}
-	return "", fmt.Errorf("parse --isolation %q: want oci, rootless or chroot", s)
-}
-
 // Network is a run's network namespace. The zero value is NetworkPrivate.
 type Network string
 

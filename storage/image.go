@@ -3,6 +3,7 @@ package storage
 import (
 	"errors"
 	"fmt"
+	"github.com/hodbuild/hod/storage/catalog"
 	"slices"
 
 	"go.podman.io/image/v5/docker/reference"
@@ -10,13 +11,13 @@ import (
 )
 
 // ErrImageNotFound is returned (wrapped) when no local image matches a name.
-var ErrImageNotFound = errors.New("image not known")
+var ErrImageNotFound = catalog.ErrImageNotFound
 
 // Lookup finds a local image by ID, ID prefix, or name as the user typed it,
 // trying the "localhost/" and docker.io spellings a short name may be stored
 // under.
 func Lookup(store cstorage.Store, name string) (*cstorage.Image, error) {
-	for _, candidate := range candidates(name) {
+	for _, candidate := range Candidates(name) {
 		img, err := store.Image(candidate)
 		if err == nil {
 			return img, nil
@@ -28,7 +29,7 @@ func Lookup(store cstorage.Store, name string) (*cstorage.Image, error) {
 	return nil, fmt.Errorf("%q: %w", name, ErrImageNotFound)
 }
 
-func candidates(name string) []string {
+func Candidates(name string) []string {
 	names := []string{name}
 	if local, err := NormalizeName(name); err == nil {
 		names = append(names, local)

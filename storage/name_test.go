@@ -1,6 +1,10 @@
 package storage
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/hodbuild/hod/storage/catalog"
+)
 
 func TestNormalizeName(t *testing.T) {
 	for in, want := range map[string]string{
@@ -30,7 +34,7 @@ func TestNameParts(t *testing.T) {
 		"registry.example/app@sha256:0": {"app", "registry.example/app", "sha256:0"},
 		"localhost/plain":               {"plain", "localhost/plain", "<none>"},
 	} {
-		repo, tag := SplitTag(in)
+		repo, tag := catalog.SplitTag(in)
 		if short := ShortName(in); short != want[0] || repo != want[1] || tag != want[2] {
 			t.Errorf("%q: ShortName %q, SplitTag %q %q; want %v", in, short, repo, tag, want)
 		}

@@ -41,7 +41,7 @@ func Remove(store cstorage.Store, name string, force bool) ([]string, error) {
 }
 
 func namedAs(img *cstorage.Image, name string) string {
-	for _, c := range candidates(name) {
+	for _, c := range Candidates(name) {
 		if slices.Contains(img.Names, c) {
 			return c
 		}

@@ -8,21 +8,12 @@ import (
 )
 
 // Options are the global storage and registry settings (buildah's global
-// flags). The zero value means "use storage.conf and containers/image
-// defaults".
-type Options struct {
-	Root, RunRoot      string
-	Driver             string
-	DriverOpts         []string
-	RegistriesConf     string
-	RegistriesConfDir  string
-	ShortNameAliasConf string
-	SignaturePolicy    string
-}
+// flags); storeconf declares them, as the front binary parses them too.
+type Options = storeconf.Options
 
 // Open opens the store described by o, on top of storage.conf's defaults.
-func (o Options) Open() (cstorage.Store, error) {
-	so, err := storeconf.Resolve(o.Root, o.RunRoot, o.Driver, o.DriverOpts)
+func Open(o Options) (cstorage.Store, error) {
+	so, err := storeconf.Resolve(o)
 	if err != nil {
 		return nil, err
 	}

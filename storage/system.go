@@ -22,7 +22,7 @@ type RegistryOptions struct {
 
 // SystemContext returns the containers/image context for the global options
 // plus the per-command registry options.
-func (o Options) SystemContext(r RegistryOptions) (*types.SystemContext, error) {
+func SystemContext(o Options, r RegistryOptions) (*types.SystemContext, error) {
 	sys := &types.SystemContext{
 		SystemRegistriesConfPath:    o.RegistriesConf,
 		SystemRegistriesConfDirPath: o.RegistriesConfDir,

@@ -58,10 +58,14 @@ func setup(tmp string) (err error) {
 	if bin := os.Getenv("HOD_BINARY"); bin != "" {
 		shared.bin = filepath.Dir(bin)
 	} else {
-		build := exec.Command("go", "build", "-tags", "exclude_graphdriver_btrfs", "-o", filepath.Join(shared.bin, "hod"), "../cmd/hod")
-		build.Stdout, build.Stderr = os.Stderr, os.Stderr
-		if err := build.Run(); err != nil {
-			return fmt.Errorf("build hod: %w", err)
+		// The front (static) and the full binary it hands calls to.
+		for _, name := range []string{"hod", "hod-full"} {
+			build := exec.Command("go", "build", "-tags", "exclude_graphdriver_btrfs", "-o", filepath.Join(shared.bin, name), "../cmd/"+name)
+			build.Env = append(os.Environ(), "CGO_ENABLED="+map[string]string{"hod": "0", "hod-full": "1"}[name])
+			build.Stdout, build.Stderr = os.Stderr, os.Stderr
+			if err := build.Run(); err != nil {
+				return fmt.Errorf("build %s: %w", name, err)
+			}
 		}
 	}
 	shared.busybox = filepath.Join(tmp, "busybox")

@@ -27,6 +27,9 @@ const (
 // Marker is the containers/storage metadata of every hod container.
 var Marker = fmt.Sprintf(`{"kind":%q,"version":%d}`, Kind, Version)
 
+// ErrNotFound is returned (wrapped) for an unknown container name or ID.
+var ErrNotFound = errors.New("container not known")
+
 // ErrNotOurs is returned (wrapped) for a container another tool
 // (buildah, podman) owns.
 var ErrNotOurs = errors.New("container was not created by hod")

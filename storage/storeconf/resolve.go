@@ -9,25 +9,25 @@ import (
 // Resolve is the store hod opens: storage.conf's defaults with the global
 // flags (--root, --runroot, --storage-driver, --storage-opt) over them,
 // and the driver hod picks when the user chose none.
-func Resolve(root, runRoot, driver string, driverOpts []string) (stypes.StoreOptions, error) {
+func Resolve(o Options) (stypes.StoreOptions, error) {
 	so, err := stypes.DefaultStoreOptions()
 	if err != nil {
 		return so, fmt.Errorf("read storage configuration: %w", err)
 	}
-	if root != "" {
-		so.GraphRoot = root
+	if o.Root != "" {
+		so.GraphRoot = o.Root
 	}
-	if runRoot != "" {
-		so.RunRoot = runRoot
+	if o.RunRoot != "" {
+		so.RunRoot = o.RunRoot
 	}
-	if driver != "" && driver != so.GraphDriverName {
+	if o.Driver != "" && o.Driver != so.GraphDriverName {
 		// Options written for storage.conf's driver would be rejected by another one.
-		so.GraphDriverName, so.GraphDriverOptions = driver, nil
+		so.GraphDriverName, so.GraphDriverOptions = o.Driver, nil
 	}
-	if len(driverOpts) > 0 {
-		so.GraphDriverOptions = driverOpts
+	if len(o.DriverOpts) > 0 {
+		so.GraphDriverOptions = o.DriverOpts
 	}
-	if driver == "" {
+	if o.Driver == "" {
 		so.GraphDriverName, so.GraphDriverOptions = rootlessDriver(so.GraphDriverName, so.GraphDriverOptions)
 		so.GraphDriverName, so.GraphDriverOptions = stackableDriver(so.GraphRoot, so.GraphDriverName, so.GraphDriverOptions)
 	}

@@ -1,12 +1,9 @@
-package storage
+package catalog
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 	"time"
-
-	cstorage "go.podman.io/storage"
 )
 
 // Summary describes a local image for listings.
@@ -22,16 +19,14 @@ type Summary struct {
 
 // List returns local images, newest first. Unnamed images that are the
 // base of another image or container (checkpoints, build steps) are left
-// out unless all is set. A non-empty filter keeps images one of whose names
-// has that repository (or is that name).
-func List(store cstorage.Store, filter string, all bool) ([]Summary, error) {
-	images, err := store.Images()
-	if err != nil {
-		return nil, fmt.Errorf("list images: %w", err)
-	}
-	parents, err := parentLayers(store)
-	if err != nil {
-		return nil, err
+// out unless all is set. A non-empty filter keeps the images with an ID
+// starting with it, or one of whose names has one of the candidates (the
+// names filter stands for) as repository or is one. size is an image's
+// size: ImageSize, or containers/storage's in the full binary.
+func List(images []Image, layers []Layer, filter string, candidates []string, all bool, size func(Image) (int64, error)) ([]Summary, error) {
+	parents := map[string]bool{}
+	for _, l := range layers {
+		parents[l.Parent] = true
 	}
 	tops := map[string]int{}
 	for _, img := range images {
@@ -45,12 +40,12 @@ func List(store cstorage.Store, filter string, all bool) ([]Summary, error) {
 		if !all && len(img.Names) == 0 && (parents[img.TopLayer] || buildStep) {
 			continue
 		}
-		if filter != "" && !matches(img.Names, filter) && !strings.HasPrefix(img.ID, filter) {
+		if filter != "" && !matches(img.Names, candidates) && !strings.HasPrefix(img.ID, filter) {
 			continue
 		}
-		size, err := store.ImageSize(img.ID)
+		n, err := size(img)
 		if err != nil {
-			size = -1
+			return nil, err
 		}
 		var history []string
 		for _, n := range img.NamesHistory {
@@ -58,28 +53,16 @@ func List(store cstorage.Store, filter string, all bool) ([]Summary, error) {
 				history = append(history, n)
 			}
 		}
-		list = append(list, Summary{img.ID, img.Names, img.Digest.String(), img.Created, size, history})
+		list = append(list, Summary{img.ID, img.Names, img.Digest, img.Created, n, history})
 	}
 	slices.SortStableFunc(list, func(a, b Summary) int { return b.Created.Compare(a.Created) })
 	return list, nil
 }
 
-func parentLayers(store cstorage.Store) (map[string]bool, error) {
-	layers, err := store.Layers()
-	if err != nil {
-		return nil, fmt.Errorf("list layers: %w", err)
-	}
-	parents := map[string]bool{}
-	for _, l := range layers {
-		parents[l.Parent] = true
-	}
-	return parents, nil
-}
-
-func matches(names []string, filter string) bool {
+func matches(names, candidates []string) bool {
 	for _, n := range names {
 		repo, _ := SplitTag(n)
-		for _, c := range candidates(filter) {
+		for _, c := range candidates {
 			if n == c || repo == c || repo == strings.TrimSuffix(c, ":latest") {
 				return true
 			}

@@ -1,12 +1,15 @@
-package inspect
+// Package imageview is inspect's view of a stored image, read through
+// containers/image: the full binary's part of "hod inspect".
+package imageview
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/hodbuild/hod/container/state"
 
-	"github.com/hodbuild/hod/run"
+	"github.com/hodbuild/hod/container/state"
+	"github.com/hodbuild/hod/inspect"
+	"github.com/hodbuild/hod/run/policy"
 	"github.com/hodbuild/hod/storage"
 	"github.com/opencontainers/go-digest"
 	ispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -18,7 +21,7 @@ import (
 
 // Image is the view of a local image, as buildah shows one: a builder
 // that would start from it.
-func Image(ctx context.Context, store cstorage.Store, sys *types.SystemContext, name string, isolation run.Isolation) (*Builder, error) {
+func Image(ctx context.Context, store cstorage.Store, sys *types.SystemContext, name string, isolation policy.Isolation) (*inspect.Builder, error) {
 	found, err := storage.Lookup(store, name)
 	if err != nil {
 		return nil, err
@@ -27,7 +30,7 @@ func Image(ctx context.Context, store cstorage.Store, sys *types.SystemContext, 
 	if err != nil {
 		return nil, err
 	}
-	b := base(string(isolation), run.DefaultCapabilities())
+	b := inspect.Document(isolation)
 	b.FromImage, b.FromImageID, b.FromImageDigest = img.name, found.ID, img.digest.String()
 	b.Config, b.Manifest = string(img.config), string(img.manifest)
 	b.OCIv1, b.History = *img.oci, img.oci.History
@@ -43,6 +46,16 @@ func Image(ctx context.Context, store cstorage.Store, sys *types.SystemContext, 
 		}
 	}
 	return &b, nil
+}
+
+// Base is a container's base image, read through containers/image: for
+// the images the catalog cannot read itself.
+func Base(ctx context.Context, store cstorage.Store, sys *types.SystemContext, id string) (*inspect.Base, error) {
+	img, err := readImage(ctx, store, sys, id)
+	if err != nil {
+		return nil, err
+	}
+	return &inspect.Base{Name: img.name, Config: img.config, Manifest: img.manifest}, nil
 }
 
 // image is what the views read of a local image.

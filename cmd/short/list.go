@@ -1,4 +1,4 @@
-package cmd
+package short
 
 import (
 	"encoding/json"
@@ -136,4 +136,9 @@ func parseFilters[T any](list []string, byKey func(k, v string) (func(T) bool, e
 		}
 		return true
 	}, nil
+}
+
+// PrintJSON prints rows as --json does.
+func PrintJSON[T any](out io.Writer, rows []T) error {
+	return printRows(out, rows, listFlags{json: true}, table{})
 }

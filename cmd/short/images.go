@@ -1,4 +1,4 @@
-package cmd
+package short
 
 import (
 	"errors"
@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/docker/go-units"
-	"github.com/hodbuild/hod/storage"
+	"github.com/hodbuild/hod/storage/catalog"
 	"github.com/spf13/cobra"
 )
 
@@ -32,7 +32,7 @@ type imageRow struct {
 }
 
 // NewImages returns "hod images".
-func NewImages(g *globals) *cobra.Command {
+func NewImages(env Env) *cobra.Command {
 	var (
 		l                     listFlags
 		all, digests, noTrunc bool
@@ -48,20 +48,16 @@ func NewImages(g *globals) *cobra.Command {
   hod images --format '{{.Name}}:{{.Tag}} {{.ID}}'`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			store, err := g.Store()
-			if err != nil {
-				return err
-			}
 			name := ""
 			if len(args) > 0 {
 				name = args[0]
 			}
-			list, err := storage.List(store, name, all)
+			list, err := listImages(env, name, all)
 			if err != nil {
 				return err
 			}
 			if name != "" && len(list) == 0 {
-				return fmt.Errorf("%q: %w", name, storage.ErrImageNotFound)
+				return fmt.Errorf("%q: %w", name, catalog.ErrImageNotFound)
 			}
 			keep, err := parseFilters(filters, imageFilter)
 			if err != nil {
@@ -95,7 +91,41 @@ func NewImages(g *globals) *cobra.Command {
 	return cmd
 }
 
-func imageRows(img storage.Summary, one, noTrunc bool) []imageRow {
+// listImages lists the store's images; a name needs the full binary,
+// which knows what short names stand for, and so do sizes the image
+// records lack.
+func listImages(env Env, name string, all bool) ([]catalog.Summary, error) {
+	cat, err := env.Catalog()
+	if err != nil {
+		return nil, err
+	}
+	images, err := cat.Images()
+	if err != nil {
+		return nil, err
+	}
+	layers, err := cat.Layers()
+	if err != nil {
+		return nil, err
+	}
+	full := env.Full()
+	size := func(img catalog.Image) (int64, error) { return catalog.ImageSize(img, layers) }
+	var candidates []string
+	if full != nil {
+		candidates = full.Candidates(name)
+		size = func(img catalog.Image) (int64, error) {
+			n, err := full.ImageSize(img.ID)
+			if err != nil {
+				return -1, nil
+			}
+			return n, nil
+		}
+	} else if name != "" {
+		return nil, catalog.ErrHandOver
+	}
+	return catalog.List(images, layers, name, candidates, all, size)
+}
+
+func imageRows(img catalog.Summary, one, noTrunc bool) []imageRow {
 	id := img.ID[:min(12, len(img.ID))]
 	if noTrunc {
 		id = "sha256:" + img.ID
@@ -110,25 +140,25 @@ func imageRows(img storage.Summary, one, noTrunc bool) []imageRow {
 	rows := make([]imageRow, len(img.Names))
 	for i, n := range img.Names {
 		rows[i] = base
-		rows[i].Name, rows[i].Tag = storage.SplitTag(n)
+		rows[i].Name, rows[i].Tag = catalog.SplitTag(n)
 	}
 	return rows
 }
 
 // imageFilter is the predicate of one images --filter key.
-func imageFilter(k, v string) (func(storage.Summary) bool, error) {
+func imageFilter(k, v string) (func(catalog.Summary) bool, error) {
 	switch k {
 	case "reference":
-		return func(s storage.Summary) bool {
+		return func(s catalog.Summary) bool {
 			return slices.ContainsFunc(s.Names, func(n string) bool { return referenceMatches(n, v) })
 		}, nil
 	case "dangling":
 		if v != "true" && v != "false" {
 			return nil, errors.New("dangling takes true or false")
 		}
-		return func(s storage.Summary) bool { return (len(s.Names) == 0) == (v == "true") }, nil
+		return func(s catalog.Summary) bool { return (len(s.Names) == 0) == (v == "true") }, nil
 	case "readonly":
-		return func(storage.Summary) bool { return v == "false" }, nil
+		return func(catalog.Summary) bool { return v == "false" }, nil
 	}
 	return nil, fmt.Errorf("unknown key %q (reference, dangling, readonly)", k)
 }
@@ -136,7 +166,7 @@ func imageFilter(k, v string) (func(storage.Summary) bool, error) {
 // referenceMatches matches a stored name against a reference filter: the
 // whole name, or its repository, with shell-style wildcards.
 func referenceMatches(name, pattern string) bool {
-	repo, _ := storage.SplitTag(name)
+	repo, _ := catalog.SplitTag(name)
 	for _, candidate := range []string{name, repo, strings.TrimPrefix(repo, "localhost/")} {
 		if ok, _ := pathMatch(pattern, candidate); ok {
 			return true

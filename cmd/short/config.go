@@ -1,8 +1,10 @@
-package cmd
+package short
 
 import (
-	"github.com/hodbuild/hod/container"
+	"fmt"
+
 	"github.com/hodbuild/hod/container/state"
+	"github.com/hodbuild/hod/storage/catalog"
 	"github.com/spf13/cobra"
 )
 
@@ -16,7 +18,7 @@ type configFlags struct {
 }
 
 // NewConfig returns "hod config".
-func NewConfig(g *globals) *cobra.Command {
+func NewConfig(env Env) *cobra.Command {
 	var o configFlags
 	cmd := &cobra.Command{
 		Use:   "config [flags] CONTAINER",
@@ -29,19 +31,20 @@ func NewConfig(g *globals) *cobra.Command {
   hod config --user 1000:1000 --workingdir /srv --healthcheck 'CMD-SHELL wget -q -O- localhost' "$ctr"`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			store, err := g.Store()
+			cat, err := env.Catalog()
 			if err != nil {
 				return err
 			}
-			c, err := container.Open(store, args[0])
+			st, dir, err := openWorking(cat, args[0])
 			if err != nil {
 				return err
 			}
-			changes, err := o.changes(cmd, c.Docker.Shell)
+			changes, err := o.changes(cmd, st.Docker.Shell)
 			if err != nil {
 				return err
 			}
-			return c.Apply(changes...)
+			st.Apply(changes...)
+			return st.Write(dir)
 		},
 	}
 	f := cmd.Flags()
@@ -167,4 +170,23 @@ func (o configFlags) commandChanges(set func(string) bool, shell []string) ([]st
 		out = append(out, state.Cmd(argv))
 	}
 	return out, nil
+}
+
+// openWorking reads the state of the working container nameOrID names (a
+// name, an ID or an ID prefix); dir is where it is written back.
+func openWorking(cat *catalog.Store, nameOrID string) (*state.State, string, error) {
+	all, err := cat.Containers()
+	if err != nil {
+		return nil, "", fmt.Errorf("open container %q: %w", nameOrID, err)
+	}
+	c, ok := catalog.FindContainer(all, nameOrID)
+	if !ok {
+		return nil, "", fmt.Errorf("%q: %w", nameOrID, state.ErrNotFound)
+	}
+	dir := cat.ContainerDir(c.ID)
+	st, err := state.Read(dir)
+	if err != nil {
+		return nil, "", fmt.Errorf("open container %q: %w", nameOrID, err)
+	}
+	return &st, dir, nil
 }

@@ -1,14 +1,15 @@
-package cmd
+package short
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"path"
 	"strings"
 
-	"github.com/hodbuild/hod/container"
+	"github.com/hodbuild/hod/container/state"
+	"github.com/hodbuild/hod/storage/catalog"
 	"github.com/spf13/cobra"
-	cstorage "go.podman.io/storage"
 )
 
 // containerRow is one line of "hod containers", with buildah's --json
@@ -23,7 +24,7 @@ type containerRow struct {
 }
 
 // NewContainers returns "hod containers".
-func NewContainers(g *globals) *cobra.Command {
+func NewContainers(env Env) *cobra.Command {
 	var (
 		l            listFlags
 		all, noTrunc bool
@@ -39,15 +40,11 @@ func NewContainers(g *globals) *cobra.Command {
   hod containers --format '{{.ContainerName}} {{.ImageName}}'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			store, err := g.Store()
-			if err != nil {
-				return err
-			}
 			keep, err := parseFilters(filters, containerFilter)
 			if err != nil {
 				return err
 			}
-			rows, err := containerRows(store, all, keep)
+			rows, err := containerRows(env, all, keep)
 			if err != nil {
 				return err
 			}
@@ -80,43 +77,64 @@ func printContainerTable(out io.Writer, rows []containerRow, noHeading, noTrunc 
 	return nil
 }
 
-func containerRows(store cstorage.Store, all bool, keep func(containerRow) bool) ([]containerRow, error) {
-	ours, err := container.List(store)
+func containerRows(env Env, all bool, keep func(containerRow) bool) ([]containerRow, error) {
+	cat, err := env.Catalog()
 	if err != nil {
 		return nil, err
 	}
+	ours, others, err := workingContainers(cat)
+	if err != nil {
+		return nil, err
+	}
+	images, err := cat.Images()
+	if err != nil {
+		return nil, err
+	}
+	firstName := map[string]string{}
+	for _, img := range images {
+		if len(img.Names) > 0 {
+			firstName[img.ID] = img.Names[0]
+		}
+	}
 	var rows []containerRow
-	mine := map[string]bool{}
 	add := func(r containerRow) {
 		if keep(r) {
 			rows = append(rows, r)
 		}
 	}
 	for _, c := range ours {
-		mine[c.ID] = true
-		name := c.FromImage
-		if img, err := store.Image(c.FromImageID); err == nil && len(img.Names) > 0 {
-			name = img.Names[0]
-		}
-		add(containerRow{c.ID, true, c.FromImageID, name, c.Name, "*"})
+		add(containerRow{c.ID, true, c.FromImageID, cmp.Or(firstName[c.FromImageID], c.FromImage), c.Name, "*"})
 	}
 	if !all {
 		return rows, nil
 	}
-	others, err := store.Containers()
-	if err != nil {
-		return nil, err
-	}
 	for _, c := range others {
-		if !mine[c.ID] {
-			name := ""
-			if len(c.Names) > 0 {
-				name = c.Names[0]
-			}
-			add(containerRow{c.ID, false, c.ImageID, "", name, " "})
+		name := ""
+		if len(c.Names) > 0 {
+			name = c.Names[0]
 		}
+		add(containerRow{c.ID, false, c.ImageID, "", name, " "})
 	}
 	return rows, nil
+}
+
+// workingContainers are hod's working containers (their states) and the
+// store's other containers, in store order.
+func workingContainers(cat *catalog.Store) ([]state.State, []catalog.Container, error) {
+	all, err := cat.Containers()
+	if err != nil {
+		return nil, nil, fmt.Errorf("list containers: %w", err)
+	}
+	var ours []state.State
+	var others []catalog.Container
+	for _, c := range all {
+		if st, err := state.Read(cat.ContainerDir(c.ID)); err == nil {
+			ours = append(ours, st)
+		} else {
+			others = append(others, c)
+		}
+	}
+	return ours, others, nil
 }
 
 // containerFilter is the predicate of one containers --filter key.

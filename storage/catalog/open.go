@@ -1,0 +1,60 @@
+package catalog
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/hodbuild/hod/storage/storeconf"
+	stypes "go.podman.io/storage/types"
+)
+
+// Open is the store so describes, if the catalog can read it as
+// containers/storage would: one image store, no transient store, and
+// nothing left by a killed hod for the full binary's store open to clean
+// up (nor a live writer's entry, which looks the same).
+func Open(so stypes.StoreOptions) (*Store, error) {
+	if so.GraphDriverName == "" {
+		so.GraphDriverName = priorDriver(so.GraphRoot)
+	}
+	if so.GraphDriverName == "" || so.TransientStore || so.ImageStore != "" {
+		return nil, fmt.Errorf("driver %q, transient store, image store: %w", so.GraphDriverName, ErrHandOver)
+	}
+	for _, o := range so.GraphDriverOptions {
+		if strings.Contains(o, "imagestore") {
+			return nil, fmt.Errorf("additional image stores: %w", ErrHandOver)
+		}
+	}
+	s := &Store{GraphRoot: so.GraphRoot, RunRoot: so.RunRoot, Driver: so.GraphDriverName}
+	for _, w := range []struct{ dir, pattern string }{
+		{storeconf.JournalDir(s.GraphRoot), storeconf.JournalPrefix + "*"},
+		{storeconf.RunsDir(s.RunRoot), "*-[0-9]*"},
+		{storeconf.UsernsRunDir, "*-[0-9]*"},
+		{storeconf.StagingDir(s.GraphRoot), storeconf.StagingPrefix + "*"},
+	} {
+		if matches, _ := filepath.Glob(filepath.Join(w.dir, w.pattern)); len(matches) > 0 {
+			return nil, fmt.Errorf("%s: %w", matches[0], ErrHandOver)
+		}
+	}
+	if _, err := os.Stat(s.dir(s.GraphRoot, "images")); err != nil {
+		return nil, fmt.Errorf("a store never opened: %w", ErrHandOver)
+	}
+	return s, nil
+}
+
+// priorDriver is the driver containers/storage picks for a store whose
+// configuration names none, where that is plain: overlay, the first of
+// its priorities, when the store has used it and no other driver. Else
+// it is "", and the full binary decides.
+func priorDriver(graphRoot string) string {
+	for _, d := range []string{"vfs", "zfs", "btrfs"} {
+		if _, err := os.Stat(filepath.Join(graphRoot, d)); err == nil {
+			return ""
+		}
+	}
+	if _, err := os.Stat(filepath.Join(graphRoot, "overlay")); err != nil {
+		return ""
+	}
+	return "overlay"
+}
