@@ -42,3 +42,27 @@ func TestDependencyDirection(t *testing.T) {
 		}
 	}
 }
+
+// TestFrontIsLean keeps the front (cmd/hod) free of the container
+// libraries, whose initialisation is what the front exists to skip: it
+// links neither containers/storage nor containers/image's transports, nor
+// hod's packages built on them.
+func TestFrontIsLean(t *testing.T) {
+	out, err := exec.Command("go", "list", "-tags", "exclude_graphdriver_btrfs", "-deps", "../cmd/hod").Output()
+	if err != nil {
+		t.Fatalf("go list cmd/hod: %v", err)
+	}
+	deps := strings.Fields(string(out))
+	for _, heavy := range []string{
+		"go.podman.io/storage", "go.podman.io/image/v5/docker", "go.podman.io/image/v5/docker/reference",
+		"go.podman.io/image/v5/manifest", "go.podman.io/image/v5/copy", "google.golang.org/grpc",
+		module + "storage", module + "container", module + "run", module + "commit", module + "cmd",
+	} {
+		if slices.Contains(deps, heavy) {
+			t.Errorf("the front links %s", heavy)
+		}
+	}
+	if len(deps) > 170 {
+		t.Errorf("the front links %d packages; it linked 139 when it started in 2 ms", len(deps))
+	}
+}
