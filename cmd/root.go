@@ -88,14 +88,15 @@ func New() (*cobra.Command, func()) {
 	return root, g.Close
 }
 
-// Catalog is the store for the short calls: opened (which cleans up after
-// killed hods), then read through the catalog as the front reads it.
-func (g *globals) Catalog() (*catalog.Store, error) {
+// Catalog is the store's records for the short calls, read through
+// containers/storage once the store is open (which cleans up after
+// killed hods).
+func (g *globals) Catalog() (catalog.Reader, error) {
 	store, err := g.Store()
 	if err != nil {
 		return nil, err
 	}
-	return &catalog.Store{GraphRoot: store.GraphRoot(), RunRoot: store.RunRoot(), Driver: store.GraphDriverName()}, nil
+	return storage.CatalogView(store), nil
 }
 
 // Full is the full binary's part of the short calls.

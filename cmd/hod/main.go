@@ -14,6 +14,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/hodbuild/hod/cmd/short"
@@ -25,10 +26,33 @@ import (
 const fullName = "hod-full"
 
 func main() {
-	if os.Geteuid() == 0 && serve(os.Args[1:]) {
+	if os.Geteuid() == 0 && shortCalls[command(os.Args[1:])] && serve(os.Args[1:]) {
 		return
 	}
 	handOver()
+}
+
+// shortCalls are the calls (and aliases) the front may serve; any other
+// goes to the full binary before the front parses anything.
+var shortCalls = map[string]bool{"images": true, "containers": true, "ps": true, "ls": true, "inspect": true, "config": true}
+
+// valueFlags are the global flags that take a separate value.
+var valueFlags = map[string]bool{
+	"--root": true, "--runroot": true, "--storage-driver": true, "--storage-opt": true, "--registries-conf": true,
+	"--registries-conf-dir": true, "--short-name-alias-conf": true, "--signature-policy": true, "--log-level": true,
+}
+
+// command is the first argument that is not a global flag or its value.
+func command(args []string) string {
+	for i := 0; i < len(args); i++ {
+		switch a := args[i]; {
+		case !strings.HasPrefix(a, "-"):
+			return a
+		case valueFlags[a]:
+			i++
+		}
+	}
+	return ""
 }
 
 // serve runs a short call and reports whether it did; the output is held
@@ -56,7 +80,7 @@ type frontEnv struct {
 	served bool // a short call ran: not --help, completion or the root
 }
 
-func (e *frontEnv) Catalog() (*catalog.Store, error) {
+func (e *frontEnv) Catalog() (catalog.Reader, error) {
 	switch e.g.LogLevel {
 	case "warn", "warning", "error", "fatal", "panic":
 	default: // the full binary's debug output is what the user asked for

@@ -174,7 +174,7 @@ func (o configFlags) commandChanges(set func(string) bool, shell []string) ([]st
 
 // openWorking reads the state of the working container nameOrID names (a
 // name, an ID or an ID prefix); dir is where it is written back.
-func openWorking(cat *catalog.Store, nameOrID string) (*state.State, string, error) {
+func openWorking(cat catalog.Reader, nameOrID string) (*state.State, string, error) {
 	all, err := cat.Containers()
 	if err != nil {
 		return nil, "", fmt.Errorf("open container %q: %w", nameOrID, err)

@@ -120,7 +120,7 @@ func containerRows(env Env, all bool, keep func(containerRow) bool) ([]container
 
 // workingContainers are hod's working containers (their states) and the
 // store's other containers, in store order.
-func workingContainers(cat *catalog.Store) ([]state.State, []catalog.Container, error) {
+func workingContainers(cat catalog.Reader) ([]state.State, []catalog.Container, error) {
 	all, err := cat.Containers()
 	if err != nil {
 		return nil, nil, fmt.Errorf("list containers: %w", err)

@@ -17,9 +17,10 @@ import (
 
 // Env is what the short calls need of the binary serving them.
 type Env interface {
-	// Catalog is the store, read without containers/storage. The full
-	// binary opens the store first, which cleans up after killed hods.
-	Catalog() (*catalog.Store, error)
+	// Catalog is the store's records: read from its files in the front,
+	// through containers/storage in the full binary, whose store open
+	// cleans up after killed hods first.
+	Catalog() (catalog.Reader, error)
 	// Full is what needs the container libraries; nil in the front, whose
 	// calls return catalog.ErrHandOver there instead.
 	Full() Full

@@ -83,7 +83,7 @@ func inspectContainer(ctx context.Context, env Env, nameOrID string, isolation p
 }
 
 // mountPoint is where the layer is mounted, if it is.
-func mountPoint(cat *catalog.Store, layer string) (string, error) {
+func mountPoint(cat catalog.Reader, layer string) (string, error) {
 	mounts, err := cat.Mounts()
 	if err != nil {
 		return "", err
@@ -100,7 +100,7 @@ func mountPoint(cat *catalog.Store, layer string) (string, error) {
 // and the configuration the manifest names, as containers/image reads
 // them from the store. Others (a schema 1 manifest, say) are the full
 // binary's.
-func baseImage(ctx context.Context, env Env, cat *catalog.Store, id string) (*inspect.Base, error) {
+func baseImage(ctx context.Context, env Env, cat catalog.Reader, id string) (*inspect.Base, error) {
 	b, err := catalogBase(cat, id)
 	if err == nil {
 		return b, nil
@@ -112,7 +112,7 @@ func baseImage(ctx context.Context, env Env, cat *catalog.Store, id string) (*in
 	return full.Base(ctx, id)
 }
 
-func catalogBase(cat *catalog.Store, id string) (*inspect.Base, error) {
+func catalogBase(cat catalog.Reader, id string) (*inspect.Base, error) {
 	images, err := cat.Images()
 	if err != nil {
 		return nil, err

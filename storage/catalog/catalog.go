@@ -107,7 +107,7 @@ func (s *Store) Layers() ([]Layer, error) {
 	if err := s.read(dir, "layers", "layers.json", &layers); err != nil {
 		return nil, err
 	}
-	if err := s.read(dir, "layers", filepath.Join(s.dir(s.RunRoot, "layers"), "volatile-layers.json"), &volatile); err != nil {
+	if err := s.read(dir, "layers", "volatile-layers.json", &volatile); err != nil {
 		return nil, err
 	}
 	layers = append(layers, volatile...)
@@ -126,7 +126,7 @@ func (s *Store) Containers() ([]Container, error) {
 	if err := s.read(dir, "containers", "containers.json", &containers); err != nil {
 		return nil, err
 	}
-	if err := s.read(dir, "containers", filepath.Join(s.dir(s.RunRoot, "containers"), "volatile-containers.json"), &volatile); err != nil {
+	if err := s.read(dir, "containers", "volatile-containers.json", &volatile); err != nil {
 		return nil, err
 	}
 	return append(containers, volatile...), nil
@@ -139,13 +139,10 @@ func (s *Store) Mounts() ([]Mount, error) {
 	return mounts, err
 }
 
-// read decodes file (relative to dir, unless absolute) holding dir's
-// LOCK.lock for reading, as containers/storage's readers do. A missing
-// file is an empty list.
+// read decodes file in dir holding dir's LOCK.lock for reading, as
+// containers/storage's readers do. A missing file is an empty list.
 func (s *Store) read(dir, lock, file string, v any) error {
-	if !filepath.IsAbs(file) {
-		file = filepath.Join(dir, file)
-	}
+	file = filepath.Join(dir, file)
 	unlock, err := readLock(filepath.Join(dir, lock+".lock"))
 	if err != nil {
 		return err
@@ -202,3 +199,15 @@ func bigDataName(key string) string {
 
 // ContainerDir is the container's directory, where hod keeps its state.
 func (s *Store) ContainerDir(id string) string { return ContainerDir(s.GraphRoot, s.Driver, id) }
+
+// Reader is what hod's short calls read of a store: a Store (the front),
+// or containers/storage's own view of it (the full binary, which also sees
+// additional image stores and transient stores).
+type Reader interface {
+	Images() ([]Image, error)
+	Layers() ([]Layer, error)
+	Containers() ([]Container, error)
+	Mounts() ([]Mount, error)
+	ImageBigData(id, key string) ([]byte, error)
+	ContainerDir(id string) string
+}
