@@ -39,7 +39,7 @@ func (s *stage) dispatch(cmd instructions.Command) error {
 	return s.apply(changes...)
 }
 
-// changes maps a configuration instruction to its container.Changes.
+// changes maps a configuration instruction to its state.Changes.
 func (s *stage) changes(cmd instructions.Command) ([]state.Change, error) {
 	cfg := s.c.Config.Config
 	switch c := cmd.(type) {

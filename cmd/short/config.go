@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// configFlags are "hod config"'s flags; each set flag becomes container.Changes.
+// configFlags are "hod config"'s flags; each set flag becomes state.Changes.
 type configFlags struct {
 	entrypoint, cmd, workingDir, user, author, createdBy, comment, historyComment    string
 	stopSignal, shell, arch, os, osVersion, variant, hostname, domainname            string
