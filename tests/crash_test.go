@@ -77,9 +77,11 @@ func TestCrashSafety(t *testing.T) {
 			}
 			h.kill(c, args)
 			// the store opens (and hod cleans up after the killed write)
-			if _, errs, code := h.run("images"); code != 0 {
+			_, errs, code := h.run("--log-level", "debug", "images")
+			if code != 0 {
 				t.Fatalf("store does not open after the kill: %s", errs)
 			}
+			t.Logf("the store open after the kill logged:\n%s", errs) // shown if a check fails
 			h.checkNamedComplete()
 			h.checkReachable()
 			h.checkNoTemp()
