@@ -41,13 +41,26 @@ type RemoteCache struct {
 	Mounts bool
 }
 
-// newRemoteCache is the build's --cache-from/--cache-to, nil without them.
+// newRemoteCache is the build's --cache-from/--cache-to, nil without
+// them; it refuses values that name no cache repository.
 func newRemoteCache(ctx context.Context, store cstorage.Store, sys *types.SystemContext, rc RemoteCache) (*remoteCache, error) {
-	if err := checkRemoteCache(rc); err != nil || (rc.From == "" && rc.To == "") {
+	from, err := parseCacheRepo(rc.From)
+	if err != nil {
 		return nil, err
 	}
-	from, _ := parseCacheRepo(rc.From)
-	to, _ := parseCacheRepo(rc.To)
+	to, err := parseCacheRepo(rc.To)
+	if err != nil {
+		return nil, err
+	}
+	if rc.TTL < 0 {
+		return nil, fmt.Errorf("--cache-ttl %s: must not be negative", rc.TTL)
+	}
+	if rc.From == "" && rc.To == "" {
+		if rc.Mounts {
+			return nil, fmt.Errorf("--cache-mounts needs --cache-from or --cache-to")
+		}
+		return nil, nil
+	}
 	return &remoteCache{ctx: ctx, store: store, sys: sys, from: from, to: to, ttl: rc.TTL, mounts: rc.Mounts, used: map[string]bool{}}, nil
 }
 
@@ -140,20 +153,4 @@ func (r *remoteCache) wait() {
 	if r != nil {
 		r.pushes.Wait()
 	}
-}
-
-// checkRemoteCache refuses values that name no cache repository.
-func checkRemoteCache(rc RemoteCache) error {
-	for _, value := range []string{rc.From, rc.To} {
-		if _, err := parseCacheRepo(value); err != nil {
-			return err
-		}
-	}
-	if rc.Mounts && rc.From == "" && rc.To == "" {
-		return fmt.Errorf("--cache-mounts needs --cache-from or --cache-to")
-	}
-	if rc.TTL < 0 {
-		return fmt.Errorf("--cache-ttl %s: must not be negative", rc.TTL)
-	}
-	return nil
 }

@@ -167,7 +167,7 @@ func bundleParents(store cstorage.Store) []string {
 // ReapAll cleans up after killed runs in any container of store.
 func ReapAll(store cstorage.Store) error {
 	for _, parent := range bundleParents(store) {
-		dirs, _ := filepath.Glob(filepath.Join(parent, "*-[0-9]*"))
+		dirs, _ := filepath.Glob(filepath.Join(parent, storeconf.RunPattern))
 		for _, dir := range dirs {
 			if lockdir.Live(dir) {
 				continue

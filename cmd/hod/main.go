@@ -14,53 +14,38 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"syscall"
 
 	"github.com/hodbuild/hod/cmd/short"
 	"github.com/hodbuild/hod/storage/catalog"
 	"github.com/hodbuild/hod/storage/storeconf"
+	"github.com/spf13/cobra"
 )
 
 // fullName is the full binary's name, next to hod or in ../libexec/hod.
 const fullName = "hod-full"
 
 func main() {
-	if os.Geteuid() == 0 && shortCalls[command(os.Args[1:])] && serve(os.Args[1:]) {
+	env := &frontEnv{}
+	root := short.NewRoot(&env.g)
+	root.AddCommand(short.Commands(env)...)
+	if os.Geteuid() == 0 && isShortCall(root, os.Args[1:]) && serve(root, env, os.Args[1:]) {
 		return
 	}
 	handOver()
 }
 
-// shortCalls are the calls (and aliases) the front may serve; any other
-// goes to the full binary before the front parses anything.
-var shortCalls = map[string]bool{"images": true, "containers": true, "ps": true, "ls": true, "inspect": true, "config": true}
-
-// valueFlags are the global flags that take a separate value.
-var valueFlags = map[string]bool{
-	"--root": true, "--runroot": true, "--storage-driver": true, "--storage-opt": true, "--registries-conf": true,
-	"--registries-conf-dir": true, "--short-name-alias-conf": true, "--signature-policy": true, "--log-level": true,
-}
-
-// command is the first argument that is not a global flag or its value.
-func command(args []string) string {
-	for i := 0; i < len(args); i++ {
-		switch a := args[i]; {
-		case !strings.HasPrefix(a, "-"):
-			return a
-		case valueFlags[a]:
-			i++
-		}
-	}
-	return ""
+// isShortCall says whether args name one of root's commands (the short
+// calls), as cobra finds it past the global flags and their values; any
+// other call goes to the full binary before the front parses anything.
+func isShortCall(root *cobra.Command, args []string) bool {
+	c, _, err := root.Find(args)
+	return err == nil && c != root
 }
 
 // serve runs a short call and reports whether it did; the output is held
 // back until the call has succeeded, so a handed-over call prints once.
-func serve(args []string) bool {
-	env := &frontEnv{}
-	root := short.NewRoot(&env.g)
-	root.AddCommand(short.Commands(env)...)
+func serve(root *cobra.Command, env *frontEnv, args []string) bool {
 	var out bytes.Buffer
 	root.SetOut(&out)
 	root.SetErr(io.Discard)

@@ -35,7 +35,7 @@ func NewConfig(env Env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, dir, err := openWorking(cat, args[0])
+			st, sc, err := openWorking(cat, args[0])
 			if err != nil {
 				return err
 			}
@@ -44,7 +44,7 @@ func NewConfig(env Env) *cobra.Command {
 				return err
 			}
 			st.Apply(changes...)
-			return st.Write(dir)
+			return st.Write(cat.ContainerDir(sc.ID))
 		},
 	}
 	f := cmd.Flags()
@@ -173,20 +173,19 @@ func (o configFlags) commandChanges(set func(string) bool, shell []string) ([]st
 }
 
 // openWorking reads the state of the working container nameOrID names (a
-// name, an ID or an ID prefix); dir is where it is written back.
-func openWorking(cat catalog.Reader, nameOrID string) (*state.State, string, error) {
+// name, an ID or an ID prefix), and its storage container's record.
+func openWorking(cat catalog.Reader, nameOrID string) (*state.State, catalog.Container, error) {
 	all, err := cat.Containers()
 	if err != nil {
-		return nil, "", fmt.Errorf("open container %q: %w", nameOrID, err)
+		return nil, catalog.Container{}, fmt.Errorf("open container %q: %w", nameOrID, err)
 	}
 	c, ok := catalog.FindContainer(all, nameOrID)
 	if !ok {
-		return nil, "", fmt.Errorf("%q: %w", nameOrID, state.ErrNotFound)
+		return nil, c, fmt.Errorf("%q: %w", nameOrID, state.ErrNotFound)
 	}
-	dir := cat.ContainerDir(c.ID)
-	st, err := state.Read(dir)
+	st, err := state.Read(cat.ContainerDir(c.ID))
 	if err != nil {
-		return nil, "", fmt.Errorf("open container %q: %w", nameOrID, err)
+		return nil, c, fmt.Errorf("open container %q: %w", nameOrID, err)
 	}
-	return &st, dir, nil
+	return &st, c, nil
 }

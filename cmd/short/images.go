@@ -108,19 +108,23 @@ func listImages(env Env, name string, all bool) ([]catalog.Summary, error) {
 		return nil, err
 	}
 	full := env.Full()
-	size := func(img catalog.Image) (int64, error) { return catalog.ImageSize(img, layers) }
-	var candidates []string
-	if full != nil {
-		candidates = full.Candidates(name)
-		size = func(img catalog.Image) (int64, error) {
-			n, err := full.ImageSize(img.ID)
-			if err != nil {
-				return -1, nil
-			}
-			return n, nil
+	if full == nil {
+		if name != "" {
+			return nil, catalog.ErrHandOver
 		}
-	} else if name != "" {
-		return nil, catalog.ErrHandOver
+		return catalog.List(images, layers, "", nil, all, catalog.ImageSizes(layers))
+	}
+	var candidates []string
+	if name != "" {
+		candidates = full.Candidates(name)
+	}
+	// As before the catalog: a size containers/storage cannot tell is -1.
+	size := func(img catalog.Image) (int64, error) {
+		n, err := full.ImageSize(img.ID)
+		if err != nil {
+			return -1, nil
+		}
+		return n, nil
 	}
 	return catalog.List(images, layers, name, candidates, all, size)
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/hodbuild/hod/inspect"
 	"github.com/hodbuild/hod/run/policy"
 	"github.com/hodbuild/hod/storage/catalog"
+	"github.com/opencontainers/go-digest"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 )
@@ -61,15 +62,10 @@ func inspectContainer(ctx context.Context, env Env, nameOrID string, isolation p
 	if err != nil {
 		return nil, err
 	}
-	st, _, err := openWorking(cat, nameOrID)
+	st, sc, err := openWorking(cat, nameOrID)
 	if err != nil {
 		return nil, err
 	}
-	containers, err := cat.Containers()
-	if err != nil {
-		return nil, err
-	}
-	sc, _ := catalog.FindContainer(containers, st.ID)
 	facts := inspect.Facts{Created: sc.Created, Isolation: isolation}
 	if facts.MountPoint, err = mountPoint(cat, sc.LayerID); err != nil {
 		return nil, err
@@ -132,7 +128,8 @@ func catalogBase(cat catalog.Reader, id string) (*inspect.Base, error) {
 			Digest string `json:"digest"`
 		} `json:"config"`
 	}
-	if json.Unmarshal(b.Manifest, &m) != nil || m.SchemaVersion != 2 || m.Config.Digest == "" {
+	// The digest names a file in the store: only a valid one is read.
+	if json.Unmarshal(b.Manifest, &m) != nil || m.SchemaVersion != 2 || !digest.DigestRegexpAnchored.MatchString(m.Config.Digest) {
 		return nil, fmt.Errorf("manifest of %s: %w", id, catalog.ErrHandOver)
 	}
 	if b.Config, err = cat.ImageBigData(id, m.Config.Digest); err != nil {

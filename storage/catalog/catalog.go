@@ -72,7 +72,7 @@ func (s *Store) dir(root, kind string) string { return filepath.Join(root, s.Dri
 // Images are the store's images.
 func (s *Store) Images() ([]Image, error) {
 	var images []Image
-	if err := s.read(s.dir(s.GraphRoot, "images"), "images", "images.json", &images); err != nil {
+	if err := read(s.dir(s.GraphRoot, "images"), "images", "images.json", &images); err != nil {
 		return nil, err
 	}
 	seen := map[string]bool{}
@@ -83,31 +83,30 @@ func (s *Store) Images() ([]Image, error) {
 			}
 			seen[n] = true
 		}
-		if img.Digest == "" && manifestDigests(img) > 0 {
+		if img.Digest == "" && hasManifestDigest(img) {
 			return nil, fmt.Errorf("image %s: digest to recompute: %w", img.ID, ErrHandOver)
 		}
 	}
 	return images, nil
 }
 
-func manifestDigests(img Image) int {
-	n := 0
+func hasManifestDigest(img Image) bool {
 	for name := range img.BigDataDigests {
 		if strings.HasPrefix(name, "manifest") {
-			n++
+			return true
 		}
 	}
-	return n
+	return false
 }
 
 // Layers are the store's layers, the volatile ones included.
 func (s *Store) Layers() ([]Layer, error) {
 	var layers, volatile []Layer
 	dir := s.dir(s.GraphRoot, "layers")
-	if err := s.read(dir, "layers", "layers.json", &layers); err != nil {
+	if err := read(dir, "layers", "layers.json", &layers); err != nil {
 		return nil, err
 	}
-	if err := s.read(dir, "layers", "volatile-layers.json", &volatile); err != nil {
+	if err := read(dir, "layers", "volatile-layers.json", &volatile); err != nil {
 		return nil, err
 	}
 	layers = append(layers, volatile...)
@@ -123,10 +122,10 @@ func (s *Store) Layers() ([]Layer, error) {
 func (s *Store) Containers() ([]Container, error) {
 	var containers, volatile []Container
 	dir := s.dir(s.GraphRoot, "containers")
-	if err := s.read(dir, "containers", "containers.json", &containers); err != nil {
+	if err := read(dir, "containers", "containers.json", &containers); err != nil {
 		return nil, err
 	}
-	if err := s.read(dir, "containers", "volatile-containers.json", &volatile); err != nil {
+	if err := read(dir, "containers", "volatile-containers.json", &volatile); err != nil {
 		return nil, err
 	}
 	return append(containers, volatile...), nil
@@ -135,13 +134,13 @@ func (s *Store) Containers() ([]Container, error) {
 // Mounts are the mounted layers.
 func (s *Store) Mounts() ([]Mount, error) {
 	var mounts []Mount
-	err := s.read(s.dir(s.RunRoot, "layers"), "mountpoints", "mountpoints.json", &mounts)
+	err := read(s.dir(s.RunRoot, "layers"), "mountpoints", "mountpoints.json", &mounts)
 	return mounts, err
 }
 
 // read decodes file in dir holding dir's LOCK.lock for reading, as
 // containers/storage's readers do. A missing file is an empty list.
-func (s *Store) read(dir, lock, file string, v any) error {
+func read(dir, lock, file string, v any) error {
 	file = filepath.Join(dir, file)
 	unlock, err := readLock(filepath.Join(dir, lock+".lock"))
 	if err != nil {

@@ -81,7 +81,7 @@ func TestCatalogAgreesWithContainersStorage(t *testing.T) {
 	if err != nil || len(layers) != 4 { // two, and each container's
 		t.Fatalf("layers: %v, %v", layers, err)
 	}
-	size, err := ImageSize(got, layers)
+	size, err := ImageSizes(layers)(got)
 	wantSize, _ := store.ImageSize(img.ID)
 	if err != nil || size != wantSize {
 		t.Errorf("size %d, %v; containers/storage says %d", size, err, wantSize)

@@ -22,7 +22,7 @@ type Summary struct {
 // out unless all is set. A non-empty filter keeps the images with an ID
 // starting with it, or one of whose names has one of the candidates (the
 // names filter stands for) as repository or is one. size is an image's
-// size: ImageSize, or containers/storage's in the full binary.
+// size: ImageSizes', or containers/storage's in the full binary.
 func List(images []Image, layers []Layer, filter string, candidates []string, all bool, size func(Image) (int64, error)) ([]Summary, error) {
 	parents := map[string]bool{}
 	for _, l := range layers {

@@ -6,13 +6,17 @@ import (
 	"strings"
 )
 
-// ImageSize is containers/storage's size of img: its layers' diff sizes
-// and its big data.
-func ImageSize(img Image, layers []Layer) (int64, error) {
+// ImageSizes returns containers/storage's size of an image whose layers
+// are among layers: its layers' diff sizes and its big data.
+func ImageSizes(layers []Layer) func(Image) (int64, error) {
 	byID := make(map[string]*Layer, len(layers))
 	for i := range layers {
 		byID[layers[i].ID] = &layers[i]
 	}
+	return func(img Image) (int64, error) { return imageSize(img, byID) }
+}
+
+func imageSize(img Image, byID map[string]*Layer) (int64, error) {
 	var size int64
 	seen := map[string]bool{}
 	queue := append([]string{img.TopLayer}, img.MappedTopLayers...)

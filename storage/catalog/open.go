@@ -29,8 +29,8 @@ func Open(so stypes.StoreOptions) (*Store, error) {
 	s := &Store{GraphRoot: so.GraphRoot, RunRoot: so.RunRoot, Driver: so.GraphDriverName}
 	for _, w := range []struct{ dir, pattern string }{
 		{storeconf.JournalDir(s.GraphRoot), storeconf.JournalPrefix + "*"},
-		{storeconf.RunsDir(s.RunRoot), "*-[0-9]*"},
-		{storeconf.UsernsRunDir, "*-[0-9]*"},
+		{storeconf.RunsDir(s.RunRoot), storeconf.RunPattern},
+		{storeconf.UsernsRunDir, storeconf.RunPattern},
 		{storeconf.StagingDir(s.GraphRoot), storeconf.StagingPrefix + "*"},
 	} {
 		if matches, _ := filepath.Glob(filepath.Join(w.dir, w.pattern)); len(matches) > 0 {

@@ -17,6 +17,8 @@ const (
 	StagingPrefix = "hod-staging-"
 	// UsernsRunDir holds the bundles of runs in a user namespace.
 	UsernsRunDir = "/run/hod-userns"
+	// RunPattern matches run bundles (CONTAINER-N) in RunsDir and UsernsRunDir.
+	RunPattern = "*-[0-9]*"
 )
 
 // JournalDir holds the journals of writes in the store at graphRoot.
