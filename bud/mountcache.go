@@ -98,7 +98,7 @@ func (b *builder) exportCacheMount(dir, name string) error {
 // withTemporary runs f on a mounted helper container from image, then
 // removes the container and the image it came from.
 func (b *builder) withTemporary(image string, pull storage.PullPolicy, f func(c *container.Container, root string) error) error {
-	c, err := container.From(b.cache.remote.ctx, b.store, b.opts.Sys, image, container.Options{Pull: storage.PullOptions{Policy: pull}})
+	c, err := container.From(b.cache.remote.ctx, b.store, b.opts.Sys, image, container.Options{Pull: storage.PullOptions{Policy: pull}, Journal: b.journal})
 	if err != nil {
 		return err
 	}

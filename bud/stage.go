@@ -162,10 +162,11 @@ func (s *stage) from() error {
 	if err != nil {
 		return err
 	}
-	c, err := container.From(s.b.ctx, s.b.store, sys, image, container.Options{Pull: s.b.opts.Pull, IDMap: s.b.opts.IDMap})
+	c, err := container.From(s.b.ctx, s.b.store, sys, image, container.Options{Pull: s.b.opts.Pull, IDMap: s.b.opts.IDMap, Journal: s.b.journal})
 	if err != nil {
 		return err
 	}
+	// By name too: the container's ID changes at each step (Rebase).
 	if err := s.b.journal.Temporary(c.Name); err != nil {
 		return err
 	}

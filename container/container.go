@@ -9,11 +9,13 @@ import (
 	"strings"
 
 	"github.com/hodbuild/hod/container/state"
+	"github.com/hodbuild/hod/internal/failpoint"
 	"github.com/hodbuild/hod/mount"
 	"github.com/hodbuild/hod/storage"
 	"github.com/hodbuild/hod/storage/catalog"
 	"go.podman.io/image/v5/types"
 	cstorage "go.podman.io/storage"
+	"go.podman.io/storage/pkg/stringid"
 )
 
 var (
@@ -40,6 +42,10 @@ type Options struct {
 	RunDefaults []string
 	// IDMap gives the container a user namespace mapping.
 	IDMap state.IDMap
+	// Journal, when set, is a build's: the container goes if the build is
+	// killed before the journal is done. Otherwise From keeps a journal of
+	// its own until the container's state is saved.
+	Journal *storage.Journal
 }
 
 // From creates a working container from image, or an empty one from
@@ -65,7 +71,14 @@ func From(ctx context.Context, store cstorage.Store, sys *types.SystemContext, i
 		st.FromImageID = img.ID
 		name = prefixFor(img, image) + "-" + name
 	}
-	sc, name, err := create(store, opts.Name, name, st.FromImageID, opts.IDMap)
+	j := opts.Journal
+	if j == nil {
+		if j, err = storage.BeginWrite(store); err != nil {
+			return nil, err
+		}
+		defer j.Done()
+	}
+	sc, name, err := create(store, j, opts.Name, name, st.FromImageID, opts.IDMap)
 	if err != nil {
 		return nil, err
 	}
@@ -74,6 +87,7 @@ func From(ctx context.Context, store cstorage.Store, sys *types.SystemContext, i
 			_ = store.DeleteContainer(sc.ID)
 		}
 	}()
+	failpoint.Hit("from-before-state")
 	st.ID, st.Name, st.BaseImageID, st.MountKey = sc.ID, name, st.FromImageID, sc.ID
 	c := &Container{State: st, store: store}
 	return c, c.save()
@@ -99,8 +113,8 @@ func prefixFor(img *cstorage.Image, image string) string {
 // create creates the storage container, named name or else the first free
 // of base, base-1, base-2, ... (buildah's numbering). A free name another
 // process (or build stage) takes first is simply skipped, so concurrent
-// "hod from" calls all succeed.
-func create(store cstorage.Store, name, base, imageID string, ids state.IDMap) (*cstorage.Container, string, error) {
+// "hod from" calls all succeed. j notes the container before it exists.
+func create(store cstorage.Store, j *storage.Journal, name, base, imageID string, ids state.IDMap) (*cstorage.Container, string, error) {
 	for {
 		chosen := name
 		if chosen == "" {
@@ -109,7 +123,11 @@ func create(store cstorage.Store, name, base, imageID string, ids state.IDMap) (
 				return nil, "", err
 			}
 		}
-		sc, err := store.CreateContainer("", []string{chosen}, imageID, "", state.Marker, storageOptions(ids))
+		id := stringid.GenerateRandomID()
+		if err := j.Temporary(id); err != nil {
+			return nil, "", err
+		}
+		sc, err := j.CreateContainer(store, id, []string{chosen}, imageID, state.Marker, storageOptions(ids))
 		if name == "" && errors.Is(err, cstorage.ErrDuplicateName) {
 			continue
 		}

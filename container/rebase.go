@@ -18,7 +18,7 @@ import (
 // the old one (whose changes the image now holds) goes. rootFS and history
 // are the image's.
 //
-// j notes the new storage container first: if hod is killed halfway, the
+// j notes the new storage container and its layer first: if hod is killed halfway, the
 // next hod finishes the move or undoes it (storage.ReapWrites), so the
 // container's name always names one of them.
 func (c *Container) Rebase(j *storage.Journal, imageID string, rootFS ispec.RootFS, history []ispec.History) (err error) {
@@ -26,7 +26,7 @@ func (c *Container) Rebase(j *storage.Journal, imageID string, rootFS ispec.Root
 	if err := j.Container(id, c.Name); err != nil {
 		return err
 	}
-	sc, err := c.store.CreateContainer(id, nil, imageID, "", state.Marker, storageOptions(c.IDMap))
+	sc, err := j.CreateContainer(c.store, id, nil, imageID, state.Marker, storageOptions(c.IDMap))
 	if err != nil {
 		return fmt.Errorf("rebase %s: %w", c.Name, err)
 	}

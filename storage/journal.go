@@ -49,10 +49,23 @@ func (j *Journal) Container(id, name string) error {
 	return os.WriteFile(filepath.Join(j.dir.Path, "container-"+id), []byte(name), 0o600)
 }
 
-// Temporary records that the write's container name is to go if the write
-// does not finish (a build's working containers).
-func (j *Journal) Temporary(name string) error {
-	return os.WriteFile(filepath.Join(j.dir.Path, "temp-"+stringid.GenerateRandomID()[:16]), []byte(name), 0o600)
+// Temporary records that the container called nameOrID is to go if the
+// write does not finish (a build's working containers, a container whose
+// state is not saved yet).
+func (j *Journal) Temporary(nameOrID string) error {
+	return os.WriteFile(filepath.Join(j.dir.Path, "temp-"+stringid.GenerateRandomID()[:16]), []byte(nameOrID), 0o600)
+}
+
+// CreateContainer creates storage container id on a layer whose ID is
+// noted first: containers/storage makes a container's layer before it
+// records the container, and a process killed in between would leave a
+// layer nothing references.
+func (j *Journal) CreateContainer(store cstorage.Store, id string, names []string, image, metadata string, opts *cstorage.ContainerOptions) (*cstorage.Container, error) {
+	layer := stringid.GenerateRandomID()
+	if err := j.Layer(layer); err != nil {
+		return nil, err
+	}
+	return store.CreateContainer(id, names, image, layer, metadata, opts)
 }
 
 // Image records that the write creates image id.

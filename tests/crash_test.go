@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -31,7 +32,7 @@ type crashCase struct {
 	verify string
 }
 
-// TestCrashSafety SIGKILLs hod at 24 points of commit, commit --rm,
+// TestCrashSafety SIGKILLs hod at 25 points of from, commit, commit --rm,
 // commit --layer, pull, push and bud. After each kill the store opens, no
 // image is named half-written, no layer is unreachable once hod ran again,
 // no staging or journal data is left, and the retry gives an image whose
@@ -43,6 +44,7 @@ func TestCrashSafety(t *testing.T) {
 			crashCase{name: "commit/" + fp, failpoint: fp, args: []string{"commit", "-q", "c", "localhost/out"}, verify: "localhost/out"},
 			crashCase{name: "commit-rm/" + fp, failpoint: fp, args: []string{"commit", "-q", "--rm", "c", "localhost/out"}, verify: "localhost/out"})
 	}
+	cases = append(cases, crashCase{name: "from/from-before-state", failpoint: "from-before-state", args: []string{"from", "-q", "localhost/base"}})
 	for _, fp := range []string{"commit-after-layer", "checkpoint-before-rebase", "rebase-before-delete", "rebase-after-delete"} {
 		cases = append(cases, crashCase{name: "checkpoint/" + fp, failpoint: fp, args: []string{"commit", "-q", "--layer", "c"}})
 	}
@@ -85,6 +87,7 @@ func TestCrashSafety(t *testing.T) {
 			h.checkNamedComplete()
 			h.checkReachable()
 			h.checkNoTemp()
+			h.checkOnlyContainer("c")
 			// the retry works and its image is whole (a commit --rm that
 			// finished before the kill took its container with it)
 			if _, _, code := h.run("inspect", "c"); code != 0 {
@@ -171,6 +174,24 @@ func bigImage(t *testing.T) string {
 	out := filepath.Join(t.TempDir(), "big")
 	h.must("commit", "-q", "--rm", c, "oci:"+out+":big")
 	return out
+}
+
+// checkOnlyContainer fails the test for a container other than name (a
+// working container of a killed build or from), which may be gone (a
+// killed commit --rm).
+func (h *hodEnv) checkOnlyContainer(name string) {
+	h.t.Helper()
+	store := h.open()
+	defer store.Shutdown(false) //nolint:errcheck
+	containers, err := store.Containers()
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	for _, c := range containers {
+		if !slices.Equal(c.Names, []string{name}) {
+			h.t.Errorf("container %s %v is left", c.ID, c.Names)
+		}
+	}
 }
 
 // checkNamedComplete fails the test for a named image whose manifest,

@@ -1,0 +1,67 @@
+package container
+
+import (
+	"context"
+	"testing"
+
+	"github.com/hodbuild/hod/storage"
+	"github.com/hodbuild/hod/storage/storetest"
+	ispec "github.com/opencontainers/image-spec/specs-go/v1"
+	cstorage "go.podman.io/storage"
+)
+
+// A build killed after From leaves neither the working container nor its
+// layer: From notes both in the build's journal before containers/storage
+// makes the layer (which it does before it records the container).
+func TestFromNotesItsContainer(t *testing.T) {
+	store := newStore(t)
+	j, err := storage.BeginWrite(store)
+	must(t, err)
+	c, err := From(context.Background(), store, nil, "scratch", Options{Journal: j})
+	must(t, err)
+	layer := layerOf(t, store, c.ID)
+	notes := storetest.KillJournals(t, store)
+	if _, ok := notes["layer-"+layer]; !ok {
+		t.Errorf("the container's layer %s is not noted before it is made: %v", layer, notes)
+	}
+	j.Done()
+	must(t, storage.ReapWrites(store))
+	if all, _ := store.Containers(); len(all) != 0 {
+		t.Errorf("a killed build left %d containers", len(all))
+	}
+	if all, _ := store.Layers(); len(all) != 0 {
+		t.Errorf("a killed build left %d layers", len(all))
+	}
+}
+
+// A commit --layer killed after it moved the container keeps the moved
+// container, and notes the new container's layer before it is made.
+func TestRebaseNotesItsLayer(t *testing.T) {
+	store := newStore(t)
+	c, err := From(context.Background(), store, nil, "scratch", Options{})
+	must(t, err)
+	img, err := store.CreateImage("", nil, "", "", nil)
+	must(t, err)
+	j, err := storage.BeginWrite(store)
+	must(t, err)
+	must(t, c.Rebase(j, img.ID, ispec.RootFS{Type: "layers"}, nil))
+	layer := layerOf(t, store, c.ID)
+	notes := storetest.KillJournals(t, store)
+	if _, ok := notes["layer-"+layer]; !ok {
+		t.Errorf("the new container's layer %s is not noted before it is made: %v", layer, notes)
+	}
+	j.Done()
+	must(t, storage.ReapWrites(store))
+	moved, err := Open(store, c.Name)
+	must(t, err)
+	if moved.ID != c.ID || layerOf(t, store, moved.ID) != layer {
+		t.Errorf("the reaper undid a finished move: %s is now %s", c.ID, moved.ID)
+	}
+}
+
+func layerOf(t *testing.T, store cstorage.Store, id string) string {
+	t.Helper()
+	sc, err := store.Container(id)
+	must(t, err)
+	return sc.LayerID
+}
