@@ -19,13 +19,7 @@ func TestFromNotesItsContainer(t *testing.T) {
 	must(t, err)
 	c, err := From(context.Background(), store, nil, "scratch", Options{Journal: j})
 	must(t, err)
-	layer := layerOf(t, store, c.ID)
-	notes := storetest.KillJournals(t, store)
-	if _, ok := notes["layer-"+layer]; !ok {
-		t.Errorf("the container's layer %s is not noted before it is made: %v", layer, notes)
-	}
-	j.Done()
-	must(t, storage.ReapWrites(store))
+	killAndReap(t, store, j, layerOf(t, store, c.ID))
 	if all, _ := store.Containers(); len(all) != 0 {
 		t.Errorf("a killed build left %d containers", len(all))
 	}
@@ -46,17 +40,24 @@ func TestRebaseNotesItsLayer(t *testing.T) {
 	must(t, err)
 	must(t, c.Rebase(j, img.ID, ispec.RootFS{Type: "layers"}, nil))
 	layer := layerOf(t, store, c.ID)
-	notes := storetest.KillJournals(t, store)
-	if _, ok := notes["layer-"+layer]; !ok {
-		t.Errorf("the new container's layer %s is not noted before it is made: %v", layer, notes)
-	}
-	j.Done()
-	must(t, storage.ReapWrites(store))
+	killAndReap(t, store, j, layer)
 	moved, err := Open(store, c.Name)
 	must(t, err)
 	if moved.ID != c.ID || layerOf(t, store, moved.ID) != layer {
 		t.Errorf("the reaper undid a finished move: %s is now %s", c.ID, moved.ID)
 	}
+}
+
+// killAndReap checks that j notes the container layer, then reaps what a
+// kill now would leave.
+func killAndReap(t *testing.T, store cstorage.Store, j *storage.Journal, layer string) {
+	t.Helper()
+	notes := storetest.KillJournals(t, store)
+	if _, ok := notes["layer-"+layer]; !ok {
+		t.Errorf("the container's layer %s is not noted before it is made: %v", layer, notes)
+	}
+	j.Done()
+	must(t, storage.ReapWrites(store))
 }
 
 func layerOf(t *testing.T, store cstorage.Store, id string) string {
