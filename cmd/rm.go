@@ -3,6 +3,7 @@ package cmd
 import (
 	"fmt"
 
+	"github.com/hodbuild/hod/container"
 	"github.com/hodbuild/hod/run"
 	"github.com/spf13/cobra"
 )
@@ -17,7 +18,21 @@ func NewRm(g *globals) *cobra.Command {
 		Example: `  hod rm "$ctr"
   hod rm --all`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			list, err := selectContainers(g, args, all)
+			if all == (len(args) > 0) {
+				return errNameOrAll
+			}
+			store, err := g.Store()
+			if err != nil {
+				return err
+			}
+			removed, rest, err := container.RemoveRemains(store, args, all)
+			for _, id := range removed {
+				fmt.Fprintln(cmd.OutOrStdout(), id)
+			}
+			if err != nil || !all && len(rest) == 0 {
+				return err
+			}
+			list, err := selectContainers(g, rest, all)
 			if err != nil {
 				return err
 			}

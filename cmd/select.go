@@ -11,10 +11,12 @@ import (
 	cstorage "go.podman.io/storage"
 )
 
+var errNameOrAll = errors.New("name at least one container, or use --all")
+
 // selectContainers opens the named containers, or all of them with all.
 func selectContainers(g *globals, names []string, all bool) ([]*container.Container, error) {
 	if all == (len(names) > 0) {
-		return nil, errors.New("name at least one container, or use --all")
+		return nil, errNameOrAll
 	}
 	store, err := g.Store()
 	if err != nil {

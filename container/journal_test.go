@@ -2,6 +2,8 @@ package container
 
 import (
 	"context"
+	"os"
+	"slices"
 	"testing"
 
 	"github.com/hodbuild/hod/storage"
@@ -65,4 +67,37 @@ func layerOf(t *testing.T, store cstorage.Store, id string) string {
 	sc, err := store.Container(id)
 	must(t, err)
 	return sc.LayerID
+}
+
+// A rm killed after containers/storage removed the container's directory
+// leaves a record nothing can open; rm removes it, by name or with --all,
+// and leaves other tools' containers and whole ones alone.
+func TestRemoveRemains(t *testing.T) {
+	store := newStore(t)
+	var ids []string
+	for range 3 {
+		c, err := From(context.Background(), store, nil, "scratch", Options{})
+		must(t, err)
+		ids = append(ids, c.ID)
+	}
+	for _, id := range ids[:2] {
+		must(t, os.RemoveAll(dir(store, id)))
+	}
+	other, err := store.CreateContainer("", []string{"podmans"}, "", "", `{"podman":1}`, nil)
+	must(t, err)
+	removed, rest, err := RemoveRemains(store, []string{ids[0], ids[0], ids[2], "podmans"}, false)
+	must(t, err)
+	if !slices.Equal(removed, ids[:1]) || !slices.Equal(rest, []string{ids[2], "podmans"}) {
+		t.Errorf("removed %v, left %v to open", removed, rest)
+	}
+	removed, rest, err = RemoveRemains(store, nil, true)
+	must(t, err)
+	if !slices.Equal(removed, ids[1:2]) || len(rest) != 0 {
+		t.Errorf("--all removed %v, left %v to open", removed, rest)
+	}
+	for _, id := range []string{ids[2], other.ID} {
+		if _, err := store.Container(id); err != nil {
+			t.Errorf("container %s is gone: %v", id, err)
+		}
+	}
 }
