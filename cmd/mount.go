@@ -28,11 +28,7 @@ func NewMount(g *globals) *cobra.Command {
 			if len(args) == 0 {
 				return listMounts(store, out, asJSON)
 			}
-			for _, name := range args {
-				c, err := container.Open(store, name)
-				if err != nil {
-					return err
-				}
+			return eachContainer(g, cmd.ErrOrStderr(), args, false, nil, func(c *container.Container) error {
 				path, err := c.MountStable()
 				if err != nil {
 					return err
@@ -40,16 +36,14 @@ func NewMount(g *globals) *cobra.Command {
 				path = userns.Path(path) // a rootless caller sees it through the pause process
 				switch {
 				case asJSON:
-					if err := short.PrintJSON(out, []mountRow{{c.Name, path}}); err != nil {
-						return err
-					}
+					return short.PrintJSON(out, []mountRow{{c.Name, path}})
 				case len(args) == 1:
 					fmt.Fprintln(out, path)
 				default:
 					fmt.Fprintln(out, c.Name, path)
 				}
-			}
-			return nil
+				return nil
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (container and mountPoint)")
@@ -66,17 +60,16 @@ func NewUmount(g *globals) *cobra.Command {
 		Example: `  hod umount "$ctr"
   hod umount --all`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			list, err := selectContainers(g, args, all)
-			if err != nil {
-				return err
+			notFound := func(name string) error {
+				return fmt.Errorf("error unmounting container %s: %w", name, container.ErrNotFound)
 			}
-			for _, c := range list {
+			return eachContainer(g, cmd.ErrOrStderr(), args, all, notFound, func(c *container.Container) error {
 				if err := c.UnmountStable(all); err != nil {
 					return err
 				}
 				fmt.Fprintln(cmd.OutOrStdout(), c.ID)
-			}
-			return nil
+				return nil
+			})
 		},
 	}
 	cmd.Flags().BoolVarP(&all, "all", "a", false, "unmount all working containers")

@@ -32,11 +32,10 @@ func NewRm(g *globals) *cobra.Command {
 			if err != nil || !all && len(rest) == 0 {
 				return err
 			}
-			list, err := selectContainers(g, rest, all)
-			if err != nil {
-				return err
+			notFound := func(name string) error {
+				return fmt.Errorf("removing container %q: %w", name, container.ErrNotFound)
 			}
-			for _, c := range list {
+			return eachContainer(g, cmd.ErrOrStderr(), rest, all, notFound, func(c *container.Container) error {
 				// A command still running in it is stopped first, and what
 				// a killed run left (processes, mounts) is cleaned up.
 				if err := run.Stop(c); err != nil {
@@ -46,8 +45,8 @@ func NewRm(g *globals) *cobra.Command {
 					return err
 				}
 				fmt.Fprintln(cmd.OutOrStdout(), c.ID)
-			}
-			return nil
+				return nil
+			})
 		},
 	}
 	cmd.Flags().BoolVarP(&all, "all", "a", false, "remove all working containers")
@@ -62,11 +61,15 @@ func NewRename(g *globals) *cobra.Command {
 		Example: `  hod rename scratch-working-container builder`,
 		Args:    cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			list, err := selectContainers(g, args[:1], false)
+			store, err := g.Store()
 			if err != nil {
 				return err
 			}
-			return list[0].Rename(args[1])
+			c, err := container.Open(store, args[0])
+			if err != nil {
+				return err
+			}
+			return c.Rename(args[1])
 		},
 	}
 }

@@ -3,6 +3,7 @@ package cmd
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/hodbuild/hod/storage"
 	"github.com/spf13/cobra"
@@ -31,14 +32,21 @@ func NewRmi(g *globals) *cobra.Command {
 					return err
 				}
 			}
+			// As buildah: every image is tried, and the failures are
+			// reported together.
+			var failed errorList
 			for _, name := range names {
 				lines, err := storage.Remove(store, name, force)
 				if err != nil {
-					return err
+					failed = append(failed, err)
+					continue
 				}
 				for _, l := range lines {
 					fmt.Fprintln(cmd.OutOrStdout(), l)
 				}
+			}
+			if len(failed) > 0 {
+				return failed
 			}
 			return nil
 		},
@@ -66,3 +74,21 @@ func NewTag(g *globals) *cobra.Command {
 		},
 	}
 }
+
+// errorList words several failures as buildah's rmi does (the format of
+// hashicorp/go-multierror).
+type errorList []error
+
+func (l errorList) Error() string {
+	points := make([]string, len(l))
+	for i, err := range l {
+		points[i] = "* " + err.Error()
+	}
+	noun := "errors"
+	if len(l) == 1 {
+		noun = "error"
+	}
+	return fmt.Sprintf("%d %s occurred:\n\t%s\n\n", len(l), noun, strings.Join(points, "\n\t"))
+}
+
+func (l errorList) Unwrap() []error { return l }

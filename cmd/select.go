@@ -13,27 +13,44 @@ import (
 
 var errNameOrAll = errors.New("name at least one container, or use --all")
 
-// selectContainers opens the named containers, or all of them with all.
-func selectContainers(g *globals, names []string, all bool) ([]*container.Container, error) {
+// eachContainer runs act on each named container, or on all of them with
+// all, as buildah's mount, umount and rm do: a failure is printed and the
+// others go on, and the last failure is the command's error. notFound, if
+// set, words the error for a name no container has.
+func eachContainer(g *globals, stderr io.Writer, names []string, all bool, notFound func(name string) error, act func(*container.Container) error) error {
 	if all == (len(names) > 0) {
-		return nil, errNameOrAll
+		return errNameOrAll
 	}
 	store, err := g.Store()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if all {
-		return container.List(store)
+		list, err := container.List(store)
+		if err != nil {
+			return err
+		}
+		for _, c := range list {
+			names = append(names, c.ID)
+		}
 	}
-	list := make([]*container.Container, 0, len(names))
+	var last error
 	for _, name := range names {
 		c, err := container.Open(store, name)
-		if err != nil {
-			return nil, err
+		if notFound != nil && errors.Is(err, container.ErrNotFound) {
+			err = notFound(name)
 		}
-		list = append(list, c)
+		if err == nil {
+			err = act(c)
+		}
+		if err != nil {
+			if last != nil {
+				fmt.Fprintln(stderr, last)
+			}
+			last = err
+		}
 	}
-	return list, nil
+	return last
 }
 
 // mountRow is one mounted container, with buildah's mount --json keys.

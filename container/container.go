@@ -156,7 +156,7 @@ func uniqueName(store cstorage.Store, base string) (string, error) {
 func Open(store cstorage.Store, nameOrID string) (*Container, error) {
 	sc, err := store.Container(nameOrID)
 	if errors.Is(err, cstorage.ErrContainerUnknown) {
-		return nil, fmt.Errorf("%q: %w", nameOrID, ErrNotFound)
+		return nil, fmt.Errorf("reading build container %q: %w", nameOrID, ErrNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open container %q: %w", nameOrID, err)

@@ -26,7 +26,7 @@ func Lookup(store cstorage.Store, name string) (*cstorage.Image, error) {
 			return nil, fmt.Errorf("look up image %q: %w", name, err)
 		}
 	}
-	return nil, fmt.Errorf("%q: %w", name, ErrImageNotFound)
+	return nil, fmt.Errorf("%s: %w", name, ErrImageNotFound)
 }
 
 func Candidates(name string) []string {

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -43,7 +44,11 @@ type PushOptions struct {
 func Push(ctx context.Context, store cstorage.Store, sys *types.SystemContext, name, dest string, opts PushOptions) (digest.Digest, error) {
 	img, err := Lookup(store, name)
 	if err != nil {
-		return "", err
+		shown := cmp.Or(dest, name)
+		if !HasTransport(shown) {
+			shown = "docker://" + shown
+		}
+		return "", fmt.Errorf("pushing image %q to %q: %w", name, shown, err) // buildah's words
 	}
 	if dest == "" {
 		if dest, err = NormalizeName(name); err != nil {

@@ -181,7 +181,7 @@ func openWorking(cat catalog.Reader, nameOrID string) (*state.State, catalog.Con
 	}
 	c, ok := catalog.FindContainer(all, nameOrID)
 	if !ok {
-		return nil, c, fmt.Errorf("%q: %w", nameOrID, state.ErrNotFound)
+		return nil, c, fmt.Errorf("reading build container %q: %w", nameOrID, state.ErrNotFound)
 	}
 	st, err := state.Read(cat.ContainerDir(c.ID))
 	if err != nil {

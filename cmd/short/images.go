@@ -57,7 +57,7 @@ func NewImages(env Env) *cobra.Command {
 				return err
 			}
 			if name != "" && len(list) == 0 {
-				return fmt.Errorf("%q: %w", name, catalog.ErrImageNotFound)
+				return fmt.Errorf("%s: %w", name, catalog.ErrImageNotFound)
 			}
 			keep, err := parseFilters(filters, imageFilter)
 			if err != nil {

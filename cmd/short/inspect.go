@@ -35,7 +35,10 @@ func NewInspect(env Env) *cobra.Command {
 			var info *inspect.Builder
 			if kind != "image" {
 				info, err = inspectContainer(cmd.Context(), env, args[0], isolation)
-				if err != nil && (kind == "container" || !errors.Is(err, state.ErrNotFound)) {
+				if kind == "container" && errors.Is(err, state.ErrNotFound) {
+					return fmt.Errorf("reading build container: %w", state.ErrNotFound) // buildah's words
+				}
+				if err != nil && !errors.Is(err, state.ErrNotFound) {
 					return err
 				}
 			}
@@ -45,7 +48,7 @@ func NewInspect(env Env) *cobra.Command {
 					return catalog.ErrHandOver
 				}
 				if info, err = full.InspectImage(cmd.Context(), args[0], isolation); err != nil {
-					return err
+					return fmt.Errorf("importing settings: %w", err)
 				}
 			}
 			return PrintOne(cmd.OutOrStdout(), info, format)
