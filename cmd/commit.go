@@ -3,6 +3,7 @@ package cmd
 import (
 	"errors"
 	"fmt"
+	"github.com/hodbuild/hod/cmd/short"
 	"time"
 
 	"github.com/hodbuild/hod/commit"
@@ -26,7 +27,7 @@ func NewCommit(g *globals) *cobra.Command {
 		Example: `  hod commit --rm "$ctr" localhost/app:1
   hod commit --timestamp 0 "$ctr" oci:/tmp/out:app
   hod commit --layer "$ctr"          # checkpoint; keep working`,
-		Args: cobra.RangeArgs(1, 2),
+		Args: short.Args(1, 2, "container ID must be specified", short.TooMany),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.cp && (len(args) > 1 || o.rm || o.squash) {
 				return errors.New("--layer takes no IMAGE and cannot be combined with --rm or --squash")

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"fmt"
+	"github.com/hodbuild/hod/cmd/short"
 	"os"
 	"time"
 
@@ -34,14 +35,14 @@ func NewAdd(g *globals) *cobra.Command {
   hod add --checksum sha256:... "$ctr" https://example.com/tool /usr/local/bin/tool`)
 }
 
-func newCopyCommand(g *globals, verb, short string, add bool, example string) *cobra.Command {
+func newCopyCommand(g *globals, verb, summary string, add bool, example string) *cobra.Command {
 	var o copyFlags
 	cmd := &cobra.Command{
 		Use:     verb + " [flags] CONTAINER SRC [SRC...] [DEST]",
-		Short:   short,
-		Long:    short + ".\nSources are host paths (globs allowed) relative to the current directory, or paths in another\ncontainer or image with --from. DEST follows Docker's rules: a trailing \"/\", an existing\ndirectory or several sources make it a directory. Files are owned by 0:0 unless --chown.",
+		Short:   summary,
+		Long:    summary + ".\nSources are host paths (globs allowed) relative to the current directory, or paths in another\ncontainer or image with --from. DEST follows Docker's rules: a trailing \"/\", an existing\ndirectory or several sources make it a directory. Files are owned by 0:0 unless --chown.",
 		Example: example,
-		Args:    cobra.MinimumNArgs(2),
+		Args:    cobra.MatchAll(cobra.MinimumNArgs(1), short.Args(2, -1, "src must be specified", "")),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			store, sys, err := g.storeAndSys(registryFlags{})
 			if err != nil {

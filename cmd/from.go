@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"fmt"
+	"github.com/hodbuild/hod/cmd/short"
 	"time"
 
 	"github.com/hodbuild/hod/commit"
@@ -31,7 +32,7 @@ func NewFrom(g *globals) *cobra.Command {
 		Example: `  ctr=$(hod from scratch)
   hod from --name web localhost/base:1
   hod from --pull never oci:/tmp/layout:app`,
-		Args: cobra.ExactArgs(1),
+		Args: short.Args(1, 1, `an image name (or "scratch") must be specified`, short.TooMany),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			policy, err := storage.ParsePullPolicy(pull)
 			if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"github.com/hodbuild/hod/cmd/short"
 	"strings"
 
 	"github.com/hodbuild/hod/storage"
@@ -24,7 +25,7 @@ func NewLogin(g *globals) *cobra.Command {
 			"use (--authfile, $REGISTRY_AUTH_FILE, or ${XDG_RUNTIME_DIR}/containers/auth.json; mode 0600).",
 		Example: `  hod login --username u --password-stdin registry.local:5000 < pw
   hod login --get-login registry.local:5000`,
-		Args: cobra.ExactArgs(1),
+		Args: short.Args(1, 1, "please specify a registry to login to", "too many arguments, login takes only 1 argument"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			_, sys, err := g.storeAndSys(reg)
 			if err != nil {
@@ -77,8 +78,13 @@ func NewLogout(g *globals) *cobra.Command {
 		Example: `  hod logout registry.local:5000
   hod logout --all`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if all == (len(args) == 1) || len(args) > 1 {
-				return errors.New("name one registry, or use --all")
+			switch {
+			case all && len(args) > 0:
+				return errors.New("--all takes no arguments")
+			case len(args) > 1:
+				return errors.New("too many arguments, logout takes at most 1 argument")
+			case !all && len(args) == 0:
+				return errors.New("registry must be given")
 			}
 			_, sys, err := g.storeAndSys(reg)
 			if err != nil {

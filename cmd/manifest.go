@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/hodbuild/hod/cmd/short"
 	"strings"
 
 	"github.com/hodbuild/hod/run"
@@ -108,7 +109,7 @@ func newManifestAdd(g *globals) *cobra.Command {
 		Example: `  hod manifest add localhost/app:multi localhost/app:amd64
   hod manifest add --arch arm64 --variant v8 --annotation org.example.tier=edge localhost/app:multi localhost/app:arm64
   hod manifest add --all localhost/app:multi localhost/base:multi`,
-		Args: cobra.ExactArgs(2),
+		Args: cobra.MatchAll(cobra.MinimumNArgs(2), short.Args(0, 2, "", "At least two arguments are necessary: list and image to add to list")),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in, err := i.instance()
 			if err != nil {
@@ -143,7 +144,7 @@ func newManifestAnnotate(g *globals) *cobra.Command {
 		Short: "Change what a manifest list records about an instance (a digest or a local image); prints the list's ID and the digest",
 		Example: `  hod manifest annotate --os-version 10.0.17763 --annotation tier=edge localhost/app:multi sha256:4ae3…
   hod manifest annotate --variant v7 localhost/app:multi localhost/app:arm`,
-		Args: cobra.ExactArgs(2),
+		Args: cobra.MatchAll(cobra.MinimumNArgs(2), short.Args(0, 2, "", "At least two arguments are necessary: list and image to add to list")),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in, err := i.instance()
 			if err != nil {
@@ -189,7 +190,7 @@ func newManifestRemove(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "remove LIST DIGEST",
 		Short: "Remove an instance from a manifest list",
-		Args:  cobra.ExactArgs(2),
+		Args:  cobra.MatchAll(cobra.MinimumNArgs(2), short.Args(0, 2, "", "At least two arguments are necessary: list and digest of instance to remove from list")),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			d, err := digest.Parse(args[1])
 			if err != nil {
@@ -208,7 +209,7 @@ func newManifestInspect(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "inspect LIST",
 		Short: "Print a manifest list",
-		Args:  cobra.ExactArgs(1),
+		Args:  cobra.MatchAll(cobra.MinimumNArgs(1), short.Args(0, 1, "", "Only one argument is necessary for inspect: an image name")),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			store, err := g.Store()
 			if err != nil {
@@ -240,7 +241,7 @@ func newManifestPush(g *globals) *cobra.Command {
 		Short: "Push a manifest list (with --all, every image in it)",
 		Example: `  hod manifest push --all localhost/app:multi docker://registry.local:5000/team/app:multi
   hod manifest push --all --format v2s2 localhost/app:multi oci-archive:/tmp/app.tar`,
-		Args: cobra.ExactArgs(2),
+		Args: cobra.MatchAll(cobra.MinimumNArgs(2), short.Args(0, 2, "", "Only two arguments are necessary to push: source and destination")),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			store, sys, err := g.storeAndSys(reg)
 			if err != nil {

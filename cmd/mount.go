@@ -60,6 +60,9 @@ func NewUmount(g *globals) *cobra.Command {
 		Example: `  hod umount "$ctr"
   hod umount --all`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := nameOrAll(args, all, "at least one container ID must be specified", "when using the --all switch, you may not pass any container IDs"); err != nil {
+				return err
+			}
 			notFound := func(name string) error {
 				return fmt.Errorf("error unmounting container %s: %w", name, container.ErrNotFound)
 			}

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"fmt"
+	"github.com/hodbuild/hod/cmd/short"
 	"time"
 
 	"github.com/hodbuild/hod/storage"
@@ -27,7 +28,7 @@ func NewPull(g *globals) *cobra.Command {
 		Example: `  hod pull registry.local:5000/team/app:1
   hod pull --all-tags --tls-verify=false 127.0.0.1:5000/team/app
   hod pull --platform linux/arm64 docker://registry.local:5000/team/app:multi`,
-		Args: cobra.ExactArgs(1),
+		Args: short.Args(1, 1, "an image name must be specified", short.TooMany),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			p, err := storage.ParsePullPolicy(policy)
 			if err != nil {

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"cmp"
+	"github.com/hodbuild/hod/cmd/short"
 	"os"
 	"time"
 
@@ -32,7 +33,7 @@ func NewPush(g *globals) *cobra.Command {
   hod push registry.local:5000/team/app:1
   hod push --compression-format zstd --digestfile d localhost/app:1 registry.local:5000/team/app:zstd
   hod push localhost/app:1 oci-archive:/tmp/app.tar`,
-		Args: cobra.RangeArgs(1, 2),
+		Args: short.Args(1, 2, "at least a source image ID must be specified", "Only two arguments are necessary to push: source and destination"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			store, sys, err := g.storeAndSys(reg)
 			if err != nil {
@@ -67,7 +68,7 @@ func NewPush(g *globals) *cobra.Command {
 	f.IntVar(&level, "compression-level", 0, "compression level")
 	f.StringVar(&digestFile, "digestfile", "", "write the pushed manifest's digest to this file")
 	f.BoolVar(&rm, "rm", false, "remove the local image after pushing")
-	f.IntVar(&retry, "retry", 0, "times to retry a failed push")
+	f.IntVar(&retry, "retry", 3, "times to retry a failed push")
 	f.DurationVar(&retryDelay, "retry-delay", 2*time.Second, "delay between retries")
 	f.BoolVar(&removeSignatures, "remove-signatures", false, "do not copy signatures")
 	f.BoolVarP(&noCompress, "disable-compression", "D", false, "do not compress layers where the destination allows it (dir:)")

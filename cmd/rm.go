@@ -18,8 +18,8 @@ func NewRm(g *globals) *cobra.Command {
 		Example: `  hod rm "$ctr"
   hod rm --all`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if all == (len(args) > 0) {
-				return errNameOrAll
+			if err := nameOrAll(args, all, "container ID must be specified", "when using the --all switch, you may not pass any containers names or IDs"); err != nil {
+				return err
 			}
 			store, err := g.Store()
 			if err != nil {

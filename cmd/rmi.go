@@ -19,8 +19,17 @@ func NewRmi(g *globals) *cobra.Command {
   hod rmi --prune
   hod rmi --all --force`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if (len(args) > 0) == (all || prune) || all && prune {
-				return errors.New("name images, or use one of --all and --prune")
+			switch {
+			case all && prune:
+				return errors.New("when using the --all switch, you may not use --prune switch")
+			case prune:
+				if err := nameOrAll(args, true, "", "when using the --prune switch, you may not pass any images names or IDs"); err != nil {
+					return err
+				}
+			default:
+				if err := nameOrAll(args, all, "image name or ID must be specified", "when using the --all switch, you may not pass any images names or IDs"); err != nil {
+					return err
+				}
 			}
 			store, err := g.Store()
 			if err != nil {

@@ -3,6 +3,7 @@ package cmd
 import (
 	"cmp"
 	"fmt"
+	"github.com/hodbuild/hod/cmd/short"
 	"github.com/hodbuild/hod/run/policy"
 	"os"
 	"path/filepath"
@@ -53,7 +54,7 @@ func NewRun(g *globals) *cobra.Command {
   hod run -v "$PWD/src:/src:ro" --network none "$ctr" -- ls /src
   hod run --mount type=cache,id=go,dst=/root/.cache "$ctr" -- go build ./...
   echo data | hod run --isolation chroot "$ctr" -- cat`,
-		Args: cobra.MinimumNArgs(1),
+		Args: short.Args(1, -1, "container ID must be specified", ""),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			store, err := g.Store()
 			if err != nil {

@@ -11,16 +11,23 @@ import (
 	cstorage "go.podman.io/storage"
 )
 
-var errNameOrAll = errors.New("name at least one container, or use --all")
+// nameOrAll checks that a command has names or --all, not both, in
+// buildah's words: none without names, both with names and --all.
+func nameOrAll(names []string, all bool, none, both string) error {
+	switch {
+	case all && len(names) > 0:
+		return errors.New(both)
+	case !all && len(names) == 0:
+		return errors.New(none)
+	}
+	return nil
+}
 
 // eachContainer runs act on each named container, or on all of them with
 // all, as buildah's mount, umount and rm do: a failure is printed and the
 // others go on, and the last failure is the command's error. notFound, if
 // set, words the error for a name no container has.
 func eachContainer(g *globals, stderr io.Writer, names []string, all bool, notFound func(name string) error, act func(*container.Container) error) error {
-	if all == (len(names) > 0) {
-		return errNameOrAll
-	}
 	store, err := g.Store()
 	if err != nil {
 		return err

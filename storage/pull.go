@@ -3,7 +3,6 @@ package storage
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -71,18 +70,19 @@ func Pull(ctx context.Context, store cstorage.Store, sys *types.SystemContext, n
 		return nil, err
 	}
 	// Only a registry can fail and then work: a path's error is final.
-	remote := !HasTransport(name) || strings.HasPrefix(name, "docker://")
-	for attempt := 0; ; attempt++ {
-		img, err := pull(ctx, store, sys, name, opts)
-		if err == nil {
-			return listInstance(ctx, store, sys, img)
-		}
-		if !remote || attempt >= opts.Retry || ctx.Err() != nil || errors.Is(err, ErrImageNotFound) {
-			return img, err
-		}
-		logrus.Warnf("pull %s: %v; retrying in %s", name, err, opts.RetryDelay)
-		time.Sleep(opts.RetryDelay)
+	retries := opts.Retry
+	if HasTransport(name) && !strings.HasPrefix(name, "docker://") {
+		retries = 0
 	}
+	var img *cstorage.Image
+	err = withRetries(ctx, "pull "+name, retries, opts.RetryDelay, func() (err error) {
+		img, err = pull(ctx, store, sys, name, opts)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return listInstance(ctx, store, sys, img)
 }
 
 func pull(ctx context.Context, store cstorage.Store, sys *types.SystemContext, name string, opts PullOptions) (*cstorage.Image, error) {

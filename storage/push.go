@@ -9,7 +9,6 @@ import (
 
 	"github.com/opencontainers/go-digest"
 	ispec "github.com/opencontainers/image-spec/specs-go/v1"
-	"github.com/sirupsen/logrus"
 	"go.podman.io/image/v5/copy"
 	"go.podman.io/image/v5/docker/reference"
 	"go.podman.io/image/v5/manifest"
@@ -71,13 +70,10 @@ func Push(ctx context.Context, store cstorage.Store, sys *types.SystemContext, n
 		return "", err
 	}
 	var raw []byte
-	for attempt := 0; ; attempt++ {
-		if raw, err = copyImage(ctx, store, sys, destRef, src, copyOpts); err == nil || attempt >= opts.Retry || ctx.Err() != nil {
-			break
-		}
-		logrus.Warnf("push %s: %v; retrying in %s", dest, err, opts.RetryDelay)
-		time.Sleep(opts.RetryDelay)
-	}
+	err = withRetries(ctx, "push "+dest, opts.Retry, opts.RetryDelay, func() (err error) {
+		raw, err = copyImage(ctx, store, sys, destRef, src, copyOpts)
+		return err
+	})
 	if err != nil {
 		return "", fmt.Errorf("push %s to %s: %w", name, dest, err)
 	}

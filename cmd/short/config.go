@@ -29,7 +29,7 @@ func NewConfig(env Env) *cobra.Command {
 		Example: `  hod config --entrypoint '["/usr/bin/app"]' --cmd '--help' "$ctr"
   hod config --env PATH=/usr/bin:/bin --env DEBUG- --label org.example=x --port 8080/tcp "$ctr"
   hod config --user 1000:1000 --workingdir /srv --healthcheck 'CMD-SHELL wget -q -O- localhost' "$ctr"`,
-		Args: cobra.ExactArgs(1),
+		Args: Args(1, 1, "container ID must be specified", TooMany),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cat, err := env.Catalog()
 			if err != nil {

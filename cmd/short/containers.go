@@ -38,7 +38,12 @@ func NewContainers(env Env) *cobra.Command {
   hod containers --all --json
   hod containers --filter name=app -q
   hod containers --format '{{.ContainerName}} {{.ImageName}}'`,
-		Args: cobra.NoArgs,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return fmt.Errorf("'%s' does not accept arguments", cmd.CommandPath())
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			keep, err := parseFilters(filters, containerFilter)
 			if err != nil {

@@ -26,7 +26,7 @@ func NewInspect(env Env) *cobra.Command {
 		Short: "Show a working container's or an image's configuration as JSON",
 		Example: `  hod inspect "$ctr"
   hod inspect --type image --format '{{.OCIv1.Config.Entrypoint}}' localhost/app:1`,
-		Args: cobra.ExactArgs(1),
+		Args: Args(1, 1, "container or image name must be specified", TooMany),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			isolation, err := policy.EnvIsolation()
 			if err != nil {
