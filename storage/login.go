@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"go.podman.io/image/v5/docker"
@@ -30,7 +31,7 @@ func LoginUser(sys *types.SystemContext, registry string) (string, error) {
 		return "", err
 	}
 	if auth.Username == "" {
-		return "", fmt.Errorf("not logged in to %s", registry)
+		return "", fmt.Errorf("not logged into %s", registry)
 	}
 	return auth.Username, nil
 }
@@ -41,7 +42,11 @@ func Logout(sys *types.SystemContext, registry string) error {
 	if registry == "" {
 		return config.RemoveAllAuthentication(sys)
 	}
-	if err := config.RemoveAuthentication(sys, registry); err != nil {
+	err := config.RemoveAuthentication(sys, registry)
+	if errors.Is(err, config.ErrNotLoggedIn) {
+		return fmt.Errorf("not logged into %s", registry) // buildah's words
+	}
+	if err != nil {
 		return fmt.Errorf("log out of %s: %w", registry, err)
 	}
 	return nil

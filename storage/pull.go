@@ -41,7 +41,7 @@ func ParsePullPolicy(s string) (PullPolicy, error) {
 	case "always":
 		return PullAlways, nil
 	}
-	return "", fmt.Errorf("parse --pull %q: want always, missing, never, true or false", s)
+	return "", fmt.Errorf("unsupported pull policy %q", s) // buildah's words
 }
 
 // PullOptions are the settings of Pull. The zero value pulls only missing

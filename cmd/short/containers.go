@@ -45,7 +45,7 @@ func NewContainers(env Env) *cobra.Command {
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			keep, err := parseFilters(filters, containerFilter)
+			keep, err := parseFilters(filters, containerFilterWords, containerFilter)
 			if err != nil {
 				return err
 			}
@@ -142,7 +142,13 @@ func workingContainers(cat catalog.Reader) ([]state.State, []catalog.Container, 
 	return ours, others, nil
 }
 
-// containerFilter is the predicate of one containers --filter key.
+var containerFilterWords = filterWords{
+	malformed: "parsing filter: incorrect filter value %q, should be of form filter=value",
+	unknown:   "parsing filter: invalid filter %q",
+}
+
+// containerFilter is the predicate of one containers --filter key (id,
+// name, ancestor).
 func containerFilter(k, v string) (func(containerRow) bool, error) {
 	switch k {
 	case "id":
@@ -155,5 +161,5 @@ func containerFilter(k, v string) (func(containerRow) bool, error) {
 	case "ancestor":
 		return func(r containerRow) bool { return strings.HasPrefix(r.ImageID, v) || referenceMatches(r.ImageName, v) }, nil
 	}
-	return nil, fmt.Errorf("unknown key %q (id, name, ancestor)", k)
+	return nil, errUnknownFilter
 }

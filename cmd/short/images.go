@@ -64,7 +64,7 @@ func NewImages(env Env) *cobra.Command {
 			if name != "" && len(list) == 0 {
 				return fmt.Errorf("%s: %w", name, catalog.ErrImageNotFound)
 			}
-			keep, err := parseFilters(filters, imageFilter)
+			keep, err := parseFilters(filters, imageFilterWords, imageFilter)
 			if err != nil {
 				return err
 			}
@@ -154,7 +154,13 @@ func imageRows(img catalog.Summary, one, noTrunc bool) []imageRow {
 	return rows
 }
 
-// imageFilter is the predicate of one images --filter key.
+var imageFilterWords = filterWords{
+	malformed: `invalid image filter %q: must be in the format "filter=value or filter!=value"`,
+	unknown:   "unsupported image filter %q",
+}
+
+// imageFilter is the predicate of one images --filter key (reference,
+// dangling, readonly).
 func imageFilter(k, v string) (func(catalog.Summary) bool, error) {
 	switch k {
 	case "reference":
@@ -169,7 +175,7 @@ func imageFilter(k, v string) (func(catalog.Summary) bool, error) {
 	case "readonly":
 		return func(catalog.Summary) bool { return v == "false" }, nil
 	}
-	return nil, fmt.Errorf("unknown key %q (reference, dangling, readonly)", k)
+	return nil, errUnknownFilter
 }
 
 // referenceMatches matches a stored name against a reference filter: the

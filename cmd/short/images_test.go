@@ -1,14 +1,13 @@
 package short
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/hodbuild/hod/storage/catalog"
 )
 
 func TestFilters(t *testing.T) {
-	keep, err := parseFilters([]string{"dangling=false", "reference=localhost/a*"}, imageFilter)
+	keep, err := parseFilters([]string{"dangling=false", "reference=localhost/a*"}, imageFilterWords, imageFilter)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -21,9 +20,13 @@ func TestFilters(t *testing.T) {
 			t.Errorf("filter on %q = %v, want %v", names, got, want)
 		}
 	}
-	for _, bad := range []string{"dangling=maybe", "nokey", "size=1"} {
-		if _, err := parseFilters([]string{bad}, imageFilter); err == nil || !strings.Contains(err.Error(), "--filter") {
-			t.Errorf("--filter %s: error %v", bad, err)
+	for bad, want := range map[string]string{
+		"dangling=maybe": `parse --filter "dangling=maybe": dangling takes true or false`,
+		"nokey":          `invalid image filter "nokey": must be in the format "filter=value or filter!=value"`,
+		"size=1":         `unsupported image filter "size"`,
+	} {
+		if _, err := parseFilters([]string{bad}, imageFilterWords, imageFilter); err == nil || err.Error() != want {
+			t.Errorf("--filter %s: error %v, want %s", bad, err, want)
 		}
 	}
 }

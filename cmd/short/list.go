@@ -2,6 +2,7 @@ package short
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"path"
@@ -113,16 +114,28 @@ func spacesToTabs(format string) string {
 // pathMatch is path.Match: "*" does not cross "/".
 var pathMatch = path.Match
 
+// errUnknownFilter is returned by a listing's filter maker for a key it
+// does not know.
+var errUnknownFilter = errors.New("unknown filter")
+
+// filterWords are a listing's error texts for a --filter without "=" and
+// one with an unknown key, each with one %q: buildah's, which differ
+// between images and containers.
+type filterWords struct{ malformed, unknown string }
+
 // parseFilters turns --filter KEY=VALUE flags into one predicate: all of
 // them must hold. byKey makes the predicate of one key and value.
-func parseFilters[T any](list []string, byKey func(k, v string) (func(T) bool, error)) (func(T) bool, error) {
+func parseFilters[T any](list []string, words filterWords, byKey func(k, v string) (func(T) bool, error)) (func(T) bool, error) {
 	var preds []func(T) bool
 	for _, f := range list {
 		k, v, ok := strings.Cut(f, "=")
 		if !ok {
-			return nil, fmt.Errorf("parse --filter %q: want KEY=VALUE", f)
+			return nil, fmt.Errorf(words.malformed, f)
 		}
 		pred, err := byKey(k, v)
+		if errors.Is(err, errUnknownFilter) {
+			return nil, fmt.Errorf(words.unknown, k)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("parse --filter %q: %w", f, err)
 		}
