@@ -172,17 +172,33 @@ func readDockerfile(opts Options) (string, []byte, error) {
 		text, err := io.ReadAll(opts.Stdin)
 		return "Dockerfile", text, err
 	}
-	candidates := []string{opts.Dockerfile}
-	if opts.Dockerfile == "" {
-		candidates = []string{filepath.Join(opts.ContextDir, "Containerfile"), filepath.Join(opts.ContextDir, "Dockerfile")}
+	// The errors are buildah's words, with absolute paths as its.
+	if opts.Dockerfile != "" {
+		abs, err := filepath.Abs(opts.Dockerfile)
+		if err == nil {
+			_, err = os.Stat(abs)
+		}
+		if err != nil {
+			return "", nil, err
+		}
+		text, err := os.ReadFile(opts.Dockerfile)
+		return opts.Dockerfile, text, err
 	}
-	for _, c := range candidates {
+	dir, err := filepath.Abs(opts.ContextDir)
+	if err == nil {
+		_, err = os.Stat(dir)
+	}
+	if err != nil {
+		return "", nil, fmt.Errorf("discovering Containerfile: %w", err)
+	}
+	for _, c := range []string{filepath.Join(opts.ContextDir, "Containerfile"), filepath.Join(opts.ContextDir, "Dockerfile")} {
 		text, err := os.ReadFile(c)
-		if err == nil || !errors.Is(err, os.ErrNotExist) || opts.Dockerfile != "" {
+		if err == nil || !errors.Is(err, os.ErrNotExist) {
 			return c, text, err
 		}
 	}
-	return "", nil, fmt.Errorf("no Containerfile or Dockerfile in %s", opts.ContextDir)
+	_, err = os.Stat(filepath.Join(dir, "Dockerfile"))
+	return "", nil, fmt.Errorf("cannot find Containerfile or Dockerfile in context directory: %w", err)
 }
 
 // located prefixes a parse error with FILE:LINE.

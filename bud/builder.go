@@ -89,7 +89,7 @@ func (b *builder) targetIndex() (int, error) {
 	}
 	i, ok := b.byName[strings.ToLower(b.opts.Target)]
 	if !ok {
-		return 0, fmt.Errorf("%s: no stage named %q (--target)", b.file, b.opts.Target)
+		return 0, fmt.Errorf("The target %q was not found in the provided Dockerfile", b.opts.Target) //nolint:staticcheck // buildah's words
 	}
 	return i, nil
 }

@@ -31,7 +31,7 @@ func ParseFormat(s string) (Format, error) {
 	case "docker", "v2s2":
 		return FormatDocker, nil
 	}
-	return "", fmt.Errorf("parse --format %q: want oci or docker", s)
+	return "", fmt.Errorf("unrecognized image type %q", s) // buildah's words
 }
 
 // Options are the settings of Commit. The zero value writes an OCI image

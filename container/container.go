@@ -132,7 +132,7 @@ func create(store cstorage.Store, j *storage.Journal, name, base, imageID string
 			continue
 		}
 		if err != nil {
-			return nil, "", fmt.Errorf("create container %q: %w", chosen, err)
+			return nil, "", fmt.Errorf("creating container: %w", err) // buildah's words; containers/storage's name the container
 		}
 		return sc, chosen, nil
 	}

@@ -41,6 +41,9 @@ type PushOptions struct {
 // one is a registry: "docker://" is implied, and an empty dest is the
 // image's own name) and returns the manifest digest written.
 func Push(ctx context.Context, store cstorage.Store, sys *types.SystemContext, name, dest string, opts PushOptions) (digest.Digest, error) {
+	if _, err := manifestType(opts.Format); err != nil {
+		return "", err // before the image, as buildah
+	}
 	img, err := Lookup(store, name)
 	if err != nil {
 		shown := cmp.Or(dest, name)
@@ -94,16 +97,9 @@ func (o PushOptions) copyOptions(sys *types.SystemContext, name string, dest typ
 		}
 		opts.SignIdentity = reference.TagNameOnly(named)
 	}
-	switch o.Format {
-	case "":
-	case "oci":
-		opts.ForceManifestMIMEType = ispec.MediaTypeImageManifest
-	case "docker", "v2s2":
-		opts.ForceManifestMIMEType = manifest.DockerV2Schema2MediaType
-	case "v2s1":
-		opts.ForceManifestMIMEType = manifest.DockerV2Schema1SignedMediaType
-	default:
-		return nil, fmt.Errorf("unknown format %q: want oci, docker (v2s2) or v2s1", o.Format)
+	var err error
+	if opts.ForceManifestMIMEType, err = manifestType(o.Format); err != nil {
+		return nil, err
 	}
 	if o.Compression != "" || o.CompressionLevel != nil || !o.DisableCompression {
 		dest := *sys
@@ -120,4 +116,21 @@ func (o PushOptions) copyOptions(sys *types.SystemContext, name string, dest typ
 		opts.DestinationCtx = &dest
 	}
 	return opts, nil
+}
+
+// manifestType is the manifest type push --format asks for: "oci",
+// "docker" (buildah's "v2s2"), "v2s1", or "" to keep the stored one.
+func manifestType(format string) (string, error) {
+	switch format {
+	case "":
+		return "", nil
+	case "oci":
+		return ispec.MediaTypeImageManifest, nil
+	case "docker", "v2s2":
+		return manifest.DockerV2Schema2MediaType, nil
+	case "v2s1":
+		return manifest.DockerV2Schema1SignedMediaType, nil
+	}
+	// buildah's words, its typo included: scripts match them.
+	return "", fmt.Errorf("unknown format %q. Choose on of the supported formats: 'oci', 'v2s1', or 'v2s2'", format)
 }

@@ -10,8 +10,9 @@ import (
 )
 
 type healthFlags struct {
-	test                                    string
-	interval, timeout, startPeriod, retries string
+	test                           string
+	interval, timeout, startPeriod string
+	retries                        int
 }
 
 func addHealthFlags(cmd *cobra.Command, h *healthFlags) {
@@ -20,11 +21,25 @@ func addHealthFlags(cmd *cobra.Command, h *healthFlags) {
 	f.StringVar(&h.interval, "healthcheck-interval", "", "time between health checks (e.g. 30s)")
 	f.StringVar(&h.timeout, "healthcheck-timeout", "", "time a health check may take")
 	f.StringVar(&h.startPeriod, "healthcheck-start-period", "", "time to wait before the first health check")
-	f.StringVar(&h.retries, "healthcheck-retries", "", "failures before the container is unhealthy")
+	f.IntVar(&h.retries, "healthcheck-retries", 0, "failures before the container is unhealthy")
 }
 
-// change returns the health check Change if --healthcheck was given.
+// change returns the health check Change if --healthcheck was given. The
+// durations are checked even without it, as buildah does.
 func (h healthFlags) change(cmd *cobra.Command) (*state.Change, error) {
+	hc := &state.HealthConfig{Retries: h.retries}
+	for _, d := range []struct {
+		flag, value string
+		into        *time.Duration
+	}{{"healthcheck-interval", h.interval, &hc.Interval}, {"healthcheck-timeout", h.timeout, &hc.Timeout}, {"healthcheck-start-period", h.startPeriod, &hc.StartPeriod}} {
+		if d.value == "" {
+			continue
+		}
+		var err error
+		if *d.into, err = time.ParseDuration(d.value); err != nil {
+			return nil, fmt.Errorf("parsing --%s %q: %w", d.flag, d.value, err)
+		}
+	}
 	if !cmd.Flags().Changed("healthcheck") {
 		return nil, nil
 	}
@@ -36,23 +51,7 @@ func (h healthFlags) change(cmd *cobra.Command) (*state.Change, error) {
 		ch := state.Healthcheck(nil)
 		return &ch, nil
 	}
-	hc := &state.HealthConfig{Test: test}
-	for _, d := range []struct {
-		flag, value string
-		into        *time.Duration
-	}{{"healthcheck-interval", h.interval, &hc.Interval}, {"healthcheck-timeout", h.timeout, &hc.Timeout}, {"healthcheck-start-period", h.startPeriod, &hc.StartPeriod}} {
-		if d.value == "" {
-			continue
-		}
-		if *d.into, err = time.ParseDuration(d.value); err != nil {
-			return nil, fmt.Errorf("parse --%s %q: %w", d.flag, d.value, err)
-		}
-	}
-	if h.retries != "" {
-		if _, err := fmt.Sscanf(h.retries, "%d", &hc.Retries); err != nil {
-			return nil, fmt.Errorf("parse --healthcheck-retries %q: want a number", h.retries)
-		}
-	}
+	hc.Test = test
 	ch := state.Healthcheck(hc)
 	return &ch, nil
 }

@@ -31,7 +31,7 @@ func ParseIsolation(s string) (Isolation, error) {
 	case "chroot":
 		return IsolationChroot, nil
 	}
-	return "", fmt.Errorf("parse --isolation %q: want oci, rootless or chroot", s)
+	return "", fmt.Errorf("unrecognized isolation type %q", s) // buildah's words
 }
 
 // EnvIsolation is the isolation HOD_ISOLATION (else BUILDAH_ISOLATION) sets.
