@@ -7,6 +7,7 @@ import (
 
 	"github.com/opencontainers/go-digest"
 	istorage "go.podman.io/image/v5/storage"
+	"go.podman.io/image/v5/transports/alltransports"
 	"go.podman.io/image/v5/types"
 )
 
@@ -25,9 +26,14 @@ func (l *list) reference() (types.ImageReference, error) {
 		return nil, err
 	}
 	r := listReference{ImageReference: ref, instances: map[digest.Digest]types.ImageReference{}}
-	for d, id := range l.instances {
-		if r.instances[d], err = istorage.Transport.NewStoreReference(l.store, nil, id); err != nil {
-			return nil, err
+	for d, name := range l.instances {
+		if id, ok := l.localImage(d); ok {
+			r.instances[d], err = istorage.Transport.NewStoreReference(l.store, nil, id)
+		} else {
+			r.instances[d], err = alltransports.ParseImageName(name) // added by buildah from a registry
+		}
+		if err != nil {
+			return nil, fmt.Errorf("instance %s: %w", d, err)
 		}
 	}
 	return r, nil

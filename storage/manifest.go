@@ -6,20 +6,30 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"runtime"
+	"strings"
 
 	"github.com/opencontainers/go-digest"
 	ispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"go.podman.io/image/v5/copy"
 	"go.podman.io/image/v5/manifest"
 	istorage "go.podman.io/image/v5/storage"
+	"go.podman.io/image/v5/transports"
 	"go.podman.io/image/v5/types"
 	cstorage "go.podman.io/storage"
+	"go.podman.io/storage/pkg/stringid"
 )
 
 // instancesKey is the list image's big data item mapping each instance's
-// manifest digest to the local image it came from.
-const instancesKey = "hod-instances"
+// manifest digest to the reference it was added from, and "" to the list's
+// own ID: buildah's format, so buildah and podman use hod's lists and hod
+// theirs. hod before December 2026 kept legacyInstancesKey instead, mapping
+// digests to bare image IDs; it is still read.
+const (
+	instancesKey       = "instances.json"
+	legacyInstancesKey = "hod-instances"
+)
 
 // ErrNotList is returned (wrapped) when a manifest command names an image
 // that is not a manifest list.
@@ -84,12 +94,25 @@ func openList(store cstorage.Store, name string) (*list, error) {
 		return nil, fmt.Errorf("read manifest list %q: %w", name, err)
 	}
 	l := &list{store: store, img: img, index: index, instances: map[digest.Digest]string{}}
-	if data, err := store.ImageBigData(img.ID, instancesKey); err == nil {
-		if err := json.Unmarshal(data, &l.instances); err != nil {
-			return nil, err
+	for _, key := range []string{instancesKey, legacyInstancesKey} {
+		if data, err := store.ImageBigData(img.ID, key); err == nil {
+			if err := json.Unmarshal(data, &l.instances); err != nil {
+				return nil, fmt.Errorf("read manifest list %q: %s: %w", name, key, err)
+			}
+			delete(l.instances, "") // the list's own ID
+			break
 		}
 	}
 	return l, nil
+}
+
+// localImage is the ID of the local image instance d was added from.
+func (l *list) localImage(d digest.Digest) (string, bool) {
+	ref, ok := l.instances[d]
+	if rest, local := strings.CutPrefix(ref, istorage.Transport.Name()+":"); local {
+		ref = rest[strings.LastIndex(rest, "@")+1:]
+	}
+	return ref, ok && stringid.ValidateID(ref) == nil
 }
 
 // save writes the index under the keys containers/image reads a list by.
@@ -102,7 +125,9 @@ func (l *list) save() error {
 	if err != nil {
 		return err
 	}
-	instances, err := json.Marshal(l.instances)
+	refs := map[digest.Digest]string{"": l.img.ID}
+	maps.Copy(refs, l.instances)
+	instances, err := json.Marshal(refs)
 	if err != nil {
 		return err
 	}
@@ -161,7 +186,11 @@ func ManifestAdd(ctx context.Context, store cstorage.Store, sys *types.SystemCon
 	for _, a := range added {
 		in.apply(&a.desc)
 		l.index.Manifests = append(removeDigest(l.index.Manifests, a.desc.Digest), a.desc)
-		l.instances[a.desc.Digest] = a.imageID
+		ref, err := istorage.Transport.NewStoreReference(store, nil, a.imageID)
+		if err != nil {
+			return "", err
+		}
+		l.instances[a.desc.Digest] = transports.ImageName(ref)
 		last = a.desc.Digest
 	}
 	return last, l.save()
@@ -187,7 +216,7 @@ func instancesOf(ctx context.Context, store cstorage.Store, sys *types.SystemCon
 	want := platformOf(sys, p)
 	var out []instance
 	for _, d := range inner.index.Manifests {
-		id, ok := inner.instances[d.Digest]
+		id, ok := inner.localImage(d.Digest)
 		if !ok {
 			return nil, fmt.Errorf("instance %s is not in local storage", d.Digest)
 		}
@@ -260,8 +289,8 @@ func (l *list) find(name string) (digest.Digest, error) {
 	if err != nil {
 		return "", err
 	}
-	for d, id := range l.instances {
-		if id == img.ID {
+	for d := range l.instances {
+		if id, ok := l.localImage(d); ok && id == img.ID {
 			return d, nil
 		}
 	}
