@@ -188,13 +188,14 @@ func newManifestExists(g *globals) *cobra.Command {
 
 func newManifestRemove(g *globals) *cobra.Command {
 	return &cobra.Command{
-		Use:   "remove LIST DIGEST",
-		Short: "Remove an instance from a manifest list",
-		Args:  cobra.MatchAll(cobra.MinimumNArgs(2), short.Args(0, 2, "", "At least two arguments are necessary: list and digest of instance to remove from list")),
+		Use:     "remove LIST DIGEST",
+		Short:   "Remove an instance from a manifest list",
+		Example: `  hod manifest remove localhost/app:multi sha256:0f1e…`,
+		Args:    cobra.MatchAll(cobra.MinimumNArgs(2), short.Args(0, 2, "", "At least two arguments are necessary: list and digest of instance to remove from list")),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			d, err := digest.Parse(args[1])
 			if err != nil {
-				return fmt.Errorf("parse digest %q: %w", args[1], err)
+				return fmt.Errorf("Invalid instance %q: %w", args[1], err) //nolint:staticcheck // buildah's words
 			}
 			store, err := g.Store()
 			if err != nil {
@@ -207,9 +208,10 @@ func newManifestRemove(g *globals) *cobra.Command {
 
 func newManifestInspect(g *globals) *cobra.Command {
 	return &cobra.Command{
-		Use:   "inspect LIST",
-		Short: "Print a manifest list",
-		Args:  cobra.MatchAll(cobra.MinimumNArgs(1), short.Args(0, 1, "", "Only one argument is necessary for inspect: an image name")),
+		Use:     "inspect LIST",
+		Short:   "Print a manifest list",
+		Example: `  hod manifest inspect localhost/app:multi | jq '.manifests[].platform'`,
+		Args:    cobra.MatchAll(cobra.MinimumNArgs(1), short.Args(0, 1, "", "Only one argument is necessary for inspect: an image name")),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			store, err := g.Store()
 			if err != nil {
@@ -275,25 +277,21 @@ func newManifestPush(g *globals) *cobra.Command {
 
 func newManifestRm(g *globals) *cobra.Command {
 	return &cobra.Command{
-		Use:   "rm LIST...",
-		Short: "Remove manifest lists (not the images in them)",
-		Args:  cobra.MinimumNArgs(1),
+		Use:     "rm LIST...",
+		Short:   "Remove manifest lists (not the images in them)",
+		Example: `  hod manifest rm localhost/app:multi`,
+		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			store, err := g.Store()
 			if err != nil {
 				return err
 			}
-			for _, name := range args {
+			return removeEach(cmd.OutOrStdout(), args, func(name string) ([]string, error) {
 				if _, err := storage.ManifestInspect(store, name); err != nil {
-					return err
+					return nil, err
 				}
-				lines, err := storage.Remove(store, name, false)
-				if err != nil {
-					return err
-				}
-				fmt.Fprintln(cmd.OutOrStdout(), strings.Join(lines, "\n"))
-			}
-			return nil
+				return storage.Remove(store, name, false)
+			})
 		},
 	}
 }

@@ -3,6 +3,7 @@ package cmd
 import (
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/hodbuild/hod/storage"
@@ -41,23 +42,9 @@ func NewRmi(g *globals) *cobra.Command {
 					return err
 				}
 			}
-			// As buildah: every image is tried, and the failures are
-			// reported together.
-			var failed errorList
-			for _, name := range names {
-				lines, err := storage.Remove(store, name, force)
-				if err != nil {
-					failed = append(failed, err)
-					continue
-				}
-				for _, l := range lines {
-					fmt.Fprintln(cmd.OutOrStdout(), l)
-				}
-			}
-			if len(failed) > 0 {
-				return failed
-			}
-			return nil
+			return removeEach(cmd.OutOrStdout(), names, func(name string) ([]string, error) {
+				return storage.Remove(store, name, force)
+			})
 		},
 	}
 	f := cmd.Flags()
@@ -82,6 +69,26 @@ func NewTag(g *globals) *cobra.Command {
 			return storage.Tag(store, args[0], args[1:]...)
 		},
 	}
+}
+
+// removeEach removes every name as buildah's rmi and manifest rm do: each
+// is tried, what goes is printed, and the failures are reported together.
+func removeEach(out io.Writer, names []string, remove func(name string) ([]string, error)) error {
+	var failed errorList
+	for _, name := range names {
+		lines, err := remove(name)
+		if err != nil {
+			failed = append(failed, err)
+			continue
+		}
+		for _, l := range lines {
+			fmt.Fprintln(out, l)
+		}
+	}
+	if len(failed) > 0 {
+		return failed
+	}
+	return nil
 }
 
 // errorList words several failures as buildah's rmi does (the format of

@@ -20,7 +20,9 @@ func NewVersion() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "version",
 		Short: "Show hod's version and the versions of the specs and libraries it uses",
-		Args:  cobra.NoArgs,
+		Example: `  hod version
+  hod version --json`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			out := cmd.OutOrStdout()
 			if asJSON {
