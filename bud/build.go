@@ -172,23 +172,15 @@ func readDockerfile(opts Options) (string, []byte, error) {
 		text, err := io.ReadAll(opts.Stdin)
 		return "Dockerfile", text, err
 	}
-	// The errors are buildah's words, with absolute paths as its.
+	// The errors are buildah's words.
 	if opts.Dockerfile != "" {
-		abs, err := filepath.Abs(opts.Dockerfile)
-		if err == nil {
-			_, err = os.Stat(abs)
-		}
-		if err != nil {
+		if err := statAbs(opts.Dockerfile); err != nil {
 			return "", nil, err
 		}
 		text, err := os.ReadFile(opts.Dockerfile)
 		return opts.Dockerfile, text, err
 	}
-	dir, err := filepath.Abs(opts.ContextDir)
-	if err == nil {
-		_, err = os.Stat(dir)
-	}
-	if err != nil {
+	if err := statAbs(opts.ContextDir); err != nil {
 		return "", nil, fmt.Errorf("discovering Containerfile: %w", err)
 	}
 	for _, c := range []string{filepath.Join(opts.ContextDir, "Containerfile"), filepath.Join(opts.ContextDir, "Dockerfile")} {
@@ -197,8 +189,17 @@ func readDockerfile(opts Options) (string, []byte, error) {
 			return c, text, err
 		}
 	}
-	_, err = os.Stat(filepath.Join(dir, "Dockerfile"))
-	return "", nil, fmt.Errorf("cannot find Containerfile or Dockerfile in context directory: %w", err)
+	return "", nil, fmt.Errorf("cannot find Containerfile or Dockerfile in context directory: %w", statAbs(filepath.Join(opts.ContextDir, "Dockerfile")))
+}
+
+// statAbs is os.Stat of path made absolute, whose error names the
+// absolute path as buildah's do.
+func statAbs(path string) error {
+	abs, err := filepath.Abs(path)
+	if err == nil {
+		_, err = os.Stat(abs)
+	}
+	return err
 }
 
 // located prefixes a parse error with FILE:LINE.

@@ -23,11 +23,9 @@ func NewRmi(g *globals) *cobra.Command {
 			switch {
 			case all && prune:
 				return errors.New("when using the --all switch, you may not use --prune switch")
-			case prune:
-				if err := nameOrAll(args, true, "", "when using the --prune switch, you may not pass any images names or IDs"); err != nil {
-					return err
-				}
-			default:
+			case prune && len(args) > 0:
+				return errors.New("when using the --prune switch, you may not pass any images names or IDs")
+			case !prune:
 				if err := nameOrAll(args, all, "image name or ID must be specified", "when using the --all switch, you may not pass any images names or IDs"); err != nil {
 					return err
 				}

@@ -18,9 +18,9 @@ import (
 // the old one (whose changes the image now holds) goes. rootFS and history
 // are the image's.
 //
-// j notes the new storage container and its layer first: if hod is killed halfway, the
-// next hod finishes the move or undoes it (storage.ReapWrites), so the
-// container's name always names one of them.
+// j notes the new storage container and its layer first: if hod is killed
+// halfway, the next hod finishes the move or undoes it (storage.ReapWrites),
+// so the container's name always names one of them.
 func (c *Container) Rebase(j *storage.Journal, imageID string, rootFS ispec.RootFS, history []ispec.History) (err error) {
 	id := stringid.GenerateRandomID()
 	if err := j.Container(id, c.Name); err != nil {

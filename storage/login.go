@@ -31,7 +31,7 @@ func LoginUser(sys *types.SystemContext, registry string) (string, error) {
 		return "", err
 	}
 	if auth.Username == "" {
-		return "", fmt.Errorf("not logged into %s", registry)
+		return "", notLoggedInto(registry)
 	}
 	return auth.Username, nil
 }
@@ -44,10 +44,13 @@ func Logout(sys *types.SystemContext, registry string) error {
 	}
 	err := config.RemoveAuthentication(sys, registry)
 	if errors.Is(err, config.ErrNotLoggedIn) {
-		return fmt.Errorf("not logged into %s", registry) // buildah's words
+		return notLoggedInto(registry)
 	}
 	if err != nil {
 		return fmt.Errorf("log out of %s: %w", registry, err)
 	}
 	return nil
 }
+
+// notLoggedInto is buildah's words for a registry with no credentials.
+func notLoggedInto(registry string) error { return fmt.Errorf("not logged into %s", registry) }

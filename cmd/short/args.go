@@ -2,6 +2,7 @@ package short
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/spf13/cobra"
 )
@@ -16,6 +17,17 @@ func Args(min, max int, few, many string) cobra.PositionalArgs {
 			return errors.New(few)
 		case max >= 0 && len(args) > max:
 			return errors.New(many)
+		}
+		return nil
+	}
+}
+
+// atMost refuses more than max arguments in buildah's words for a listing,
+// which name the command: format's %s is its path ("hod images").
+func atMost(max int, format string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) > max {
+			return fmt.Errorf(format, cmd.CommandPath())
 		}
 		return nil
 	}

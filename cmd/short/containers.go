@@ -38,12 +38,7 @@ func NewContainers(env Env) *cobra.Command {
   hod containers --all --json
   hod containers --filter name=app -q
   hod containers --format '{{.ContainerName}} {{.ImageName}}'`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) > 0 {
-				return fmt.Errorf("'%s' does not accept arguments", cmd.CommandPath())
-			}
-			return nil
-		},
+		Args: atMost(0, "'%s' does not accept arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			keep, err := parseFilters(filters, containerFilterWords, containerFilter)
 			if err != nil {

@@ -46,12 +46,7 @@ func NewImages(env Env) *cobra.Command {
   hod images --digests localhost/app
   hod images --filter dangling=true -q
   hod images --format '{{.Name}}:{{.Tag}} {{.ID}}'`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) > 1 {
-				return fmt.Errorf("'%s' requires at most 1 argument", cmd.CommandPath())
-			}
-			return nil
-		},
+		Args: atMost(1, "'%s' requires at most 1 argument"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := ""
 			if len(args) > 0 {

@@ -101,15 +101,10 @@ func hasManifestDigest(img Image) bool {
 
 // Layers are the store's layers, the volatile ones included.
 func (s *Store) Layers() ([]Layer, error) {
-	var layers, volatile []Layer
-	dir := s.dir(s.GraphRoot, "layers")
-	if err := read(dir, "layers", "layers.json", &layers); err != nil {
+	layers, err := readRecords[Layer](s.dir(s.GraphRoot, "layers"), "layers")
+	if err != nil {
 		return nil, err
 	}
-	if err := read(dir, "layers", "volatile-layers.json", &volatile); err != nil {
-		return nil, err
-	}
-	layers = append(layers, volatile...)
 	for _, l := range layers {
 		if l.Flags["incomplete"] == true { // removed at containers/storage's next write
 			return nil, fmt.Errorf("layer %s is incomplete: %w", l.ID, ErrHandOver)
@@ -120,15 +115,20 @@ func (s *Store) Layers() ([]Layer, error) {
 
 // Containers are the store's containers, the volatile ones included.
 func (s *Store) Containers() ([]Container, error) {
-	var containers, volatile []Container
-	dir := s.dir(s.GraphRoot, "containers")
-	if err := read(dir, "containers", "containers.json", &containers); err != nil {
+	return readRecords[Container](s.dir(s.GraphRoot, "containers"), "containers")
+}
+
+// readRecords reads dir's KIND.json and volatile-KIND.json (where
+// containers/storage keeps the records of volatile layers and containers).
+func readRecords[T any](dir, kind string) ([]T, error) {
+	var records, volatile []T
+	if err := read(dir, kind, kind+".json", &records); err != nil {
 		return nil, err
 	}
-	if err := read(dir, "containers", "volatile-containers.json", &volatile); err != nil {
+	if err := read(dir, kind, "volatile-"+kind+".json", &volatile); err != nil {
 		return nil, err
 	}
-	return append(containers, volatile...), nil
+	return append(records, volatile...), nil
 }
 
 // Mounts are the mounted layers.
