@@ -17,8 +17,11 @@ const (
 	StagingPrefix = "hod-staging-"
 	// UsernsRunDir holds the bundles of runs in a user namespace.
 	UsernsRunDir = "/run/hod-userns"
-	// RunPattern matches run bundles (CONTAINER-N) in RunsDir and UsernsRunDir.
-	RunPattern = "*-[0-9]*"
+	// RunPattern matches run bundles (CONTAINER-N, CONTAINER a short hex ID)
+	// in RunsDir and UsernsRunDir, and not the names lockdir gives a bundle
+	// while it is made or removed (".new-…", ".gone-…"): a probe of those
+	// for a lock would take the lock from under their maker.
+	RunPattern = "[0-9a-f]*-[0-9]*"
 )
 
 // JournalDir holds the journals of writes in the store at graphRoot.
