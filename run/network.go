@@ -1,6 +1,7 @@
 package run
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -76,6 +77,8 @@ func connect(netns string, pid int) (*outside, error) {
 		args = append(args, strconv.Itoa(pid), "tap0")
 	}
 	cmd := exec.Command("slirp4netns", args...)
+	var stderr bytes.Buffer // what it says when it fails (a few lines at start-up)
+	cmd.Stderr = &stderr
 	cmd.ExtraFiles = []*os.File{readyW, exitR}
 	cmd.SysProcAttr = &unix.SysProcAttr{Pdeathsig: unix.SIGKILL}
 	err = cmd.Start()
@@ -87,8 +90,10 @@ func connect(netns string, pid int) (*outside, error) {
 	}
 	o := &outside{cmd: cmd, exit: exitW}
 	if err := waitReady(ready); err != nil {
-		o.close()
-		return nil, fmt.Errorf("slirp4netns: %w", err)
+		exitW.Close()
+		_ = cmd.Process.Kill()
+		status := cmd.Wait() // its stderr is whole once it has been reaped
+		return nil, fmt.Errorf("slirp4netns: %w (%v): %s", err, status, bytes.TrimSpace(stderr.Bytes()))
 	}
 	return o, nil
 }
@@ -121,17 +126,33 @@ func newNetns(dir string) (path string, remove func(), err error) {
 	}
 	remove = func() { _ = mount.Release(path) }
 	errc := make(chan error, 1)
-	// A fresh thread leaves the namespace behind with it: the thread is
-	// never unlocked, so the Go runtime retires it instead of reusing it.
-	go func() {
-		runtime.LockOSThread()
-		errc <- enterNewNetns(path)
-	}()
+	go func() { errc <- makeNetns(path) }()
 	if err := <-errc; err != nil {
 		remove()
 		return "", nil, fmt.Errorf("create network namespace: %w", err)
 	}
 	return path, remove, nil
+}
+
+// makeNetns makes the namespace on its goroutine's thread, locked, and
+// then takes the thread back to hod's own namespace. The thread must live
+// on: a child forked with Pdeathsig (a concurrent run's slirp4netns, chroot
+// isolation's child) dies with the thread that forked it, so retiring a
+// thread killed other runs' children. Only a thread that cannot go back
+// retires, with its goroutine.
+func makeNetns(path string) error {
+	runtime.LockOSThread()
+	own, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		runtime.UnlockOSThread()
+		return err
+	}
+	defer unix.Close(own)
+	err = enterNewNetns(path)
+	if unix.Setns(own, unix.CLONE_NEWNET) == nil {
+		runtime.UnlockOSThread()
+	}
+	return err
 }
 
 func enterNewNetns(path string) error {
