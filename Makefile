@@ -7,10 +7,12 @@ GO       ?= go
 TAGS     := exclude_graphdriver_btrfs
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0-dev)
 LDFLAGS  := -X github.com/hodbuild/hod/cmd.Version=$(VERSION)
-APT_DEPS := runc slirp4netns ansible debootstrap skopeo umoci buildah docker-registry busybox-static uidmap time attr libcap2-bin bzip2 xz-utils zstd curl libgpgme-dev libbtrfs-dev openssl gnupg cpp file procps util-linux passwd login
+# pkg-config is how cgo finds gpgme: a Recommends elsewhere, never installed here
+# by --no-install-recommends, so it is named (tests/fresh-machine.sh checks the list).
+APT_DEPS := pkg-config runc slirp4netns ansible debootstrap skopeo umoci buildah docker-registry busybox-static uidmap time attr libcap2-bin bzip2 xz-utils zstd curl libgpgme-dev libbtrfs-dev openssl gnupg cpp file procps util-linux passwd login
 SOURCES  := $(shell find . -name '*.go' -not -path './.git/*') go.mod go.sum
 
-.PHONY: all build deps test test-unit test-race test-e2e lint completions check-completions demo bench install clean
+.PHONY: fresh-check all build deps test test-unit test-race test-e2e lint completions check-completions demo bench install clean
 
 all: build
 
@@ -73,6 +75,10 @@ install: build
 	install -D -m 0644 completions/hod.bash /usr/share/bash-completion/completions/hod
 	install -D -m 0644 completions/hod.zsh /usr/share/zsh/vendor-completions/_hod
 	install -D -m 0644 completions/hod.fish /usr/share/fish/vendor_completions.d/hod.fish
+
+# The README's two commands in a fresh Debian 12 tree (slow: see the script).
+fresh-check:
+	./tests/fresh-machine.sh
 
 clean:
 	rm -rf bin
