@@ -25,13 +25,13 @@ import (
 // Containerfile or Dockerfile with the layer cache, OCI format, runc.
 type Options struct {
 	ContextDir string
-	// Dockerfile is a path, or "-" to read Stdin; empty finds
-	// Containerfile or Dockerfile in ContextDir.
-	Dockerfile string
-	Stdin      io.Reader
-	Tags       []string
-	BuildArgs  map[string]string
-	Target     string
+	// Dockerfiles are paths, or "-" to read Stdin, read in order as one
+	// Containerfile; none finds Containerfile or Dockerfile in ContextDir.
+	Dockerfiles []string
+	Stdin       io.Reader
+	Tags        []string
+	BuildArgs   map[string]string
+	Target      string
 	// NoLayers commits only the final image: no per-step layers, no cache.
 	NoLayers bool
 	// Jobs is how many independent stages are built at once (0 or 1: one).
@@ -167,29 +167,63 @@ func load(ctx context.Context, store cstorage.Store, opts Options) (*builder, er
 	return newBuilder(ctx, store, opts, name, stages, metaArgs)
 }
 
+// readDockerfile reads the Containerfiles the build names, in order, as
+// one text (buildah appends each file's instructions to the first's), or
+// finds CONTEXT/Containerfile or CONTEXT/Dockerfile. A relative -f that is
+// not found from the working directory is looked up in the context
+// directory, as buildah does. The name returned is the first file's.
 func readDockerfile(opts Options) (string, []byte, error) {
-	if opts.Dockerfile == "-" {
+	if len(opts.Dockerfiles) == 0 {
+		return discoverDockerfile(opts.ContextDir)
+	}
+	var name string
+	var all []byte
+	for i, file := range opts.Dockerfiles {
+		path, text, err := readOneDockerfile(file, opts)
+		if err != nil {
+			return "", nil, err
+		}
+		if i == 0 {
+			name = path
+		}
+		all = append(append(all, text...), '\n')
+	}
+	return name, all, nil
+}
+
+func readOneDockerfile(file string, opts Options) (string, []byte, error) {
+	if file == "-" {
 		text, err := io.ReadAll(opts.Stdin)
 		return "Dockerfile", text, err
 	}
 	// The errors are buildah's words.
-	if opts.Dockerfile != "" {
-		if err := statAbs(opts.Dockerfile); err != nil {
-			return "", nil, err
+	err := statAbs(file)
+	if err != nil && !filepath.IsAbs(file) && opts.ContextDir != "" {
+		if inContext := filepath.Join(opts.ContextDir, file); statAbs(inContext) == nil {
+			file, err = inContext, nil
 		}
-		text, err := os.ReadFile(opts.Dockerfile)
-		return opts.Dockerfile, text, err
 	}
-	if err := statAbs(opts.ContextDir); err != nil {
+	if err != nil {
+		return "", nil, err
+	}
+	if fi, err := os.Stat(file); err == nil && fi.IsDir() {
+		return "", nil, fmt.Errorf("containerfile: %q cannot be path to a directory", file)
+	}
+	text, err := os.ReadFile(file)
+	return file, text, err
+}
+
+func discoverDockerfile(contextDir string) (string, []byte, error) {
+	if err := statAbs(contextDir); err != nil {
 		return "", nil, fmt.Errorf("discovering Containerfile: %w", err)
 	}
-	for _, c := range []string{filepath.Join(opts.ContextDir, "Containerfile"), filepath.Join(opts.ContextDir, "Dockerfile")} {
+	for _, c := range []string{filepath.Join(contextDir, "Containerfile"), filepath.Join(contextDir, "Dockerfile")} {
 		text, err := os.ReadFile(c)
 		if err == nil || !errors.Is(err, os.ErrNotExist) {
 			return c, text, err
 		}
 	}
-	return "", nil, fmt.Errorf("cannot find Containerfile or Dockerfile in context directory: %w", statAbs(filepath.Join(opts.ContextDir, "Dockerfile")))
+	return "", nil, fmt.Errorf("cannot find Containerfile or Dockerfile in context directory: %w", statAbs(filepath.Join(contextDir, "Dockerfile")))
 }
 
 // statAbs is os.Stat of path made absolute, whose error names the

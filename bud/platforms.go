@@ -15,7 +15,7 @@ import (
 // (FROM images that are neither stages nor scratch) exist for, as
 // "OS/ARCH[/VARIANT]": what --all-platforms builds.
 func BasePlatforms(ctx context.Context, store cstorage.Store, opts Options) ([]string, error) {
-	if opts.Dockerfile == "-" {
+	if slices.Contains(opts.Dockerfiles, "-") {
 		return nil, errors.New("--all-platforms cannot read the Containerfile from stdin")
 	}
 	b, err := load(ctx, store, opts)

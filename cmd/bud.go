@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,7 +26,9 @@ import (
 )
 
 type budFlags struct {
-	file, target, format, iidfile, pull, ignoreFile, output      string
+	target, format, iidfile, ignoreFile, output                  string
+	files                                                        []string
+	pull                                                         pullFlags
 	platforms, manifest                                          string
 	ssh                                                          []string
 	tags, buildArgs, buildArgFiles, secrets, labels, annotations []string
@@ -71,7 +74,7 @@ func NewBud(g *globals) *cobra.Command {
 				contextDir = args[0]
 			}
 			if contextDir == "-" {
-				if o.file == "-" {
+				if slices.Contains(o.files, "-") {
 					return errors.New("the context and the Containerfile cannot both come from stdin")
 				}
 				dir, err := contextFromStdin(cmd.InOrStdin())
@@ -131,14 +134,14 @@ func NewBud(g *globals) *cobra.Command {
 
 func addBudFlags(cmd *cobra.Command, o *budFlags) {
 	f := cmd.Flags()
-	f.StringVarP(&o.file, "file", "f", "", "Containerfile to build, or - for stdin (default CONTEXT/Containerfile or Dockerfile)")
+	f.StringSliceVarP(&o.files, "file", "f", nil, "Containerfile to build, or - for stdin; repeatable, the files are read in order (default CONTEXT/Containerfile or Dockerfile)")
 	f.StringArrayVarP(&o.tags, "tag", "t", nil, "name for the image (repeatable)")
 	f.StringArrayVar(&o.buildArgs, "build-arg", nil, "ARG value KEY=VALUE (repeatable)")
 	f.StringArrayVar(&o.buildArgFiles, "build-arg-file", nil, "file of KEY=VALUE lines (repeatable)")
 	f.StringVar(&o.target, "target", "", "stage to build (default the last)")
-	f.BoolVar(&o.layers, "layers", true, "commit a cached layer per step")
+	f.BoolVar(&o.layers, "layers", useLayers(), "commit a cached layer per step (default $BUILDAH_LAYERS, else false: one layer for the build's changes)")
 	f.BoolVar(&o.noCache, "no-cache", false, "do not use cached steps")
-	f.StringVar(&o.pull, "pull", string(storage.PullMissing), "pull policy for FROM images: always, missing, never")
+	addPullFlags(cmd, &o.pull)
 	f.StringVar(&o.format, "format", defaultFormat(), "image format: oci or docker ($BUILDAH_FORMAT)")
 	f.BoolVar(&o.squash, "squash", false, "squash the image into one layer")
 	f.StringVar(&o.iidfile, "iidfile", "", "write the image ID to this file")
@@ -193,7 +196,7 @@ func addBudFlags(cmd *cobra.Command, o *budFlags) {
 // that hold --secret env= values.
 func (o budFlags) options(cmd *cobra.Command, store cstorage.Store, contextDir string) (_ bud.Options, cleanup func(), err error) {
 	cleanup = func() {}
-	policy, err := storage.ParsePullPolicy(o.pull)
+	policy, err := o.pull.policy(cmd)
 	if err != nil {
 		return bud.Options{}, cleanup, err
 	}
@@ -242,7 +245,7 @@ func (o budFlags) options(cmd *cobra.Command, store cstorage.Store, contextDir s
 		run.Stdout = io.Discard
 	}
 	opts := bud.Options{
-		ContextDir: contextDir, Dockerfile: o.file, Stdin: cmd.InOrStdin(), Tags: o.tags, Target: o.target,
+		ContextDir: contextDir, Dockerfiles: o.files, Stdin: cmd.InOrStdin(), Tags: o.tags, Target: o.target,
 		NoLayers: !o.layers, NoCache: o.noCache, Jobs: o.jobs, IgnoreFile: o.ignoreFile, Run: run, Out: out,
 		Pull:   storage.PullOptions{Policy: policy, Retry: o.retry, RetryDelay: o.retryDelay, DecryptionKeys: o.decryptionKeys, Report: progress(cmd, o.quiet)},
 		Commit: commit.Options{Format: format, Squash: o.squash, Timestamp: ts},
@@ -483,4 +486,11 @@ func (o budFlags) platformList() []string {
 		return []string{p.String()}
 	}
 	return strings.Split(o.platforms, ",")
+}
+
+// useLayers is --layers' default, buildah's: true when $BUILDAH_LAYERS is
+// "true" (any case) or "1".
+func useLayers() bool {
+	v := os.Getenv("BUILDAH_LAYERS")
+	return strings.EqualFold(v, "true") || v == "1"
 }

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -138,4 +139,41 @@ func addProtectionFlags(cmd *cobra.Command, p *storage.Protection) {
 // addDecryptionFlag adds --decryption-key to commands that pull.
 func addDecryptionFlag(cmd *cobra.Command, keys *[]string) {
 	cmd.Flags().StringSliceVar(keys, "decryption-key", nil, "private key KEY[:PASSPHRASE] to decrypt encrypted layers with (repeatable)")
+}
+
+// pullFlags are from's and bud's --pull with its hidden spellings
+// --pull-always and --pull-never, parsed as buildah 1.28 parses them: a bare
+// --pull means "true" (pull if newer), and the three may not be combined.
+type pullFlags struct {
+	pull                  string
+	pullAlways, pullNever bool
+}
+
+func addPullFlags(cmd *cobra.Command, p *pullFlags) {
+	f := cmd.Flags()
+	f.StringVar(&p.pull, "pull", "true", "pull the image if newer or missing (true), only if missing (false), always, or never")
+	f.Lookup("pull").NoOptDefVal = "true"
+	f.BoolVar(&p.pullAlways, "pull-always", false, "pull the image even if it is stored (--pull always)")
+	f.BoolVar(&p.pullNever, "pull-never", false, "never pull the image (--pull never)")
+	cobra.CheckErr(f.MarkHidden("pull-always"))
+	cobra.CheckErr(f.MarkHidden("pull-never"))
+}
+
+func (p pullFlags) policy(cmd *cobra.Command) (storage.PullPolicy, error) {
+	set := 0
+	for _, name := range []string{"pull", "pull-always", "pull-never"} {
+		if cmd.Flags().Changed(name) {
+			set++
+		}
+	}
+	if set > 1 {
+		return "", errors.New("can only set one of 'pull' or 'pull-always' or 'pull-never'")
+	}
+	switch {
+	case p.pullAlways:
+		return storage.PullAlways, nil
+	case p.pullNever:
+		return storage.PullNever, nil
+	}
+	return storage.PullFlagPolicy(p.pull), nil
 }

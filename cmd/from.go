@@ -14,16 +14,16 @@ import (
 // NewFrom returns "hod from".
 func NewFrom(g *globals) *cobra.Command {
 	var (
-		reg                 registryFlags
-		name, cidfile, pull string
-		quiet, pullAlways   bool
-		pullNever           bool
-		platform            platformFlags
-		retry               int
-		retryDelay          time.Duration
-		format              string
-		decryptionKeys      []string
-		userns              usernsFlags
+		reg            registryFlags
+		name, cidfile  string
+		quiet          bool
+		pull           pullFlags
+		platform       platformFlags
+		retry          int
+		retryDelay     time.Duration
+		format         string
+		decryptionKeys []string
+		userns         usernsFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "from [flags] IMAGE",
@@ -34,7 +34,7 @@ func NewFrom(g *globals) *cobra.Command {
   hod from --pull never oci:/tmp/layout:app`,
 		Args: short.Args(1, 1, `an image name (or "scratch") must be specified`, short.TooMany),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			policy, err := storage.ParsePullPolicy(pull)
+			policy, err := pull.policy(cmd)
 			if err != nil {
 				return err
 			}
@@ -42,12 +42,6 @@ func NewFrom(g *globals) *cobra.Command {
 				if _, err := commit.ParseFormat(format); err != nil {
 					return err
 				}
-			}
-			if pullAlways {
-				policy = storage.PullAlways
-			}
-			if pullNever {
-				policy = storage.PullNever
 			}
 			store, sys, err := g.storeAndSys(reg)
 			if err != nil {
@@ -77,10 +71,8 @@ func NewFrom(g *globals) *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&name, "name", "", "name of the working container (default IMAGE-working-container)")
 	f.StringVar(&cidfile, "cidfile", "", "write the container ID to this file")
-	f.StringVar(&pull, "pull", string(storage.PullMissing), "pull policy: always, missing, never")
+	addPullFlags(cmd, &pull)
 	f.BoolVarP(&quiet, "quiet", "q", false, "do not report pull progress")
-	f.BoolVar(&pullAlways, "pull-always", false, "pull the image even if it is stored (--pull always)")
-	f.BoolVar(&pullNever, "pull-never", false, "never pull the image (--pull never)")
 	f.IntVar(&retry, "retry", 3, "times to retry a failed pull")
 	f.DurationVar(&retryDelay, "retry-delay", 2*time.Second, "delay between pull retries")
 	addPlatformFlags(cmd, &platform)

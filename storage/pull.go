@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -29,19 +30,37 @@ const (
 	PullMissing PullPolicy = "missing"
 	PullAlways  PullPolicy = "always"
 	PullNever   PullPolicy = "never"
+	// PullNewer pulls a registry image that is missing or whose manifest
+	// digest in the registry differs from the stored one; when the registry
+	// cannot be asked, the stored image is used (buildah's "ifnewer").
+	PullNewer PullPolicy = "ifnewer"
 )
 
-// ParsePullPolicy parses buildah's --pull values (true and false too).
+// ParsePullPolicy parses "pull --policy", buildah's policy map: missing,
+// always, never, ifnewer.
 func ParsePullPolicy(s string) (PullPolicy, error) {
-	switch s {
-	case "", "true", "missing", "ifmissing", "ifnewer", "newer":
-		return PullMissing, nil
-	case "false", "never":
-		return PullNever, nil
-	case "always":
-		return PullAlways, nil
+	switch p := PullPolicy(s); p {
+	case PullMissing, PullAlways, PullNever, PullNewer:
+		return p, nil
 	}
 	return "", fmt.Errorf("unsupported pull policy %q", s) // buildah's words
+}
+
+// PullFlagPolicy reads the --pull value of from and bud as buildah 1.28
+// does: "true" (the value of a bare --pull, and the default) is ifnewer,
+// "always" and "never" are themselves (any case), and anything else,
+// "false" included, is missing. buildah refuses no value here, so hod
+// does not either.
+func PullFlagPolicy(s string) PullPolicy {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "true":
+		return PullNewer
+	case "always":
+		return PullAlways
+	case "never":
+		return PullNever
+	}
+	return PullMissing
 }
 
 // PullOptions are the settings of Pull. The zero value pulls only missing
@@ -97,10 +116,46 @@ func pull(ctx context.Context, store cstorage.Store, sys *types.SystemContext, n
 		return copyIn(ctx, store, sys, src, opts)
 	}
 	img, err := Lookup(store, name)
-	if err == nil && opts.Policy != PullAlways || opts.Policy == PullNever {
+	switch {
+	case opts.Policy == PullNever, err == nil && opts.Policy == PullMissing:
 		return img, err
+	case err == nil && strings.HasPrefix(img.ID, strings.TrimPrefix(name, "sha256:")):
+		// An image named by its ID cannot be looked up anywhere else.
+		if opts.Policy == PullAlways {
+			return nil, fmt.Errorf("pull policy is always but image has been referred to by ID (%s)", name)
+		}
+		return img, nil
+	case err == nil && opts.Policy == PullNewer:
+		return pullIfNewer(ctx, store, sys, img, opts)
 	}
 	return pullRegistry(ctx, store, sys, name, opts)
+}
+
+// pullIfNewer pulls the registry image that the stored img is named after
+// when the registry's manifest digest differs from every digest img was
+// stored with. A registry that cannot be asked (none is reachable, the name
+// is local only) leaves img in use, as buildah's "ifnewer" does.
+func pullIfNewer(ctx context.Context, store cstorage.Store, sys *types.SystemContext, img *cstorage.Image, opts PullOptions) (*cstorage.Image, error) {
+	for _, name := range img.Names {
+		named, err := reference.ParseNormalizedNamed(name)
+		if err != nil {
+			continue
+		}
+		src, err := docker.NewReference(named)
+		if err != nil {
+			continue
+		}
+		remote, err := docker.GetDigest(ctx, sys, src)
+		if err != nil {
+			logrus.Debugf("pull policy ifnewer: %s: %v; using the stored image", name, err)
+			continue
+		}
+		if remote == img.Digest || slices.Contains(img.Digests, remote) {
+			return img, nil
+		}
+		return copyIn(ctx, store, sys, src, opts)
+	}
+	return img, nil
 }
 
 // pullRegistry pulls a registry image. A short name is resolved by

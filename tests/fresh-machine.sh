@@ -25,6 +25,12 @@ echo "== debootstrap bookworm minbase into $tree (log: $log)"
 debootstrap --variant=minbase --include=git,make,gcc,libc6-dev,ca-certificates \
 	bookworm "$tree" http://deb.debian.org/debian >"$log" 2>&1
 cp /etc/resolv.conf "$tree/etc/resolv.conf"
+# The machine's own trust anchors (a new machine of this kind has them: the
+# module proxy is reached through them), nothing of the project's.
+if ls /usr/local/share/ca-certificates/*.crt >/dev/null 2>&1; then
+	cp /usr/local/share/ca-certificates/*.crt "$tree/usr/local/share/ca-certificates/"
+	chroot "$tree" update-ca-certificates >>"$log" 2>&1
+fi
 mkdir -p "$tree/usr/local"
 cp -a "$goroot" "$tree/usr/local/go"
 git clone -q "$repo" "$tree/root/hod"
