@@ -116,11 +116,13 @@ type Final struct {
 func (f Final) changes() ([]state.Change, []string, error) {
 	var out []state.Change
 	for _, kv := range f.Env {
-		ch, err := state.ParseEnv(kv)
-		if err != nil {
-			return nil, nil, err
+		// buildah's bud --env: K=V expanded against the image's
+		// environment, K alone from hod's own.
+		if key, value, ok := strings.Cut(kv, "="); ok {
+			out = append(out, state.ExpandedEnv(key, value))
+		} else {
+			out = append(out, state.Env(kv, os.Getenv(kv)))
 		}
-		out = append(out, ch)
 	}
 	if f.OSVersion != "" {
 		out = append(out, state.OSVersion(f.OSVersion))

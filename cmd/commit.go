@@ -83,7 +83,9 @@ func NewCommit(g *globals) *cobra.Command {
 					return err
 				}
 			}
-			fmt.Fprintln(cmd.OutOrStdout(), id)
+			if o.iidfile == "" { // buildah prints the ID only without --iidfile
+				fmt.Fprintln(cmd.OutOrStdout(), id)
+			}
 			return nil
 		},
 	}

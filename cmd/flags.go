@@ -13,7 +13,6 @@ import (
 	"github.com/hodbuild/hod/storage"
 	"github.com/spf13/cobra"
 	"go.podman.io/image/v5/types"
-	"golang.org/x/term"
 )
 
 // registryFlags are the flags of every command that may talk to a registry.
@@ -34,6 +33,19 @@ func addRegistryFlags(cmd *cobra.Command, r *registryFlags) {
 	r.cmd = cmd
 }
 
+// checkAuthFile refuses an --authfile (or $REGISTRY_AUTH_FILE) that does
+// not exist, in buildah's words, before anything is done; login and
+// logout write the file, so they may name a new one.
+func (r registryFlags) checkAuthFile() error {
+	if r.authFile == "" || r.cmd == nil || r.cmd.Name() == "login" || r.cmd.Name() == "logout" {
+		return nil
+	}
+	if _, err := os.Stat(r.authFile); err != nil {
+		return fmt.Errorf("checking authfile: %w", err)
+	}
+	return nil
+}
+
 func (r registryFlags) options() storage.RegistryOptions {
 	o := storage.RegistryOptions{CertDir: r.certDir, Creds: r.creds, AuthFile: r.authFile}
 	if r.cmd != nil && r.cmd.Flags().Changed("tls-verify") {
@@ -42,14 +54,15 @@ func (r registryFlags) options() storage.RegistryOptions {
 	return o
 }
 
-// progress is where transfer progress goes: stderr when it is a terminal,
-// and nowhere when it is not (logs, CI) or with --quiet.
+// progress is where transfer progress goes: stderr, or nowhere with --quiet.
 func progress(cmd *cobra.Command, quiet bool) io.Writer {
-	w := cmd.ErrOrStderr()
-	if f, ok := w.(*os.File); quiet || !ok || !term.IsTerminal(int(f.Fd())) {
+	// buildah reports on stderr whether or not it is a terminal
+	// (containers/image draws no bars where it is not), and scripts and
+	// its tests look for "Getting image source signatures" there.
+	if quiet {
 		return nil
 	}
-	return w
+	return cmd.ErrOrStderr()
 }
 
 // timestamp returns --timestamp when given, else $SOURCE_DATE_EPOCH, else nil.

@@ -2,6 +2,8 @@ package cmd
 
 import (
 	"context"
+	ispecs "github.com/opencontainers/image-spec/specs-go"
+	rspecs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/hodbuild/hod/cmd/short"
 	"github.com/hodbuild/hod/inspect"
@@ -12,6 +14,7 @@ import (
 	"github.com/hodbuild/hod/storage/catalog"
 	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"go.podman.io/image/v5/types"
 	cstorage "go.podman.io/storage"
 )
@@ -47,6 +50,9 @@ func (g *globals) Store() (cstorage.Store, error) {
 
 // storeAndSys opens the store and builds the containers/image context.
 func (g *globals) storeAndSys(r registryFlags) (cstorage.Store, *types.SystemContext, error) {
+	if err := r.checkAuthFile(); err != nil {
+		return nil, nil, err
+	}
 	store, err := g.Store()
 	if err != nil {
 		return nil, nil, err
@@ -73,9 +79,13 @@ func New() (*cobra.Command, func()) {
 	root.AddCommand(short.Commands(g)...)
 	root.AddCommand(
 		NewFrom(g), NewRun(g), NewMount(g), NewUmount(g), NewCopy(g), NewAdd(g), NewCommit(g), NewBud(g), NewPull(g), NewPush(g), NewLogin(g), NewLogout(g), NewManifest(g),
-		NewRm(g), NewRmi(g), NewTag(g), NewRename(g), NewInfo(g), NewVersion(), NewUnshare(g), NewDoctor(g),
+		NewRm(g), NewRmi(g), NewTag(g), NewRename(g), NewInfo(g), NewVersion(), NewUnshare(g), NewDoctor(g), NewPasswd(),
 	)
+	// buildah's --version line: NAME version V (image-spec V, runtime-spec V).
+	root.Version = Version
+	root.SetVersionTemplate(`{{.Name}} version {{.Version}} (image-spec ` + ispecs.Version + `, runtime-spec ` + rspecs.Version + ")\n")
 	for _, c := range root.Commands() {
+		c.Flags().SetNormalizeFunc(aliasFlags)
 		switch c.Name() {
 		case "from", "mount", "umount", "copy", "add", "commit", "push", "pull", "rm", "rmi", "rename":
 			short.OptionsFirst(c)
@@ -86,6 +96,24 @@ func New() (*cobra.Command, func()) {
 		}
 	}
 	return root, g.Close
+}
+
+// aliasFlags are buildah's other spellings of flags (its AliasFlags):
+// --net, --tty, --purge, --override-arch and --override-os.
+func aliasFlags(_ *pflag.FlagSet, name string) pflag.NormalizedName {
+	switch name {
+	case "net":
+		name = "network"
+	case "override-arch":
+		name = "arch"
+	case "override-os":
+		name = "os"
+	case "purge":
+		name = "rm"
+	case "tty":
+		name = "terminal"
+	}
+	return pflag.NormalizedName(name)
 }
 
 // Catalog is the store's records for the short calls, read through

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"github.com/hodbuild/hod/cmd/short"
 	"github.com/hodbuild/hod/run/policy"
@@ -45,7 +46,7 @@ func NewRun(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "run [flags] CONTAINER [--] [COMMAND [ARG...]]",
 		Short: "Run a command in a working container",
-		Long: "Run COMMAND (default: the image's entrypoint and cmd) in CONTAINER's root filesystem, with its\n" +
+		Long: "Run COMMAND (required: the image's entrypoint and cmd are not used) in CONTAINER's root filesystem, with its\n" +
 			"environment, user and working directory. hod exits with the command's status; 126 and 127 mean it\n" +
 			"could not be started, 125 is hod's own error. Isolation is \"oci\" (runc, or --runtime) or \"chroot\"\n" +
 			"(no runtime binary; $HOD_ISOLATION sets the default).",
@@ -76,6 +77,11 @@ func NewRun(g *globals) *cobra.Command {
 			if len(argv) > 0 && argv[0] == "--" {
 				argv = argv[1:]
 			}
+			if len(argv) == 0 {
+				// buildah's words: run never falls back to the image's
+				// entrypoint and cmd.
+				return errors.New("command must be specified")
+			}
 			return run.Run(cmd.Context(), c, argv, opts)
 		},
 	}
@@ -89,7 +95,6 @@ func NewRun(g *globals) *cobra.Command {
 	f.StringVar(&o.contextDir, "contextdir", "", "resolve --mount type=bind sources inside this directory (they cannot leave it)")
 	f.StringVar(&o.hostname, "hostname", "", "hostname inside the run (default: the container ID's prefix)")
 	f.BoolVarP(&o.tty, "terminal", "t", false, "allocate a pseudo-terminal")
-	f.BoolVar(&o.tty, "tty", false, "allocate a pseudo-terminal (as --terminal)")
 	f.BoolVar(&o.noPivot, "no-pivot", false, "have the runtime use chroot instead of pivot_root (runc --no-pivot)")
 	f.BoolVar(&o.addHistory, "add-history", false, "accepted for buildah compatibility: commit records the layer's history anyway")
 	return cmd

@@ -1,6 +1,7 @@
 package commit
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -115,7 +116,7 @@ func history(st state.State, created time.Time, noLayer bool, opts Options) []is
 	if opts.OmitHistory {
 		return nil
 	}
-	entry := ispec.History{Created: &created, CreatedBy: st.CreatedBy, Comment: st.HistoryComment, Author: st.Config.Author, EmptyLayer: noLayer}
+	entry := ispec.History{Created: &created, CreatedBy: layerCreatedBy(st), Comment: st.HistoryComment, Author: st.Config.Author, EmptyLayer: noLayer}
 	if opts.Squash {
 		return []ispec.History{entry}
 	}
@@ -126,10 +127,19 @@ func history(st state.State, created time.Time, noLayer bool, opts Options) []is
 		}
 		h = append(h, p)
 	}
-	if noLayer && entry.CreatedBy == "" && entry.Comment == "" {
+	if noLayer && st.CreatedBy == "" && entry.Comment == "" {
 		return h
 	}
 	return append(h, entry)
+}
+
+// layerCreatedBy describes the committed layer as buildah does when
+// nothing (config --created-by, a build step) did: the shell, or /bin/sh.
+func layerCreatedBy(st state.State) string {
+	if st.CreatedBy != "" {
+		return st.CreatedBy
+	}
+	return cmp.Or(strings.Join(st.Docker.Shell, " "), "/bin/sh")
 }
 
 // createImage records the image in the store the way containers/image's

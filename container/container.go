@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	digest "github.com/opencontainers/go-digest"
 	"runtime"
 	"strings"
 
@@ -93,21 +94,49 @@ func From(ctx context.Context, store cstorage.Store, sys *types.SystemContext, i
 	return c, c.save()
 }
 
-// prefixFor names working containers as buildah does: after the image's
-// short name, or its short ID when image names it by ID.
+// prefixFor names working containers as buildah 1.28 does: the image's
+// first name, or the first that contains the prefix of what was typed,
+// cut down to its last path component without tag or digest; an image
+// with no name goes by the prefix of what was typed ("dir" for a dir:
+// reference, 12 hex digits for an ID).
 func prefixFor(img *cstorage.Image, image string) string {
-	if storage.HasTransport(image) {
-		// After the reference as given: the same image may carry other names.
-		_, rest, _ := strings.Cut(image, ":")
-		return storage.ShortName(strings.Trim(rest, "/"))
-	}
+	typed := namePrefix(image)
+	spec := typed
 	if len(img.Names) > 0 {
-		return storage.ShortName(img.Names[0])
+		spec = img.Names[0]
+		for _, n := range img.Names {
+			if strings.Contains(n, typed) {
+				spec = n
+				break
+			}
+		}
 	}
-	if strings.HasPrefix(img.ID, image) {
-		return img.ID[:12]
+	return namePrefix(spec)
+}
+
+// namePrefix is buildah's imageNamePrefix, cuts and all: a
+// "registry:5000/x" name gives "registry", as it does in buildah.
+func namePrefix(name string) string {
+	prefix := name
+	if d, err := digest.Parse(name); err == nil {
+		prefix = d.Encoded()[:min(12, len(d.Encoded()))]
 	}
-	return storage.ShortName(image)
+	if len(prefix) == 64 && isHex(prefix) {
+		prefix = prefix[:12]
+	}
+	prefix, _, _ = strings.Cut(prefix, ":")
+	prefix = prefix[strings.LastIndex(prefix, "/")+1:]
+	prefix, _, _ = strings.Cut(prefix, "@")
+	return prefix
+}
+
+func isHex(s string) bool {
+	for _, c := range s {
+		if !strings.ContainsRune("0123456789abcdef", c) {
+			return false
+		}
+	}
+	return true
 }
 
 // create creates the storage container, named name or else the first free

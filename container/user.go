@@ -26,6 +26,10 @@ func LookupOwner(root, spec string) (Owner, error) {
 	}
 	user, group, hasGroup := strings.Cut(spec, ":")
 	uid, primaryGID, err := lookupID(root, "/etc/passwd", user, 3)
+	if errors.Is(err, errNotFound) {
+		// buildah's words (scripts and its tests look for them).
+		return Owner{}, fmt.Errorf("user: unknown user error looking up user %q", user)
+	}
 	if err != nil {
 		return Owner{}, fmt.Errorf("look up user %q: %w", user, err)
 	}
@@ -57,6 +61,8 @@ func CheckOwner(spec string) error {
 	}
 	return nil
 }
+
+var errNotFound = errors.New("not found")
 
 // parseID parses a numeric ID; strconv.ErrSyntax means a name.
 func parseID(s string) (int, error) {
@@ -108,5 +114,5 @@ func lookupID(root, file, name string, extraField int) (int, int, error) {
 	if numErr == nil {
 		return n, n, nil
 	}
-	return 0, 0, fmt.Errorf("not found in %s", file)
+	return 0, 0, fmt.Errorf("%w in %s", errNotFound, file)
 }

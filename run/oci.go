@@ -35,12 +35,20 @@ func runOCI(ctx context.Context, c *container.Container, bundle string, s *rspec
 	args := append(append(append(append([]string{"--root", state}, opts.RuntimeFlags...), "run"), opts.RunFlags...), "--bundle", bundle, id)
 	cmd := exec.Command(runtime, args...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = opts.Stdin, opts.Stdout, opts.Stderr
+	copied := func() {}
+	if s.Process.Terminal {
+		if copied, err = giveTerminal(cmd); err != nil {
+			return fmt.Errorf("run in %s: %w", c.Name, err)
+		}
+	}
 	if err := cmd.Start(); err != nil {
+		copied()
 		return fmt.Errorf("run in %s: start %s: %w", c.Name, runtime, err)
 	}
 	err = waitForwarding(ctx, cmd, func() {
 		_ = exec.Command(runtime, "--root", state, "kill", "--all", id, "KILL").Run()
 	})
+	copied()
 	// A killed runtime leaves its state; delete it so nothing leaks.
 	if _, serr := os.Stat(filepath.Join(state, id)); serr == nil {
 		_ = exec.Command(runtime, "--root", state, "delete", "--force", id).Run()

@@ -53,7 +53,7 @@ func newProcess(c *container.Container, root string, argv []string, opts Options
 	var err error
 	if user := cmp.Or(opts.User, cfg.User); user != "" {
 		if p.owner, err = container.LookupOwner(root, user); err != nil {
-			return nil, fmt.Errorf("run in %s: %w", c.Name, err)
+			return nil, fmt.Errorf("determining run uid: %w", err)
 		}
 	}
 	// Docker creates a missing working directory; so does hod.

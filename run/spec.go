@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hodbuild/hod/run/policy"
 	"github.com/moby/profiles/seccomp"
 	rspec "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/opencontainers/runtime-tools/generate"
@@ -113,9 +114,17 @@ func confinement(opts Options) (*generate.Generator, error) {
 	if err != nil {
 		return nil, err
 	}
+	// containers.conf's default set (buildah's), not runtime-tools' (which
+	// adds CAP_MKNOD, NET_RAW and AUDIT_WRITE); nothing is inheritable or
+	// ambient, so an exec'd program gets only what file capabilities give.
+	caps := g.Config.Process.Capabilities
+	caps.Bounding = policy.DefaultCapabilities()
+	caps.Effective, caps.Permitted = slices.Clone(caps.Bounding), slices.Clone(caps.Bounding)
+	caps.Inheritable, caps.Ambient = nil, nil
 	if err := capabilities(&g, opts.CapAdd, opts.CapDrop); err != nil {
 		return nil, err
 	}
+	g.Config.Process.Capabilities.Inheritable, g.Config.Process.Capabilities.Ambient = nil, nil
 	for _, p := range maskedPaths {
 		g.AddLinuxMaskedPaths(p)
 	}

@@ -17,10 +17,12 @@ const (
 // ParseNetwork parses --network and RUN --network.
 func ParseNetwork(s string) (Network, error) {
 	switch Network(s) {
-	case "", "default", NetworkPrivate, "slirp4netns", "bridge":
+	case "", "default", "container", NetworkPrivate, "slirp4netns", "bridge":
 		return NetworkPrivate, nil
 	case NetworkNone, NetworkHost:
 		return Network(s), nil
 	}
-	return "", fmt.Errorf("parse --network %q: want private, none or host", s)
+	// Anything else names networks (CNI/netavark in buildah), which hod
+	// has none of: buildah's words for a network that does not exist.
+	return "", fmt.Errorf("unable to find network with name or ID %s: network not found", s)
 }

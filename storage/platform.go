@@ -1,8 +1,10 @@
 package storage
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"runtime"
 	"strings"
 
 	"go.podman.io/image/v5/image"
@@ -16,13 +18,18 @@ import (
 type Platform struct{ OS, Arch, Variant string }
 
 // ParsePlatform parses OS/ARCH[/VARIANT] (--platform, FROM --platform):
-// the one parser of that form.
+// the one parser of that form. As in buildah, an empty OS or ARCH is this
+// machine's ("windows/" is windows on this architecture), an empty VARIANT
+// is none, and "local" is this machine's platform.
 func ParsePlatform(s string) (Platform, error) {
-	parts := strings.Split(s, "/")
-	if len(parts) < 2 || len(parts) > 3 || parts[0] == "" || parts[1] == "" || (len(parts) == 3 && parts[2] == "") {
-		return Platform{}, fmt.Errorf("platform %q: want OS/ARCH[/VARIANT]", s)
+	if s == "local" {
+		return Platform{OS: runtime.GOOS, Arch: runtime.GOARCH}, nil
 	}
-	p := Platform{OS: parts[0], Arch: parts[1]}
+	parts := strings.Split(s, "/")
+	if len(parts) < 2 || len(parts) > 3 {
+		return Platform{}, fmt.Errorf("invalid platform syntax for %q (use OS/ARCH[/VARIANT][,...])", s)
+	}
+	p := Platform{OS: cmp.Or(parts[0], runtime.GOOS), Arch: cmp.Or(parts[1], runtime.GOARCH)}
 	if len(parts) == 3 {
 		p.Variant = parts[2]
 	}

@@ -11,12 +11,16 @@ import (
 
 	"github.com/containers/ocicrypt/config"
 	"github.com/google/uuid"
+	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/sirupsen/logrus"
 	"go.podman.io/image/v5/copy"
 	"go.podman.io/image/v5/docker"
+	dockerarchive "go.podman.io/image/v5/docker/archive"
 	"go.podman.io/image/v5/docker/reference"
+	ociarchive "go.podman.io/image/v5/oci/archive"
 	"go.podman.io/image/v5/pkg/shortnames"
 	istorage "go.podman.io/image/v5/storage"
+	"go.podman.io/image/v5/transports/alltransports"
 	"go.podman.io/image/v5/types"
 	cstorage "go.podman.io/storage"
 )
@@ -105,6 +109,16 @@ func Pull(ctx context.Context, store cstorage.Store, sys *types.SystemContext, n
 }
 
 func pull(ctx context.Context, store cstorage.Store, sys *types.SystemContext, name string, opts PullOptions) (*cstorage.Image, error) {
+	if strings.HasPrefix(name, "docker://") {
+		// A registry reference is pulled by policy like a name, but is
+		// not subject to short-name resolution (docker://fedora is
+		// docker.io/library/fedora:latest).
+		ref, err := alltransports.ParseImageName(name)
+		if err != nil {
+			return nil, fmt.Errorf("parse image reference %q: %w", name, err)
+		}
+		name = ref.DockerReference().String()
+	}
 	if HasTransport(name) {
 		src, err := ParseReference(store, name)
 		if err != nil {
@@ -117,7 +131,7 @@ func pull(ctx context.Context, store cstorage.Store, sys *types.SystemContext, n
 	}
 	img, err := Lookup(store, name)
 	switch {
-	case opts.Policy == PullNever, err == nil && opts.Policy == PullMissing:
+	case opts.Policy == PullNever, err == nil && (opts.Policy == PullMissing || opts.Policy == ""):
 		return img, err
 	case err == nil && strings.HasPrefix(img.ID, strings.TrimPrefix(name, "sha256:")):
 		// An image named by its ID cannot be looked up anywhere else.
@@ -193,16 +207,17 @@ func pullRegistry(ctx context.Context, store cstorage.Store, sys *types.SystemCo
 // containers/image needs a name for the copy, so a throw-away one is used
 // and removed.
 func copyIn(ctx context.Context, store cstorage.Store, sys *types.SystemContext, src types.ImageReference, opts PullOptions) (*cstorage.Image, error) {
-	named, temporary := src.DockerReference(), false
-	if named == nil {
-		named = pathName(src)
-	}
-	if named == nil {
+	names := storeNames(sys, src)
+	var named reference.Named
+	temporary := len(names) == 0
+	if !temporary {
+		named = names[0]
+	} else {
 		temp, err := reference.ParseNormalizedNamed("localhost/hod-pull-" + uuid.NewString())
 		if err != nil {
 			return nil, err
 		}
-		named, temporary = reference.TagNameOnly(temp), true
+		named = reference.TagNameOnly(temp)
 	}
 	dest, err := istorage.Transport.NewStoreReference(store, named, "")
 	if err != nil {
@@ -221,9 +236,20 @@ func copyIn(ctx context.Context, store cstorage.Store, sys *types.SystemContext,
 	if err != nil {
 		return nil, err
 	}
-	if temporary {
-		if err := store.RemoveNames(img.ID, []string{named.String()}); err != nil {
+	var more []string
+	for _, n := range names[min(1, len(names)):] {
+		more = append(more, n.String())
+	}
+	if len(more) > 0 {
+		if err := store.AddNames(img.ID, more); err != nil {
 			return nil, err
+		}
+	}
+	if temporary || len(more) > 0 {
+		if temporary {
+			if err := store.RemoveNames(img.ID, []string{named.String()}); err != nil {
+				return nil, err
+			}
 		}
 		if img, err = store.Image(img.ID); err != nil {
 			return nil, err
@@ -297,16 +323,67 @@ func RepositoryTags(ctx context.Context, sys *types.SystemContext, name string) 
 	return names, nil
 }
 
-// pathName is buildah's name for an image from a path-based transport:
-// oci:/srv/app:1 is localhost/srv/app:1, dir:/srv/app localhost/srv/app:latest.
-func pathName(src types.ImageReference) reference.Named {
+// storeNames are the names an image copied in from src is stored under,
+// as buildah 1.28 (libimage) names them: a registry image by its
+// reference; an OCI layout "localhost/" + its path (the tag in the
+// reference is not kept); an OCI archive by its ref.name annotation
+// (a short name under localhost/); a Docker archive by the tags it
+// carries; anything else, dir: included, by no name at all.
+func storeNames(sys *types.SystemContext, src types.ImageReference) []reference.Named {
 	within := src.StringWithinTransport()
-	if !strings.HasPrefix(within, "/") {
-		return nil
+	switch src.Transport().Name() {
+	case "oci":
+		path, _, _ := strings.Cut(within, ":")
+		return parsedNames("localhost/" + strings.TrimLeft(path, "/"))
+	case "oci-archive":
+		desc, err := ociarchive.LoadManifestDescriptorWithContext(sys, src)
+		if err != nil {
+			return nil
+		}
+		name := desc.Annotations[imgspecv1.AnnotationRefName]
+		if name == "" {
+			return nil
+		}
+		if shortnames.IsShortName(name) {
+			name = "localhost/" + name
+		}
+		return parsedNames(name)
+	case "docker-archive":
+		if named := src.DockerReference(); named != nil {
+			return []reference.Named{named}
+		}
+		return archiveNames(sys, src)
 	}
-	named, err := reference.ParseNormalizedNamed("localhost" + within)
+	if named := src.DockerReference(); named != nil {
+		return []reference.Named{named}
+	}
+	return nil
+}
+
+func parsedNames(name string) []reference.Named {
+	named, err := reference.ParseNormalizedNamed(name)
 	if err != nil {
 		return nil
 	}
-	return reference.TagNameOnly(named)
+	return []reference.Named{reference.TagNameOnly(named)}
+}
+
+// archiveNames are the tags a Docker archive's one image carries.
+func archiveNames(sys *types.SystemContext, src types.ImageReference) []reference.Named {
+	r, _, err := dockerarchive.NewReaderForReference(sys, src)
+	if err != nil {
+		return nil
+	}
+	defer r.Close()
+	images, err := r.List()
+	if err != nil || len(images) != 1 {
+		return nil
+	}
+	var names []reference.Named
+	for _, ref := range images[0] {
+		if named := ref.DockerReference(); named != nil {
+			names = append(names, named)
+		}
+	}
+	return names
 }

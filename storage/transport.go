@@ -15,8 +15,13 @@ import (
 // HasTransport reports whether name starts with a containers/image transport
 // such as "oci:" or "docker://".
 func HasTransport(name string) bool {
-	prefix, _, ok := strings.Cut(name, ":")
-	return ok && transports.Get(prefix) != nil
+	prefix, rest, ok := strings.Cut(name, ":")
+	if !ok || transports.Get(prefix) == nil {
+		return false
+	}
+	// "docker:latest" is the image "docker" tagged latest, as buildah
+	// (libimage) reads it: the docker transport always has "//".
+	return prefix != "docker" || strings.HasPrefix(rest, "//")
 }
 
 // ParseReference parses name as an image reference: "transport:..." names

@@ -93,31 +93,25 @@ func (o configFlags) changes(cmd *cobra.Command, shell []string) ([]state.Change
 		}
 		out = append(out, ch)
 	}
-	for _, kv := range []struct {
-		what   string
-		values []string
-		change func(string, string) state.Change
-	}{{"label", o.labels, state.Label}, {"annotation", o.annotations, state.Annotation}} {
-		for _, v := range kv.values {
-			key, value, err := state.ParseKeyValue(kv.what, v)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, kv.change(key, value))
-		}
+	for _, l := range o.labels {
+		out = append(out, state.ParseLabel(l, state.Label, state.UnsetLabel, state.ClearLabels()))
+	}
+	for _, a := range o.annotations {
+		out = append(out, state.ParseLabel(a, state.Annotation, state.UnsetAnnotation, state.ClearAnnotations()))
 	}
 	out = append(out, state.Each(o.unsetLabels, state.UnsetLabel)...)
 	out = append(out, state.Each(o.unsetAnnotations, state.UnsetAnnotation)...)
 	for _, p := range o.ports {
-		if err := state.CheckPort(p); err != nil {
+		ch, err := state.ParsePort(p)
+		if err != nil {
 			return nil, err
 		}
+		out = append(out, ch)
 	}
 	if err := state.CheckStopSignal(o.stopSignal); set("stop-signal") && err != nil {
 		return nil, err
 	}
-	out = append(out, state.Each(o.ports, state.Port)...)
-	out = append(out, state.Each(o.volumes, state.Volume)...)
+	out = append(out, state.Each(o.volumes, state.ParseVolume)...)
 	out = append(out, state.Each(o.osFeatures, state.OSFeature)...)
 	out = append(out, state.Each(o.onBuild, state.OnBuild)...)
 	for _, s := range []struct {

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/sirupsen/logrus"
 	"golang.org/x/sys/unix"
 )
 
@@ -348,16 +350,116 @@ func ParseCommand(text string, shell []string) ([]string, error) {
 	return append(slices.Clone(shell), text), nil
 }
 
-// ParseEnv parses "K=V" (set) or "K-" (unset) into a Change.
-func ParseEnv(kv string) (Change, error) {
-	key, value, ok := strings.Cut(kv, "=")
+// ParseEnv parses one of config's --env values as buildah 1.28 does:
+// "K=V" sets K to V with $VARs expanded against the environment as it
+// stands at that point (a variable it lacks expands to its own name, with
+// an error logged, as in buildah); "K" takes K's value from hod's own
+// environment; "K-" removes K; "-" removes every variable.
+func ParseEnv(spec string) (Change, error) {
+	key, value, ok := strings.Cut(spec, "=")
 	switch {
-	case !ok && strings.HasSuffix(kv, "-") && len(kv) > 1:
-		return UnsetEnv(strings.TrimSuffix(kv, "-")), nil
-	case !ok || key == "":
-		return Change{}, fmt.Errorf("parse environment variable %q: want KEY=VALUE or KEY-", kv)
+	case ok && key != "":
+		return ExpandedEnv(key, value), nil
+	case ok:
+		return Change{}, fmt.Errorf("parse environment variable %q: want KEY=VALUE or KEY-", spec)
+	case spec == "-":
+		return ClearEnv(), nil
+	case strings.HasSuffix(spec, "-"):
+		return UnsetEnv(strings.TrimSuffix(spec, "-")), nil
 	}
-	return Env(key, value), nil
+	v := os.Getenv(spec)
+	if v == "" {
+		return Change{}, fmt.Errorf("setting env %q: no value given", spec) // buildah's words
+	}
+	return Env(spec, v), nil
+}
+
+// ExpandedEnv sets key to value with $VARs in it expanded against the
+// environment the change is applied to (buildah's config --env and bud
+// --env).
+func ExpandedEnv(key, value string) Change {
+	return Change{"ENV " + key + "=" + value, func(st *State) {
+		expanded := os.Expand(value, func(name string) string {
+			for _, kv := range st.Config.Config.Env {
+				if k, v, ok := strings.Cut(kv, "="); ok && k == name {
+					return v
+				}
+			}
+			logrus.Errorf("error expanding variable %q: no value set in configuration", name)
+			return name
+		})
+		st.Config.Config.Env = SetEnv(st.Config.Config.Env, key, expanded)
+	}}
+}
+
+// ClearEnv removes every environment variable.
+func ClearEnv() Change {
+	return Change{"", func(st *State) { st.Config.Config.Env = nil }}
+}
+
+// ParseLabel parses one of config's --label or --annotation values as
+// buildah does: "K=V" and "K" (empty value) set, "K-" removes K and "-"
+// removes them all. set, unset and clear make the changes.
+func ParseLabel(spec string, set func(k, v string) Change, unset func(string) Change, clear Change) Change {
+	key, value, ok := strings.Cut(spec, "=")
+	switch {
+	case ok:
+		return set(key, value)
+	case spec == "-":
+		return clear
+	case strings.HasSuffix(spec, "-"):
+		return unset(strings.TrimSuffix(spec, "-"))
+	}
+	return set(spec, "")
+}
+
+// ClearLabels removes every label.
+func ClearLabels() Change {
+	return Change{"", func(st *State) { st.Config.Config.Labels = nil }}
+}
+
+// ClearAnnotations removes every manifest annotation.
+func ClearAnnotations() Change {
+	return Change{"", func(st *State) { st.Annotations = nil }}
+}
+
+// ParsePort parses one of config's --port values as buildah does: one
+// that starts with "-" removes every exposed port, "P-" removes P, and
+// anything else (checked: see CheckPort) exposes it.
+func ParsePort(spec string) (Change, error) {
+	switch {
+	case strings.HasPrefix(spec, "-"):
+		return ClearPorts(), nil
+	case strings.HasSuffix(spec, "-"):
+		return UnsetPort(strings.TrimSuffix(spec, "-")), nil
+	}
+	if err := CheckPort(spec); err != nil {
+		return Change{}, err
+	}
+	return Port(spec), nil
+}
+
+// ClearPorts removes every exposed port.
+func ClearPorts() Change {
+	return Change{"", func(st *State) { st.Config.Config.ExposedPorts = nil }}
+}
+
+// UnsetPort stops exposing a port.
+func UnsetPort(port string) Change {
+	return Change{"", func(st *State) { delete(st.Config.Config.ExposedPorts, port) }}
+}
+
+// ParseVolume parses one of config's --volume values as buildah does: "-"
+// removes every volume, "PATH-" removes PATH, anything else declares it.
+func ParseVolume(spec string) Change {
+	switch {
+	case spec == "-":
+		return Change{"", func(st *State) { st.Config.Config.Volumes = nil }}
+	case strings.HasSuffix(spec, "-"):
+		path := strings.TrimSuffix(spec, "-")
+		return Change{"", func(st *State) { delete(st.Config.Config.Volumes, path) }}
+	}
+	return Volume(spec)
 }
 
 // ParseKeyValue parses a label or annotation "K=V" ("K" alone: empty value).

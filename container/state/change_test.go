@@ -46,10 +46,88 @@ func TestApplyEnv(t *testing.T) {
 	if diff := cmp.Diff([]string{"A=2", "C="}, st.Config.Config.Env); diff != "" {
 		t.Errorf("env (-want +got):\n%s", diff)
 	}
-	for _, bad := range []string{"", "=1", "NOVALUE", "-"} {
+	t.Setenv("HOD_TEST_EMPTY", "")
+	for _, bad := range []string{"", "=1", "HOD_TEST_UNSET_VARIABLE", "HOD_TEST_EMPTY"} {
 		if _, err := ParseEnv(bad); err == nil {
 			t.Errorf("ParseEnv(%q) succeeded, want an error", bad)
 		}
+	}
+}
+
+// config --env as buildah 1.28 reads it: expansion against the
+// environment as it stands, values from hod's own environment, "-".
+func TestParseEnvBuildahForms(t *testing.T) {
+	t.Setenv("HOD_TEST_FROM_HOST", "host value")
+	for _, tc := range []struct {
+		name  string
+		start []string
+		specs []string
+		want  []string
+	}{
+		{"expand earlier values", nil, []string{"foo=bar", "foo1=bar1", "combined=$foo/${foo1}"}, []string{"foo=bar", "foo1=bar1", "combined=bar/bar1"}},
+		{"expand the image's values", []string{"PATH=/bin"}, []string{"PATH=/opt:$PATH"}, []string{"PATH=/opt:/bin"}},
+		{"a missing variable gives its name", nil, []string{"x=$nothere"}, []string{"x=nothere"}},
+		{"from the host", nil, []string{"HOD_TEST_FROM_HOST"}, []string{"HOD_TEST_FROM_HOST=host value"}},
+		{"remove all", []string{"A=1", "B=2"}, []string{"-", "C=3"}, []string{"C=3"}},
+		{"remove one", []string{"A=1", "B=2"}, []string{"A-"}, []string{"B=2"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var st State
+			st.Config.Config.Env = tc.start
+			for _, spec := range tc.specs {
+				ch, err := ParseEnv(spec)
+				if err != nil {
+					t.Fatalf("ParseEnv(%q): %v", spec, err)
+				}
+				ch.edit(&st)
+			}
+			if diff := cmp.Diff(tc.want, st.Config.Config.Env); diff != "" {
+				t.Errorf("env (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// --label, --annotation, --port and --volume take buildah's "-" forms.
+func TestRemovalForms(t *testing.T) {
+	var st State
+	st.Config.Config.Labels = map[string]string{"a": "1", "b": "2"}
+	st.Config.Config.ExposedPorts = map[string]struct{}{"80": {}, "12345": {}}
+	st.Config.Config.Volumes = map[string]struct{}{"/v": {}, "/w": {}}
+	apply := func(ch Change, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ch.edit(&st)
+	}
+	apply(ParseLabel("a-", Label, UnsetLabel, ClearLabels()), nil)
+	apply(ParseLabel("c", Label, UnsetLabel, ClearLabels()), nil)
+	if diff := cmp.Diff(map[string]string{"b": "2", "c": ""}, st.Config.Config.Labels); diff != "" {
+		t.Errorf("labels (-want +got):\n%s", diff)
+	}
+	apply(ParseLabel("-", Label, UnsetLabel, ClearLabels()), nil)
+	if len(st.Config.Config.Labels) != 0 {
+		t.Errorf("labels after -: %v", st.Config.Config.Labels)
+	}
+	apply(ParsePort("12345-"))
+	if _, ok := st.Config.Config.ExposedPorts["12345"]; ok || len(st.Config.Config.ExposedPorts) != 1 {
+		t.Errorf("ports after 12345-: %v", st.Config.Config.ExposedPorts)
+	}
+	apply(ParsePort("-"))
+	if len(st.Config.Config.ExposedPorts) != 0 {
+		t.Errorf("ports after -: %v", st.Config.Config.ExposedPorts)
+	}
+	if _, err := ParsePort("http"); err == nil {
+		t.Error(`ParsePort("http") succeeded`)
+	}
+	apply(ParseVolume("/v-"), nil)
+	if _, ok := st.Config.Config.Volumes["/v"]; ok || len(st.Config.Config.Volumes) != 1 {
+		t.Errorf("volumes after /v-: %v", st.Config.Config.Volumes)
+	}
+	apply(ParseVolume("-"), nil)
+	if len(st.Config.Config.Volumes) != 0 {
+		t.Errorf("volumes after -: %v", st.Config.Config.Volumes)
 	}
 }
 

@@ -127,5 +127,9 @@ func (st *State) DockerImage(cfg ispec.Image) DockerImage {
 	if cfg.Created != nil {
 		img.Created = *cfg.Created
 	}
+	// As buildah: the image the container was made from is the parent.
+	if d := digest.NewDigestFromEncoded(digest.Canonical, st.FromImageID); st.FromImageID != "" && d.Validate() == nil {
+		img.Parent = d
+	}
 	return img
 }

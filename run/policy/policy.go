@@ -8,8 +8,10 @@ import (
 	"cmp"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 
-	"github.com/opencontainers/runtime-tools/generate"
+	"github.com/hodbuild/hod/storage/storeconf"
 )
 
 // Isolation is how a command is isolated: through an OCI runtime, or by
@@ -40,11 +42,25 @@ func EnvIsolation() (Isolation, error) {
 }
 
 // DefaultCapabilities is the capability set a run keeps without --cap-add
-// or --cap-drop: the OCI runtime tools' default, which runs start from.
+// or --cap-drop, as buildah and podman take it: containers.conf's
+// [containers] default_capabilities, else containers/common's built-in
+// list (CapEff 800405fb). Neither has CAP_MKNOD, CAP_NET_RAW or
+// CAP_AUDIT_WRITE, which runtime-tools' default adds.
 func DefaultCapabilities() []string {
-	g, err := generate.New("linux")
-	if err != nil {
-		return nil
+	if caps := storeconf.ContainersConf().Containers.DefaultCapabilities; caps != nil {
+		out := make([]string, len(caps))
+		for i, c := range caps {
+			out[i] = strings.ToUpper(c)
+			if !strings.HasPrefix(out[i], "CAP_") {
+				out[i] = "CAP_" + out[i]
+			}
+		}
+		return out
 	}
-	return g.Config.Process.Capabilities.Bounding
+	return slices.Clone(builtinCapabilities)
+}
+
+var builtinCapabilities = []string{
+	"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL", "CAP_NET_BIND_SERVICE",
+	"CAP_SETFCAP", "CAP_SETGID", "CAP_SETPCAP", "CAP_SETUID", "CAP_SYS_CHROOT",
 }

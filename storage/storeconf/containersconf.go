@@ -12,7 +12,8 @@ import (
 // ContainersConfig is the part of containers.conf hod reads.
 type ContainersConfig struct {
 	Containers struct {
-		Netns string `toml:"netns"`
+		Netns               string   `toml:"netns"`
+		DefaultCapabilities []string `toml:"default_capabilities"`
 	} `toml:"containers"`
 	Engine struct {
 		ImageCopyTmpDir string `toml:"image_copy_tmp_dir"`
@@ -50,6 +51,9 @@ func readContainersConf() ContainersConfig {
 		if one.Containers.Netns != "" {
 			conf.Containers.Netns = one.Containers.Netns
 		}
+		if one.Containers.DefaultCapabilities != nil {
+			conf.Containers.DefaultCapabilities = one.Containers.DefaultCapabilities
+		}
 		if one.Engine.ImageCopyTmpDir != "" {
 			conf.Engine.ImageCopyTmpDir = one.Engine.ImageCopyTmpDir
 		}
@@ -63,7 +67,8 @@ func readContainersConf() ContainersConfig {
 func mentionsKeys(data []byte) bool {
 	for line := range bytes.Lines(data) {
 		line = bytes.TrimSpace(line)
-		if len(line) > 0 && line[0] != '#' && (bytes.Contains(line, []byte("netns")) || bytes.Contains(line, []byte("image_copy_tmp_dir"))) {
+		if len(line) > 0 && line[0] != '#' && (bytes.Contains(line, []byte("netns")) ||
+			bytes.Contains(line, []byte("image_copy_tmp_dir")) || bytes.Contains(line, []byte("default_capabilities"))) {
 			return true
 		}
 	}

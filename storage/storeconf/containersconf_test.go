@@ -3,6 +3,8 @@ package storeconf
 import (
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"testing"
 )
 
@@ -22,14 +24,14 @@ func TestReadContainersConf(t *testing.T) {
 		t.Error("a file with the keys only in comments counts as setting them")
 	}
 	set := filepath.Join(dir, "set.conf")
-	must(os.WriteFile(set, []byte("[containers]\n\"netns\" = \"host\"\n[engine]\nimage_copy_tmp_dir = \"storage\" # comment\n"), 0o644))
+	must(os.WriteFile(set, []byte("[containers]\n\"netns\" = \"host\"\ndefault_capabilities = [\n  \"CHOWN\",\n  \"KILL\"\n]\n[engine]\nimage_copy_tmp_dir = \"storage\" # comment\n"), 0o644))
 	t.Setenv("CONTAINERS_CONF", set)
 	conf := readContainersConf()
-	if conf.Containers.Netns != "host" || conf.Engine.ImageCopyTmpDir != "storage" {
+	if conf.Containers.Netns != "host" || conf.Engine.ImageCopyTmpDir != "storage" || !slices.Equal(conf.Containers.DefaultCapabilities, []string{"CHOWN", "KILL"}) {
 		t.Errorf("read %+v from %s", conf, set)
 	}
 	t.Setenv("CONTAINERS_CONF", vendor)
-	if conf := readContainersConf(); conf != (ContainersConfig{}) {
+	if conf := readContainersConf(); !reflect.DeepEqual(conf, ContainersConfig{}) {
 		t.Errorf("read %+v from a file of comments", conf)
 	}
 }
