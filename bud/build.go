@@ -30,8 +30,11 @@ type Options struct {
 	Dockerfiles []string
 	Stdin       io.Reader
 	Tags        []string
-	BuildArgs   map[string]string
-	Target      string
+	// IIDFile is where the caller writes the image ID; as in buildah, the
+	// "--> ID" line is then left out.
+	IIDFile   string
+	BuildArgs map[string]string
+	Target    string
 	// NoLayers commits only the final image: no per-step layers, no cache.
 	NoLayers bool
 	// Jobs is how many independent stages are built at once (0 or 1: one).
@@ -71,7 +74,8 @@ type Options struct {
 }
 
 // NamedContext is a directory, or an image (docker-image://,
-// container-image://), given to the build under a name.
+// container-image:// or docker://, as buildah reads them), given to the
+// build under a name.
 type NamedContext struct{ Dir, Image string }
 
 // ParseNamedContext parses --build-context NAME=VALUE: VALUE is an image
@@ -82,7 +86,7 @@ func ParseNamedContext(spec string) (string, NamedContext, error) {
 	if !ok || name == "" || value == "" {
 		return "", NamedContext{}, fmt.Errorf("parse --build-context %q: want NAME=VALUE", spec)
 	}
-	for _, scheme := range []string{"docker-image://", "container-image://"} {
+	for _, scheme := range []string{"docker-image://", "container-image://", "docker://"} {
 		if image, ok := strings.CutPrefix(value, scheme); ok {
 			if image == "" {
 				return "", NamedContext{}, fmt.Errorf("parse --build-context %q: no image after %s", spec, scheme)
@@ -159,6 +163,7 @@ func load(ctx context.Context, store cstorage.Store, opts Options) (*builder, er
 	if err != nil {
 		return nil, err
 	}
+	opts.ContextDir = contextOf(opts)
 	if text, err = preprocess(name, text, opts); err != nil {
 		return nil, err
 	}
@@ -198,6 +203,10 @@ func readOneDockerfile(file string, opts Options) (string, []byte, error) {
 		text, err := io.ReadAll(opts.Stdin)
 		return "Dockerfile", text, err
 	}
+	if strings.HasPrefix(file, "http://") || strings.HasPrefix(file, "https://") {
+		text, err := fetchDockerfile(file)
+		return file, text, err
+	}
 	// The errors are buildah's words.
 	err := statAbs(file)
 	if err != nil && !filepath.IsAbs(file) && opts.ContextDir != "" {
@@ -212,20 +221,52 @@ func readOneDockerfile(file string, opts Options) (string, []byte, error) {
 		return "", nil, fmt.Errorf("containerfile: %q cannot be path to a directory", file)
 	}
 	text, err := os.ReadFile(file)
+	if err == nil && len(text) == 0 {
+		err = fmt.Errorf("no contents in %q", file)
+	}
 	return file, text, err
 }
 
+// discoverDockerfile finds the Containerfile as buildah does: CONTEXT
+// itself when it is a file, else CONTEXT/Containerfile, else
+// CONTEXT/Dockerfile, which must be regular files.
 func discoverDockerfile(contextDir string) (string, []byte, error) {
-	if err := statAbs(contextDir); err != nil {
-		return "", nil, fmt.Errorf("discovering Containerfile: %w", err)
+	if abs, err := filepath.Abs(contextDir); err == nil {
+		contextDir = abs // errors name absolute paths, as buildah's do
 	}
-	for _, c := range []string{filepath.Join(contextDir, "Containerfile"), filepath.Join(contextDir, "Dockerfile")} {
-		text, err := os.ReadFile(c)
-		if err == nil || !errors.Is(err, os.ErrNotExist) {
-			return c, text, err
+	fi, err := os.Stat(contextDir)
+	if err != nil {
+		return "", nil, fmt.Errorf("discovering Containerfile: %w", statAbs(contextDir))
+	}
+	file := contextDir
+	if fi.IsDir() {
+		file = filepath.Join(contextDir, "Containerfile")
+		if fi, err = os.Stat(file); err != nil {
+			file = filepath.Join(contextDir, "Dockerfile")
+			if fi, err = os.Stat(file); err != nil {
+				return "", nil, fmt.Errorf("cannot find Containerfile or Dockerfile in context directory: %w", statAbs(file))
+			}
+		}
+		if !fi.Mode().IsRegular() {
+			return "", nil, fmt.Errorf("assumed Containerfile %q is not a file", file)
 		}
 	}
-	return "", nil, fmt.Errorf("cannot find Containerfile or Dockerfile in context directory: %w", statAbs(filepath.Join(contextDir, "Dockerfile")))
+	text, err := os.ReadFile(file)
+	if err == nil && len(text) == 0 {
+		err = fmt.Errorf("no contents in %q", file)
+	}
+	return file, text, err
+}
+
+// contextOf is the build context when CONTEXT names the Containerfile
+// itself: its directory, as in buildah.
+func contextOf(opts Options) string {
+	if len(opts.Dockerfiles) == 0 {
+		if fi, err := os.Stat(opts.ContextDir); err == nil && fi.Mode().IsRegular() {
+			return filepath.Dir(opts.ContextDir)
+		}
+	}
+	return opts.ContextDir
 }
 
 // statAbs is os.Stat of path made absolute, whose error names the
@@ -312,6 +353,9 @@ func (b *builder) finish(s *stage) (id string, err error) {
 		}
 		opts := b.opts.Commit
 		opts.UnsetEnv, opts.OmitHistory = b.opts.Final.UnsetEnv, b.opts.Final.OmitHistory
+		if b.opts.NoLayers {
+			s.c.State.TakeLastHistory()
+		}
 		if id, err = commit.Commit(b.ctx, s.c, "", opts); err != nil {
 			return "", err
 		}
@@ -358,9 +402,16 @@ func (b *builder) runStages(order []int, cancel context.CancelFunc) error {
 }
 
 func (b *builder) tag(id string) (string, error) {
-	for _, t := range b.opts.Tags {
-		b.printf("COMMIT %s\n", t)
+	// buildah's line: the first tag as given (the others are additional
+	// tags, reported as "Successfully tagged"), with the stage prefix.
+	commit := "COMMIT"
+	if len(b.opts.Tags) > 0 {
+		commit += " " + b.opts.Tags[0]
 	}
+	if b.built > 1 {
+		commit = fmt.Sprintf("[%d/%d] %s", b.built, b.built, commit)
+	}
+	b.printf("%s\n", commit)
 	img, err := b.store.Image(id)
 	if err != nil {
 		return "", err
@@ -379,7 +430,17 @@ func (b *builder) tag(id string) (string, error) {
 			return "", err
 		}
 	}
-	b.printf("--> %s\n", id[:12])
+	if b.opts.IIDFile == "" {
+		b.printf("--> %s\n", id[:11]) // buildah's 11 characters
+	}
+	if len(b.opts.Tags) > 0 {
+		if img, err = b.store.Image(id); err != nil {
+			return "", err
+		}
+		for _, n := range img.Names {
+			b.printf("Successfully tagged %s\n", n)
+		}
+	}
 	return id, nil
 }
 

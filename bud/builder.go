@@ -29,11 +29,10 @@ type builder struct {
 	// used marks the stages a later needed stage builds on, copies or
 	// mounts from: they end as images.
 	used    map[int]bool
-	steps   int
+	built   int // how many stages the build runs, for "[i/n]" prefixes
 	journal *storage.Journal
-	// mu serializes output and step numbers across stages built at once.
+	// mu serializes output across stages built at once.
 	mu   sync.Mutex
-	step int
 }
 
 func newBuilder(ctx context.Context, store cstorage.Store, opts Options, file string, parsed []instructions.Stage, metaArgs []instructions.ArgCommand) (*builder, error) {
@@ -125,9 +124,10 @@ func (b *builder) needed(target int) []int {
 	for i := range b.stages {
 		if want[i] {
 			order = append(order, i)
-			b.steps += 1 + len(b.stages[i].parsed.Commands)
+			b.stages[i].position = len(order)
 		}
 	}
+	b.built = len(order)
 	return order
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"github.com/hodbuild/hod/container/state"
+	"slices"
 	"strings"
 
 	"github.com/hodbuild/hod/container"
@@ -21,6 +22,7 @@ func parse(file string, text []byte) ([]instructions.Stage, []instructions.ArgCo
 	if err != nil {
 		return nil, nil, located(file, err)
 	}
+	dropBuildahMountFlags(result.AST)
 	stages, metaArgs, err := instructions.Parse(result.AST, nil)
 	if err != nil {
 		return nil, nil, located(file, err)
@@ -87,4 +89,25 @@ func checkPlatform(p string) error {
 		_, err := storage.ParsePlatform(p)
 		return err
 	})
+}
+
+// buildahMountFlags are RUN --mount fields buildah takes that buildkit's
+// parser refuses: SELinux relabelling (z, Z: nothing to do on this host),
+// ownership (U) and tmpfs copy-up.
+var buildahMountFlags = map[string]bool{"z": true, "Z": true, "U": true, "tmpcopyup": true, "notmpcopyup": true}
+
+// dropBuildahMountFlags removes buildahMountFlags from RUN --mount values,
+// so Containerfiles written for buildah parse.
+func dropBuildahMountFlags(root *parser.Node) {
+	for _, n := range root.Children {
+		for i, f := range n.Flags {
+			value, ok := strings.CutPrefix(f, "--mount=")
+			if !ok {
+				continue
+			}
+			fields := strings.Split(value, ",")
+			fields = slices.DeleteFunc(fields, func(s string) bool { return buildahMountFlags[strings.TrimSpace(s)] })
+			n.Flags[i] = "--mount=" + strings.Join(fields, ",")
+		}
+	}
 }

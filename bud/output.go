@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/hodbuild/hod/mount"
 	"github.com/hodbuild/hod/storage"
@@ -16,17 +17,30 @@ import (
 type Output struct{ kind, dest string }
 
 // ParseOutput parses --output, before any building is done.
+//
+// As in buildah, "-" is a tar archive on stdout and a value without "=" or
+// "," a local directory.
 func ParseOutput(spec string) (Output, error) {
+	switch {
+	case spec == "-":
+		return Output{kind: "tar", dest: "-"}, nil
+	case spec != "" && !strings.ContainsAny(spec, "=,"):
+		return Output{kind: "local", dest: spec}, nil
+	}
 	kv, _, err := mount.ParseFields(spec)
 	if err != nil {
-		return Output{}, fmt.Errorf("parse --output %w", err)
+		return Output{}, fmt.Errorf("invalid --output %w", err)
 	}
 	o := Output{kind: kv["type"], dest: kv["dest"]}
 	if o.dest == "" || o.kind != "local" && o.kind != "tar" {
-		return o, fmt.Errorf("parse --output %q: want type=local,dest=DIR or type=tar,dest=FILE", spec)
+		return o, fmt.Errorf("invalid --output %q: want type=local,dest=DIR, type=tar,dest=FILE, DIR or -", spec)
 	}
 	return o, nil
 }
+
+// ToStdout says whether the export is written to stdout, which the
+// build's own output must then leave alone.
+func (o Output) ToStdout() bool { return o.dest == "-" }
 
 // Export writes the files of image imageID to o; "-" is w.
 func Export(store cstorage.Store, imageID string, o Output, w io.Writer) (err error) {

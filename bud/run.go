@@ -43,7 +43,7 @@ func (s *stage) run(c *instructions.RunCommand) error {
 	}
 	opts.Mounts = append(append([]rspec.Mount{}, opts.Mounts...), mounts...)
 	parts := append([]string{"RUN " + strings.Join(argv, " "), "network=" + string(opts.Network), "mounts=" + mountsKey(c)}, opts.Env...)
-	opts.Env = append(opts.Env, mountEnv...)
+	opts.Env = append(append(opts.Env, mountEnv...), s.proxyArgs()...)
 	if hit, err := s.cached(parts...); hit || err != nil {
 		return err
 	}
@@ -65,6 +65,24 @@ func runCreatedBy(c *instructions.RunCommand) string {
 	}
 	argv, _ := json.Marshal(c.CmdLine)
 	return "/bin/sh -c " + string(argv)
+}
+
+// proxyArgNames are Docker's predefined ARGs: given with --build-arg, a
+// RUN sees them without an ARG line, and (unless declared) they stay out
+// of the history and the cache key, as in buildah and Docker.
+var proxyArgNames = []string{"HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "FTP_PROXY", "ftp_proxy", "NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"}
+
+func (s *stage) proxyArgs() []string {
+	var out []string
+	for _, k := range proxyArgNames {
+		if _, declared := s.args[k]; declared {
+			continue
+		}
+		if v, ok := s.b.opts.BuildArgs[k]; ok {
+			out = append(out, k+"="+v)
+		}
+	}
+	return out
 }
 
 // mountsKey describes RUN --mount flags for the cache key: types and

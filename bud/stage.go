@@ -26,6 +26,9 @@ const scratchPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 type stage struct {
 	b      *builder
 	index  int
+	// position is the stage's place among those built (1-based); steps
+	// counts its steps printed.
+	position, steps int
 	parsed instructions.Stage
 	c      *container.Container
 	args   map[string]string // ARGs declared in this stage
@@ -83,7 +86,7 @@ func (s *stage) baseName() string {
 func (b *builder) runStage(i int) error {
 	s := b.stages[i]
 	s.args = map[string]string{}
-	b.stepf(s.parsed.SourceCode)
+	s.stepf(s.parsed.SourceCode)
 	if err := s.from(); err != nil {
 		return fmt.Errorf("%s:%d: FROM %s: %w", b.file, line(s.parsed.Location), s.parsed.BaseName, err)
 	}
@@ -94,7 +97,7 @@ func (b *builder) runStage(i int) error {
 		if err := b.ctx.Err(); err != nil {
 			return err
 		}
-		b.stepf(source(cmd))
+		s.stepf(source(cmd))
 		if err := s.dispatch(cmd); err != nil {
 			return b.at(cmd, err)
 		}
@@ -126,13 +129,20 @@ func (s *stage) end() (string, error) {
 	return s.checkpoint(endStep)
 }
 
-// stepf prints the next "STEP n/m:" line.
-func (b *builder) stepf(text string) {
-	b.mu.Lock()
-	b.step++
-	n := b.step
-	b.mu.Unlock()
-	b.printf("STEP %d/%d: %s\n", n, b.steps, text)
+// stepf prints the stage's next step as buildah does: "STEP k/m: " with
+// m the stage's instructions (FROM included), behind "[i/n] " (the
+// stage's place among the n built) when there are several stages.
+func (s *stage) stepf(text string) {
+	s.steps++
+	s.b.printf("%sSTEP %d/%d: %s\n", s.prefix(), s.steps, 1+len(s.parsed.Commands), text)
+}
+
+// prefix is "[i/n] " in a build of several stages, else "".
+func (s *stage) prefix() string {
+	if s.b.built < 2 {
+		return ""
+	}
+	return fmt.Sprintf("[%d/%d] ", s.position, s.b.built)
 }
 
 func source(cmd instructions.Command) string {
@@ -149,9 +159,10 @@ func (s *stage) from() error {
 	if base == "" {
 		return errors.New("base name expands to nothing")
 	}
-	image := base
+	image, pull := base, s.b.opts.Pull
 	if i, ok := s.b.stageRef(base, s.index); ok {
-		image = s.b.stages[i].imageID
+		// An earlier stage's image is local: no pull policy applies.
+		image, pull.Policy = s.b.stages[i].imageID, storage.PullNever
 	} else if nc, ok := s.b.opts.Contexts[strings.ToLower(base)]; ok {
 		if nc.Image == "" {
 			return fmt.Errorf("build context %q is a directory: FROM needs an image (docker-image://)", base)
@@ -162,7 +173,7 @@ func (s *stage) from() error {
 	if err != nil {
 		return err
 	}
-	c, err := container.From(s.b.ctx, s.b.store, sys, image, container.Options{Pull: s.b.opts.Pull, IDMap: s.b.opts.IDMap, Journal: s.b.journal})
+	c, err := container.From(s.b.ctx, s.b.store, sys, image, container.Options{Pull: pull, IDMap: s.b.opts.IDMap, Journal: s.b.journal})
 	if err != nil {
 		return err
 	}
@@ -268,7 +279,13 @@ func (s *stage) step(parts ...string) step {
 // it in the cache; or nothing without layers, the final commit taking all.
 func (s *stage) layer(parts ...string) (string, error) {
 	if s.b.opts.NoLayers {
+		// As buildah without --layers: the step is an empty-layer history
+		// entry now; the final commit takes the last one back as its own.
 		s.top = ""
+		if cb := s.c.State.CreatedBy; cb != "" {
+			s.c.State.CreatedBy = ""
+			return "", s.c.AddHistory(cb)
+		}
 		return "", nil
 	}
 	return s.checkpoint(parts...)

@@ -8,8 +8,8 @@ import (
 	"fmt"
 	"github.com/hodbuild/hod/container/state"
 	"io"
-	"net/http"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -22,7 +22,6 @@ import (
 	"github.com/hodbuild/hod/storage"
 	"github.com/spf13/cobra"
 	cstorage "go.podman.io/storage"
-	"go.podman.io/storage/pkg/archive"
 )
 
 type budFlags struct {
@@ -73,16 +72,16 @@ func NewBud(g *globals) *cobra.Command {
 			if len(args) > 0 {
 				contextDir = args[0]
 			}
-			if contextDir == "-" {
-				if slices.Contains(o.files, "-") {
+			if bud.IsRemoteContext(contextDir) {
+				if contextDir == "-" && slices.Contains(o.files, "-") {
 					return errors.New("the context and the Containerfile cannot both come from stdin")
 				}
-				dir, err := contextFromStdin(cmd.InOrStdin())
+				dir, sub, err := bud.FetchContext(cmd.Context(), contextDir, cmd.InOrStdin())
 				defer os.RemoveAll(dir)
 				if err != nil {
 					return err
 				}
-				contextDir = dir
+				contextDir = filepath.Join(dir, sub)
 			}
 			if o.output != "" { // checked before anything is built
 				out, err := bud.ParseOutput(o.output)
@@ -224,6 +223,9 @@ func (o budFlags) options(cmd *cobra.Command, store cstorage.Store, contextDir s
 		return bud.Options{}, cleanup, err
 	}
 	out := io.Writer(cmd.OutOrStdout())
+	if o.export != nil && o.export.ToStdout() {
+		out = cmd.ErrOrStderr() // stdout carries the exported archive
+	}
 	if o.logsplit && o.logfile == "" {
 		return bud.Options{}, cleanup, errors.New("cannot use --logsplit without --logfile")
 	}
@@ -245,7 +247,7 @@ func (o budFlags) options(cmd *cobra.Command, store cstorage.Store, contextDir s
 		run.Stdout = io.Discard
 	}
 	opts := bud.Options{
-		ContextDir: contextDir, Dockerfiles: o.files, Stdin: cmd.InOrStdin(), Tags: o.tags, Target: o.target,
+		ContextDir: contextDir, Dockerfiles: o.files, IIDFile: o.iidfile, Stdin: cmd.InOrStdin(), Tags: o.tags, Target: o.target,
 		NoLayers: !o.layers, NoCache: o.noCache, Jobs: o.jobs, IgnoreFile: o.ignoreFile, Run: run, Out: out,
 		Pull:   storage.PullOptions{Policy: policy, Retry: o.retry, RetryDelay: o.retryDelay, DecryptionKeys: o.decryptionKeys, Report: progress(cmd, o.quiet)},
 		Commit: commit.Options{Format: format, Squash: o.squash, Timestamp: ts},
@@ -298,7 +300,13 @@ func (o budFlags) finish(cmd *cobra.Command, store cstorage.Store, id, platform 
 			return err
 		}
 	}
-	fmt.Fprintln(cmd.OutOrStdout(), id)
+	switch {
+	case o.iidfile != "": // buildah prints no ID then
+	case o.export != nil && o.export.ToStdout():
+		fmt.Fprintln(cmd.ErrOrStderr(), id)
+	default:
+		fmt.Fprintln(cmd.OutOrStdout(), id)
+	}
 	return nil
 }
 
@@ -317,37 +325,20 @@ func sshSockets(list []string) (map[string]string, error) {
 	return out, nil
 }
 
-// contextFromStdin unpacks a (possibly compressed) tar archive read from
-// stdin into a temporary directory: "hod bud - < context.tar".
-func contextFromStdin(r io.Reader) (string, error) {
-	return contextFromTar(r, "stdin")
-}
-
-func contextFromTar(r io.Reader, from string) (string, error) {
-	dir, err := os.MkdirTemp("", "hod-context-")
-	if err != nil {
-		return "", err
-	}
-	if err := archive.Untar(r, dir, &archive.TarOptions{NoLchown: true}); err != nil {
-		return dir, fmt.Errorf("read build context from %s: %w", from, err)
-	}
-	return dir, nil
-}
-
 // namedContexts parses --build-context values. A URL's tar archive is
 // fetched and unpacked into a temporary directory, listed in temps.
 func namedContexts(ctx context.Context, specs []string) (_ map[string]bud.NamedContext, temps []string, err error) {
 	out := map[string]bud.NamedContext{}
 	for _, spec := range specs {
 		if name, url, ok := strings.Cut(spec, "="); ok && (strings.HasPrefix(url, "http://") || strings.HasPrefix(url, "https://")) {
-			dir, err := fetchContext(ctx, url)
+			dir, sub, err := bud.FetchContext(ctx, url, nil)
 			if dir != "" {
 				temps = append(temps, dir)
 			}
 			if err != nil {
 				return nil, temps, fmt.Errorf("parse --build-context %q: %w", spec, err)
 			}
-			spec = name + "=" + dir
+			spec = name + "=" + filepath.Join(dir, sub)
 		}
 		name, nc, err := bud.ParseNamedContext(spec)
 		if err != nil {
@@ -356,22 +347,6 @@ func namedContexts(ctx context.Context, specs []string) (_ map[string]bud.NamedC
 		out[name] = nc
 	}
 	return out, temps, nil
-}
-
-func fetchContext(ctx context.Context, url string) (string, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return "", err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("GET %s: %s", url, resp.Status)
-	}
-	return contextFromTar(resp.Body, url)
 }
 
 func buildArgs(files, args []string) (map[string]string, error) {
@@ -392,9 +367,14 @@ func buildArgs(files, args []string) (map[string]string, error) {
 	for _, kv := range args {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok {
-			v, ok = os.LookupEnv(k) // --build-arg KEY takes the value from the environment
+			// --build-arg KEY takes the value from the environment; as in
+			// buildah, a KEY the environment lacks unsets it.
+			if v, ok = os.LookupEnv(k); !ok {
+				delete(out, k)
+				continue
+			}
 		}
-		if k == "" || !ok {
+		if k == "" {
 			return nil, fmt.Errorf("parse --build-arg %q: want KEY=VALUE", kv)
 		}
 		out[k] = v
@@ -427,7 +407,11 @@ func secrets(list []string) (out map[string]string, temps []string, err error) {
 		if id == "" {
 			return nil, temps, fmt.Errorf("parse --secret %q: want id=ID,src=FILE or id=ID,env=VAR", spec)
 		}
-		if env := kv["env"]; env != "" {
+		env := kv["env"]
+		if kv["type"] == "env" { // buildah's id=ID,src=VAR,type=env
+			env = cmp.Or(env, src)
+		}
+		if env != "" {
 			f, err := os.CreateTemp("", "hod-secret-")
 			if err != nil {
 				return nil, temps, err

@@ -1,9 +1,11 @@
 package cmd
 
 import (
+	"errors"
 	"fmt"
 	"github.com/hodbuild/hod/cmd/short"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/hodbuild/hod/container"
@@ -70,14 +72,24 @@ func newCopyCommand(g *globals, verb, summary string, add bool, example string) 
 				sources, dest = args[1:], "."
 			}
 			digest, err := copier.Copy(cmd.Context(), c, sources, dest, opts)
-			if err == nil && !o.quiet {
+			if err != nil {
+				return err
+			}
+			if short.AddHistory(cmd) {
+				// buildah's entry: "COPY file:HEX", "ADD dir:HEX", "COPY multi:HEX".
+				entry := fmt.Sprintf("/bin/sh -c #(nop) %s %s:%s", strings.ToUpper(verb), contentType(sources, o.from), strings.TrimPrefix(digest, "sha256:"))
+				if err := c.AddHistory(entry); err != nil {
+					return err
+				}
+			}
+			if !o.quiet {
 				fmt.Fprintln(cmd.OutOrStdout(), digest)
 			}
-			return err
+			return nil
 		},
 	}
 	f := cmd.Flags()
-	f.Bool("add-history", false, "accepted for buildah compatibility: hod records history anyway")
+	f.Bool("add-history", false, "record the copy in the image's history (default $BUILDAH_HISTORY)")
 	f.IntVar(&o.retry, "retry", 3, "times to retry pulling a --from image")
 	f.DurationVar(&o.retryDelay, "retry-delay", 2*time.Second, "delay between those retries")
 	f.StringVar(&o.chown, "chown", "", "owner USER[:GROUP] of the copies, looked up in the container (default 0:0)")
@@ -94,6 +106,9 @@ func newCopyCommand(g *globals, verb, summary string, add bool, example string) 
 
 func (o copyFlags) options(add bool) (copier.Options, error) {
 	opts := copier.Options{Chown: o.chown, Chmod: o.chmod, ContextDir: o.contextDir, Extract: add}
+	if o.ignoreFile != "" && o.contextDir == "" {
+		return opts, errors.New("--ignorefile option requires that you specify a context dir using --contextdir") // buildah's words
+	}
 	var err error
 	if opts.Checksum, err = copier.ParseChecksum(o.checksum); err != nil {
 		return opts, err
@@ -107,4 +122,16 @@ func (o copyFlags) options(add bool) (copier.Options, error) {
 		opts.ContextDir, err = os.Getwd()
 	}
 	return opts, err
+}
+
+// contentType is buildah's word for what was copied: one file, one
+// directory, or several sources.
+func contentType(sources []string, from string) string {
+	if len(sources) != 1 {
+		return "multi"
+	}
+	if fi, err := os.Stat(sources[0]); from == "" && err == nil && fi.IsDir() {
+		return "dir"
+	}
+	return "file"
 }

@@ -121,6 +121,7 @@ func (p platformFlags) choose(sys *types.SystemContext) (*types.SystemContext, e
 		}
 	}
 	chosen.OS, chosen.Arch, chosen.Variant = cmp.Or(p.os, chosen.OS), cmp.Or(p.arch, chosen.Arch), cmp.Or(p.variant, chosen.Variant)
+	chosen = chosen.Normalize()
 	if chosen == (storage.Platform{}) {
 		return sys, nil
 	}
@@ -166,8 +167,8 @@ func addPullFlags(cmd *cobra.Command, p *pullFlags) {
 	f := cmd.Flags()
 	f.StringVar(&p.pull, "pull", "true", "pull the image if newer or missing (true), only if missing (false), always, or never")
 	f.Lookup("pull").NoOptDefVal = "true"
-	f.BoolVar(&p.pullAlways, "pull-always", false, "pull the image even if it is stored (--pull always)")
-	f.BoolVar(&p.pullNever, "pull-never", false, "never pull the image (--pull never)")
+	f.BoolVar(&p.pullAlways, "pull-always", false, "pull the image even if it is stored (--pull=always)")
+	f.BoolVar(&p.pullNever, "pull-never", false, "never pull the image (--pull=never)")
 	cobra.CheckErr(f.MarkHidden("pull-always"))
 	cobra.CheckErr(f.MarkHidden("pull-never"))
 }

@@ -31,7 +31,7 @@ func NewFrom(g *globals) *cobra.Command {
 		Long:  "Create a working container from IMAGE (a local name or ID, or a transport reference such as\noci:DIR:TAG, docker-archive:FILE, dir:DIR or docker://REGISTRY/NAME), or an empty one from \"scratch\".\nThe container's name is printed on stdout.",
 		Example: `  ctr=$(hod from scratch)
   hod from --name web localhost/base:1
-  hod from --pull never oci:/tmp/layout:app`,
+  hod from --pull=never oci:/tmp/layout:app`,
 		Args: short.Args(1, 1, `an image name (or "scratch") must be specified`, short.TooMany),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			policy, err := pull.policy(cmd)

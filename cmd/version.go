@@ -40,6 +40,7 @@ func NewVersion() *cobra.Command {
 			fmt.Fprintf(out, "image Version:   %s\n", moduleVersion("go.podman.io/image/v5"))
 			fmt.Fprintf(out, "storage Version: %s\n", moduleVersion("go.podman.io/storage"))
 			fmt.Fprintf(out, "OS/Arch:         %s/%s\n", runtime.GOOS, runtime.GOARCH)
+			fmt.Fprintf(out, "BuildPlatform:   %s/%s\n", runtime.GOOS, runtime.GOARCH)
 			return nil
 		},
 	}

@@ -99,6 +99,12 @@ func Checkpoint(ctx context.Context, c *container.Container, opts Options) (stri
 	if err != nil {
 		return "", fmt.Errorf("checkpoint %s: %w", c.Name, err)
 	}
+	if img.created {
+		// Marks it as hod's: "images" leaves it out as intermediate.
+		if err := c.Store().SetMetadata(img.id, `{"hod.checkpoint":true}`); err != nil {
+			return "", fmt.Errorf("checkpoint %s: %w", c.Name, err)
+		}
+	}
 	failpoint.Hit("checkpoint-before-rebase")
 	if err := c.Rebase(j, img.id, img.rootFS, img.history); err != nil {
 		return "", err

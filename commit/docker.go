@@ -13,7 +13,12 @@ import (
 // encodeDocker writes the configuration in Docker's schema 2 format, which
 // also carries the Docker-only settings (HEALTHCHECK, ONBUILD, SHELL, ...).
 func encodeDocker(store cstorage.Store, st state.State, cfg ispec.Image, top string) ([]byte, []byte, error) {
-	configBlob, err := json.Marshal(st.DockerImage(cfg))
+	img := st.DockerImage(cfg)
+	// As buildah: the image the container was made from is the parent.
+	if d := digest.NewDigestFromEncoded(digest.Canonical, st.FromImageID); st.FromImageID != "" && d.Validate() == nil {
+		img.Parent = d
+	}
+	configBlob, err := json.Marshal(img)
 	if err != nil {
 		return nil, nil, err
 	}

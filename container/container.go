@@ -210,6 +210,13 @@ func (c *Container) Apply(changes ...state.Change) error {
 	return c.save()
 }
 
+// AddHistory records empty-layer history entries and saves them (buildah's
+// --add-history).
+func (c *Container) AddHistory(createdBy ...string) error {
+	c.State.AddHistory(createdBy...)
+	return c.save()
+}
+
 // load reads a storage container's state: the one loader behind Open and List.
 func load(store cstorage.Store, sc *cstorage.Container) (*Container, error) {
 	st, err := state.Read(dir(store, sc.ID))

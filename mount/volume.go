@@ -9,6 +9,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -16,35 +17,105 @@ import (
 	rspec "github.com/opencontainers/runtime-spec/specs-go"
 )
 
-// ParseVolume parses -v SRC:DST[:OPTS] into a bind mount. SRC is a host path
-// the user chose; OPTS are ro, rw and SELinux/ownership flags (z, Z, U),
-// which are accepted and ignored here.
+// ParseVolume parses -v SRC:DST[:OPTIONS] into a mount, with buildah's
+// options: ro and rw; mount flags (nosuid, nodev, noexec and their
+// opposites, bind, rbind) and propagation (shared, slave, private and
+// their r- forms), passed to the runtime; z and Z (SELinux relabelling,
+// which this host does without) are accepted and do nothing; U is kept
+// in Chown for the caller (the source is given to the container's root);
+// O mounts an overlay whose lower layer is SRC, with upperdir= and
+// workdir= when given (they then keep the writes), else the writes are
+// thrown away with the run (see OverlayDirs). SRC must be an absolute
+// host path: an empty or relative one would silently mean the working
+// directory.
 func ParseVolume(spec string) (rspec.Mount, error) {
 	parts := strings.Split(spec, ":")
 	if len(parts) < 2 || len(parts) > 3 {
 		return rspec.Mount{}, fmt.Errorf("parse volume %q: want SRC:DST[:OPTIONS]", spec)
 	}
+	if !filepath.IsAbs(parts[0]) {
+		return rspec.Mount{}, fmt.Errorf("invalid host path, must be an absolute path %q", parts[0]) // buildah's words
+	}
 	m := bind(parts[0], parts[1])
+	var overlay, upper, work []string
 	if len(parts) == 3 {
 		for _, o := range strings.Split(parts[2], ",") {
-			switch o {
-			case "ro", "rw":
+			key, value, _ := strings.Cut(o, "=")
+			switch key {
+			case "ro", "rw", "nosuid", "suid", "nodev", "dev", "noexec", "exec", "shared", "rshared",
+				"slave", "rslave", "private", "rprivate", "unbindable", "runbindable":
 				m.Options = append(m.Options, o)
-			case "z", "Z", "U", "":
+			case "bind":
+				m.Options = slices.DeleteFunc(m.Options, func(s string) bool { return s == "rbind" })
+				m.Options = append(m.Options, "bind")
+			case "rbind", "z", "Z", "":
+			case "U":
+				m.Options = append(m.Options, ChownOption)
+			case "O":
+				overlay = append(overlay, "lowerdir="+m.Source)
+			case "upperdir":
+				upper = append(upper, "upperdir="+value)
+			case "workdir":
+				work = append(work, "workdir="+value)
 			default:
 				return rspec.Mount{}, fmt.Errorf("parse volume %q: unknown option %q", spec, o)
 			}
 		}
 	}
+	if overlay != nil {
+		if len(upper) != len(work) {
+			return rspec.Mount{}, fmt.Errorf("parse volume %q: upperdir and workdir go together", spec)
+		}
+		ro := slices.Contains(m.Options, "ro")
+		m = rspec.Mount{Type: "overlay", Source: "overlay", Destination: m.Destination, Options: append(append(overlay, upper...), work...)}
+		if ro {
+			m.Options = append(m.Options, "ro")
+		}
+	}
 	return m, checkBind(spec, m)
 }
 
-// bind is a bind mount of src, made absolute: the runtime would resolve a
-// relative source against its bundle directory, not where the user stood.
-func bind(src, dst string) rspec.Mount {
-	if abs, err := filepath.Abs(src); err == nil {
-		src = abs
+// ChownOption marks a mount whose source is to be given to the
+// container's root user (-v's U): not a runtime option, the caller takes
+// it out (see TakeChown).
+const ChownOption = "hod-chown"
+
+// TakeChown removes the U marks from mounts and returns the sources
+// that carried one.
+func TakeChown(mounts []rspec.Mount) (out []rspec.Mount, sources []string) {
+	for _, m := range mounts {
+		if slices.Contains(m.Options, ChownOption) {
+			m.Options = slices.DeleteFunc(slices.Clone(m.Options), func(s string) bool { return s == ChownOption })
+			sources = append(sources, m.Source)
+		}
+		out = append(out, m)
 	}
+	return out, sources
+}
+
+// OverlayDirs gives each overlay mount without an upper directory a
+// fresh upper and work directory under dir (a run's own directory, gone
+// with it), so the run's writes to the volume are thrown away.
+func OverlayDirs(mounts []rspec.Mount, dir string) ([]rspec.Mount, error) {
+	out := slices.Clone(mounts)
+	for i, m := range out {
+		if m.Type != "overlay" || slices.ContainsFunc(m.Options, func(s string) bool { return strings.HasPrefix(s, "upperdir=") }) {
+			continue
+		}
+		upper, work := filepath.Join(dir, fmt.Sprintf("overlay-%d", i), "upper"), filepath.Join(dir, fmt.Sprintf("overlay-%d", i), "work")
+		for _, d := range []string{upper, work} {
+			if err := os.MkdirAll(d, 0o755); err != nil {
+				return nil, err
+			}
+		}
+		m.Options = append(slices.Clone(m.Options), "upperdir="+upper, "workdir="+work)
+		out[i] = m
+	}
+	return out, nil
+}
+
+// bind is a bind mount of src at dst.
+func bind(src, dst string) rspec.Mount {
 	return rspec.Mount{Type: "bind", Source: src, Destination: dst, Options: []string{"rbind", "rprivate"}}
 }
 
@@ -52,7 +123,11 @@ func checkBind(spec string, m rspec.Mount) error {
 	if !path.IsAbs(m.Destination) {
 		return fmt.Errorf("parse volume %q: destination %q is not absolute", spec, m.Destination)
 	}
-	if _, err := os.Stat(m.Source); err != nil {
+	source := m.Source
+	if m.Type == "overlay" {
+		source = strings.TrimPrefix(m.Options[0], "lowerdir=")
+	}
+	if _, err := os.Stat(source); err != nil {
 		return fmt.Errorf("parse volume %q: %w", spec, err)
 	}
 	return nil
@@ -81,10 +156,15 @@ func ParseMount(spec string, roots Roots) (rspec.Mount, error) {
 	switch kv["type"] {
 	case "bind":
 		src := cmp.Or(kv["source"], kv["src"])
-		if roots.Context != "" {
+		switch {
+		case roots.Context != "":
 			if src, err = securejoin.SecureJoin(roots.Context, src); err != nil {
 				return m, fmt.Errorf("parse mount %q: %w", spec, err)
 			}
+		case src == "":
+			return m, fmt.Errorf("parse mount %q: must set volume source", spec) // buildah's words
+		case !filepath.IsAbs(src):
+			return m, fmt.Errorf("invalid host path, must be an absolute path %q", src)
 		}
 		m = bind(src, dst)
 		if err := checkBind(spec, m); err != nil {
@@ -115,7 +195,11 @@ func ParseMount(spec string, roots Roots) (rspec.Mount, error) {
 		switch f {
 		case "ro", "readonly":
 			m.Options = append(m.Options, "ro")
-		case "rw":
+		case "rw", "z", "Z", "U", "tmpcopyup", "notmpcopyup":
+			// SELinux labels (z, Z) and copy-up are accepted as buildah
+			// accepts them; U on a cache belongs to hod already.
+		case "nosuid", "suid", "nodev", "dev", "noexec", "exec", "shared", "rshared", "slave", "rslave", "private", "rprivate":
+			m.Options = append(m.Options, f)
 		default:
 			return m, fmt.Errorf("parse mount %q: unknown option %q", spec, f)
 		}

@@ -24,6 +24,17 @@ func TestParseVolume(t *testing.T) {
 		{spec: src + "/missing:/data", wantErr: true},
 		{spec: src + ":/data:bogus", wantErr: true},
 		{spec: "/only-one-part", wantErr: true},
+		// buildah's options: propagation, SELinux (ignored), U, overlays.
+		{spec: src + ":/data:rw,rshared"},
+		{spec: src + ":/data:z,U"},
+		{spec: src + ":/data:O"},
+		{spec: src + ":/data:O,upperdir=/u,workdir=/w"},
+		{spec: src + ":/data:O,upperdir=/u", wantErr: true},
+		// An empty or relative source would be the working directory:
+		// "-v $UNSET:/x" must not expose it (issue 20).
+		{spec: ":/x", wantErr: true},
+		{spec: "rel:/x", wantErr: true},
+		{spec: ".:/x", wantErr: true},
 	} {
 		m, err := ParseVolume(tc.spec)
 		if (err != nil) != tc.wantErr {
@@ -125,6 +136,71 @@ func TestParseMountContextDir(t *testing.T) {
 		m, err := ParseMount("type=bind,src="+escape+",dst=/s", Roots{Context: ctx})
 		if err == nil && !strings.HasPrefix(m.Source, ctx+"/") {
 			t.Errorf("source %q resolved to %q, outside %q", escape, m.Source, ctx)
+		}
+	}
+}
+
+// -v SRC:DST:O is an overlay whose lower layer is SRC; without upperdir a
+// run's directory gets throw-away upper and work directories.
+func TestOverlayVolume(t *testing.T) {
+	src, run := t.TempDir(), t.TempDir()
+	m, err := ParseVolume(src + ":/data:O,ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Type != "overlay" || m.Options[0] != "lowerdir="+src || !slices.Contains(m.Options, "ro") {
+		t.Fatalf("ParseVolume(O,ro) = %+v", m)
+	}
+	got, err := OverlayDirs([]rspec.Mount{m}, run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var upper string
+	for _, o := range got[0].Options {
+		if v, ok := strings.CutPrefix(o, "upperdir="); ok {
+			upper = v
+		}
+	}
+	if !strings.HasPrefix(upper, run) {
+		t.Errorf("upperdir %q is not in the run's directory %s", upper, run)
+	}
+	if _, err := os.Stat(upper); err != nil {
+		t.Error(err)
+	}
+	kept, _ := ParseVolume(src + ":/data:O,upperdir=/u,workdir=/w")
+	if again, _ := OverlayDirs([]rspec.Mount{kept}, run); !slices.Equal(again[0].Options, kept.Options) {
+		t.Errorf("OverlayDirs changed an overlay with its own upperdir: %v", again[0].Options)
+	}
+}
+
+// U marks the source for the caller, and the mark never reaches a runtime.
+func TestTakeChown(t *testing.T) {
+	src := t.TempDir()
+	m, err := ParseVolume(src + ":/data:U")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, sources := TakeChown([]rspec.Mount{m})
+	if !slices.Equal(sources, []string{src}) || slices.Contains(out[0].Options, ChownOption) {
+		t.Errorf("TakeChown = %v, %v", out, sources)
+	}
+}
+
+// A bind --mount needs an absolute source (issue 20: no source meant the
+// working directory), and takes buildah's z/Z flags.
+func TestParseMountBindSource(t *testing.T) {
+	src := t.TempDir()
+	for _, tc := range []struct {
+		spec    string
+		wantErr bool
+	}{
+		{"type=bind,target=/x", true},
+		{"type=bind,src=rel,target=/x", true},
+		{"type=bind,src=" + src + ",target=/x,z", false},
+		{"type=cache,target=/x,Z", false},
+	} {
+		if _, err := ParseMount(tc.spec, Roots{Cache: t.TempDir()}); (err != nil) != tc.wantErr {
+			t.Errorf("ParseMount(%q) error %v, wantErr %v", tc.spec, err, tc.wantErr)
 		}
 	}
 }

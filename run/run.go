@@ -12,7 +12,11 @@ import (
 
 	"github.com/hodbuild/hod/container"
 	"github.com/hodbuild/hod/internal/lockdir"
+	"github.com/hodbuild/hod/mount"
 	rspec "github.com/opencontainers/runtime-spec/specs-go"
+	"go.podman.io/storage/pkg/idtools"
+	"io/fs"
+	"path/filepath"
 )
 
 // Options are the per-run settings of Run. The zero value runs with OCI
@@ -113,7 +117,10 @@ func Run(ctx context.Context, c *container.Container, argv []string, opts Option
 		return err
 	}
 	defer files.writeBack(root)
-	mounts := append(files.mounts(), opts.Mounts...)
+	mounts, err := volumeMounts(c, p, dir, append(files.mounts(), opts.Mounts...))
+	if err != nil {
+		return err
+	}
 	if opts.Isolation == policy.IsolationChroot {
 		if !c.IDMap.Empty() || c.IDMap.NSPath != "" {
 			return fmt.Errorf("run in %s: a container with a user namespace mapping needs --isolation oci", c.Name)
@@ -173,4 +180,34 @@ func runDir(c *container.Container) string {
 	}
 	_ = os.MkdirAll(dir, mode)
 	return dir
+}
+
+// volumeMounts finishes -v's overlay (O) and ownership (U) options: an
+// overlay without upper and work directories gets throw-away ones in the
+// run's directory, and a U volume's source is given, recursively, to the
+// host IDs of the user the command runs as, as buildah does.
+func volumeMounts(c *container.Container, p *process, dir string, mounts []rspec.Mount) ([]rspec.Mount, error) {
+	mounts, chowns := mount.TakeChown(mounts)
+	mounts, err := mount.OverlayDirs(mounts, dir)
+	if err != nil {
+		return nil, err
+	}
+	owner := idtools.IDPair{UID: p.owner.UID, GID: p.owner.GID}
+	if !c.IDMap.Empty() {
+		if owner, err = c.IDMap.Mappings().ToHost(owner); err != nil {
+			return nil, fmt.Errorf("volume owner: %w", err)
+		}
+	}
+	for _, src := range chowns {
+		err := filepath.WalkDir(src, func(path string, _ fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			return os.Lchown(path, owner.UID, owner.GID)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("volume %s: U: %w", src, err)
+		}
+	}
+	return mounts, nil
 }

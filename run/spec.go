@@ -38,6 +38,10 @@ func spec(root string, p *process, mounts []rspec.Mount, netns string, opts Opti
 	g.AddProcessAdditionalGid(uint32(p.owner.GID)) // as buildah: the primary group is a supplementary one too
 	g.SetProcessTerminal(opts.Terminal)
 	g.SetProcessNoNewPrivileges(true)
+	// The run's own cgroups, read-only, as buildah mounts them (a build
+	// reads its limits there).
+	g.AddMount(rspec.Mount{Destination: "/sys/fs/cgroup", Type: "cgroup", Source: "cgroup",
+		Options: []string{"rprivate", "nosuid", "noexec", "nodev", "relatime", "ro"}})
 	g.SetHostname(p.hostname)
 	g.ClearProcessEnv()
 	for _, kv := range p.env {

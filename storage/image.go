@@ -1,9 +1,12 @@
 package storage
 
 import (
+	"strings"
+
 	"errors"
 	"fmt"
 	"github.com/hodbuild/hod/storage/catalog"
+	"go.podman.io/image/v5/pkg/shortnames"
 	"slices"
 
 	"go.podman.io/image/v5/docker/reference"
@@ -17,20 +20,66 @@ var ErrImageNotFound = catalog.ErrImageNotFound
 // trying the "localhost/" and docker.io spellings a short name may be stored
 // under.
 func Lookup(store cstorage.Store, name string) (*cstorage.Image, error) {
+	img, _, err := lookupNamed(store, name)
+	return img, err
+}
+
+// lookupNamed is Lookup that also returns the name the image was found
+// under: a pull of a short name that is stored goes to where that name
+// points (buildah's "localhost/image" for "image").
+func lookupNamed(store cstorage.Store, name string) (*cstorage.Image, string, error) {
 	for _, candidate := range Candidates(name) {
 		img, err := store.Image(candidate)
 		if err == nil {
-			return img, nil
+			return img, candidate, nil
 		}
 		if !errors.Is(err, cstorage.ErrImageUnknown) {
-			return nil, fmt.Errorf("look up image %q: %w", name, err)
+			return nil, "", fmt.Errorf("look up image %q: %w", name, err)
 		}
 	}
-	return nil, fmt.Errorf("%s: %w", name, ErrImageNotFound)
+	if img, found := byRepoTag(store, name); img != nil {
+		return img, found, nil
+	}
+	return nil, "", fmt.Errorf("%s: %w", name, ErrImageNotFound)
+}
+
+// byRepoTag finds a short name (busybox, library/busybox:1) among the
+// stored names of any registry, as buildah (libimage) does last: an image
+// whose repository ends in "/" + the name's path and that has its tag.
+func byRepoTag(store cstorage.Store, name string) (*cstorage.Image, string) {
+	if !shortnames.IsShortName(name) {
+		return nil, ""
+	}
+	ref, err := reference.Parse(name)
+	named, ok := ref.(reference.Named)
+	if err != nil || !ok {
+		return nil, ""
+	}
+	tagged, ok := reference.TagNameOnly(named).(reference.NamedTagged)
+	if !ok {
+		return nil, ""
+	}
+	images, err := store.Images()
+	if err != nil {
+		return nil, ""
+	}
+	for i := range images {
+		for _, n := range images[i].Names {
+			stored, err := reference.ParseNormalizedNamed(n)
+			if t, ok := stored.(reference.NamedTagged); err == nil && ok && t.Tag() == tagged.Tag() &&
+				strings.HasSuffix(stored.Name(), "/"+tagged.Name()) {
+				return &images[i], n
+			}
+		}
+	}
+	return nil, ""
 }
 
 func Candidates(name string) []string {
 	names := []string{name}
+	if id, ok := strings.CutPrefix(name, "sha256:"); ok {
+		names = append(names, id) // an image ID as a digest
+	}
 	if local, err := NormalizeName(name); err == nil {
 		names = append(names, local)
 	}

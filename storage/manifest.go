@@ -205,6 +205,11 @@ type instance struct {
 // list, its instance for the platform (or all of them).
 func instancesOf(ctx context.Context, store cstorage.Store, sys *types.SystemContext, image string, p Platform, all bool) ([]instance, error) {
 	img, err := Lookup(store, image)
+	if errors.Is(err, ErrImageNotFound) && (!HasTransport(image) || strings.HasPrefix(image, "docker://")) {
+		// buildah adds a registry image that is not stored; hod's lists
+		// hold local images, so it is pulled (for this platform) first.
+		img, err = Pull(ctx, store, platformOf(sys, p).Choose(sys), image, PullOptions{Policy: PullMissing})
+	}
 	if err != nil {
 		return nil, err
 	}

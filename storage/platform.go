@@ -36,6 +36,25 @@ func ParsePlatform(s string) (Platform, error) {
 	return p, nil
 }
 
+// Normalize spells an architecture as the OCI image spec does, with the
+// variant it implies, as buildah (containerd's platforms package) does:
+// armhf is arm/v7, armel arm/v6, aarch64 arm64, x86_64 amd64, i386 386.
+func (p Platform) Normalize() Platform {
+	switch strings.ToLower(p.Arch) {
+	case "armhf":
+		p.Arch, p.Variant = "arm", cmp.Or(p.Variant, "v7")
+	case "armel":
+		p.Arch, p.Variant = "arm", cmp.Or(p.Variant, "v6")
+	case "aarch64":
+		p.Arch = "arm64"
+	case "x86_64", "x86-64":
+		p.Arch = "amd64"
+	case "i386", "i486", "i586", "i686":
+		p.Arch = "386"
+	}
+	return p
+}
+
 // String is OS/ARCH[/VARIANT].
 func (p Platform) String() string {
 	s := p.OS + "/" + p.Arch

@@ -129,7 +129,17 @@ func pull(ctx context.Context, store cstorage.Store, sys *types.SystemContext, n
 		}
 		return copyIn(ctx, store, sys, src, opts)
 	}
-	img, err := Lookup(store, name)
+	// As buildah: a platform asked for must be the stored image's (it is
+	// pulled again otherwise), and unless the policy is always or never
+	// the registry is asked whether it has a newer one.
+	custom := sys != nil && (sys.OSChoice != "" || sys.ArchitectureChoice != "" || sys.VariantChoice != "")
+	if custom && opts.Policy != PullAlways && opts.Policy != PullNever {
+		opts.Policy = PullNewer
+	}
+	img, found, err := lookupNamed(store, name)
+	if err == nil && custom && !platformMatches(ctx, store, sys, img) {
+		img, err = nil, fmt.Errorf("%s: %w", name, ErrImageNotFound)
+	}
 	switch {
 	case opts.Policy == PullNever, err == nil && (opts.Policy == PullMissing || opts.Policy == ""):
 		return img, err
@@ -141,8 +151,26 @@ func pull(ctx context.Context, store cstorage.Store, sys *types.SystemContext, n
 		return img, nil
 	case err == nil && opts.Policy == PullNewer:
 		return pullIfNewer(ctx, store, sys, img, opts)
+	case err == nil && found != img.ID:
+		// A stored short name is pulled from where it points.
+		name = found
 	}
 	return pullRegistry(ctx, store, sys, name, opts)
+}
+
+// platformMatches says whether a stored image is of the platform sys asks
+// for (its OS, architecture and, when asked, variant).
+func platformMatches(ctx context.Context, store cstorage.Store, sys *types.SystemContext, img *cstorage.Image) bool {
+	platforms, err := ImagePlatforms(ctx, store, nil, img.ID)
+	if err != nil || len(platforms) != 1 {
+		return true // a list, or unreadable: leave it to the copy
+	}
+	p, err := ParsePlatform(platforms[0])
+	if err != nil {
+		return true
+	}
+	want := platformOf(sys, Platform{})
+	return p.OS == want.OS && p.Arch == want.Arch && (want.Variant == "" || p.Variant == want.Variant)
 }
 
 // pullIfNewer pulls the registry image that the stored img is named after
@@ -167,6 +195,9 @@ func pullIfNewer(ctx context.Context, store cstorage.Store, sys *types.SystemCon
 		if remote == img.Digest || slices.Contains(img.Digests, remote) {
 			return img, nil
 		}
+		if opts.Report != nil {
+			fmt.Fprintf(opts.Report, "Trying to pull %s...\n", named)
+		}
 		return copyIn(ctx, store, sys, src, opts)
 	}
 	return img, nil
@@ -185,6 +216,9 @@ func pullRegistry(ctx context.Context, store cstorage.Store, sys *types.SystemCo
 		src, err := docker.NewReference(candidate.Value)
 		if err != nil {
 			return nil, fmt.Errorf("pull %q: %w", name, err)
+		}
+		if opts.Report != nil {
+			fmt.Fprintf(opts.Report, "Trying to pull %s...\n", candidate.Value)
 		}
 		img, err := copyIn(ctx, store, sys, src, opts)
 		if err == nil {
@@ -301,6 +335,10 @@ func transportsName(ref types.ImageReference) string {
 // RepositoryTags lists name's repository's tags as pullable references
 // ("pull --all-tags").
 func RepositoryTags(ctx context.Context, sys *types.SystemContext, name string) ([]string, error) {
+	if HasTransport(name) && !strings.HasPrefix(name, "docker://") {
+		transport, _, _ := strings.Cut(name, ":")
+		return nil, fmt.Errorf("pulling all tags is not supported for %s transport", transport) // buildah's words
+	}
 	named, err := reference.ParseNormalizedNamed(strings.TrimPrefix(name, "docker://"))
 	if err != nil {
 		return nil, fmt.Errorf("parse repository %q: %w", name, err)

@@ -2,6 +2,8 @@ package short
 
 import (
 	"fmt"
+	"os"
+	"strings"
 
 	"github.com/hodbuild/hod/container/state"
 	"github.com/hodbuild/hod/storage/catalog"
@@ -25,7 +27,8 @@ func NewConfig(env Env) *cobra.Command {
 		Short: "Change the image configuration of a working container",
 		Long: "Change the configuration the next commit of CONTAINER writes. --entrypoint, --cmd and --shell take\n" +
 			"a JSON array (exec form) or a string run by the shell (shell form), as in a Dockerfile.\n" +
-			"Each call records one empty-layer history entry, as the matching Dockerfile instruction does.",
+			"With --add-history (or $BUILDAH_HISTORY=true) each setting also records an empty-layer history\n" +
+			"entry, as buildah does (\"/bin/sh -c #(nop) ENV A=1\").",
 		Example: `  hod config --entrypoint '["/usr/bin/app"]' --cmd '--help' "$ctr"
   hod config --env PATH=/usr/bin:/bin --env DEBUG- --label org.example=x --port 8080/tcp "$ctr"
   hod config --user 1000:1000 --workingdir /srv --healthcheck 'CMD-SHELL wget -q -O- localhost' "$ctr"`,
@@ -43,12 +46,15 @@ func NewConfig(env Env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st.Apply(changes...)
+			st.ApplyQuietly(changes...)
+			if AddHistory(cmd) {
+				st.AddHistory(o.history(cmd.Flags().Changed)...)
+			}
 			return st.Write(cat.ContainerDir(sc.ID))
 		},
 	}
 	f := cmd.Flags()
-	f.Bool("add-history", false, "accepted for buildah compatibility: hod records history anyway")
+	f.Bool("add-history", false, "record each setting in the image's history (default $BUILDAH_HISTORY)")
 	f.StringVar(&o.entrypoint, "entrypoint", "", "entrypoint: JSON array or shell form")
 	f.StringVar(&o.cmd, "cmd", "", "default command: JSON array or shell form")
 	f.StringArrayVarP(&o.env, "env", "e", nil, "set KEY=VALUE, or remove KEY- (repeatable)")
@@ -182,4 +188,44 @@ func openWorking(cat catalog.Reader, nameOrID string) (*state.State, catalog.Con
 		return nil, c, fmt.Errorf("open container %q: %w", nameOrID, err)
 	}
 	return &st, c, nil
+}
+
+// AddHistory is --add-history, else $BUILDAH_HISTORY ("true" or "1"), as
+// buildah decides whether config and copy record history.
+func AddHistory(cmd *cobra.Command) bool {
+	if cmd.Flags().Changed("add-history") {
+		v, _ := cmd.Flags().GetBool("add-history")
+		return v
+	}
+	v := os.Getenv("BUILDAH_HISTORY")
+	return strings.EqualFold(v, "true") || v == "1"
+}
+
+// history is what buildah 1.28's config records with --add-history: one
+// entry per setting, in its order, with the values as given.
+func (o configFlags) history(set func(string) bool) []string {
+	var out []string
+	add := func(flag, format string, args ...any) {
+		if flag == "" || set(flag) {
+			out = append(out, "/bin/sh -c #(nop) "+fmt.Sprintf(format, args...))
+		}
+	}
+	add("user", "USER %s", o.user)
+	add("shell", "SHELL %s", o.shell)
+	add("stop-signal", "STOPSIGNAL %s", o.stopSignal)
+	add("port", "EXPOSE %s", strings.Join(o.ports, " "))
+	// buildah records an ENV entry whether or not --env was given.
+	add("", "ENV %s", strings.Join(o.env, " "))
+	add("entrypoint", "ENTRYPOINT %s", o.entrypoint)
+	add("cmd", "CMD %s", o.cmd)
+	for _, v := range o.volumes {
+		add("volume", "VOLUME %s", v)
+	}
+	add("healthcheck", "HEALTHCHECK %s", o.health.test)
+	add("label", "LABEL %s", strings.Join(o.labels, " "))
+	add("workingdir", "WORKDIR %s", o.workingDir)
+	for _, v := range o.onBuild {
+		add("onbuild", "ONBUILD %s", v)
+	}
+	return out
 }

@@ -42,5 +42,5 @@ type Full interface {
 
 // Commands are the short calls, for a binary's root command.
 func Commands(env Env) []*cobra.Command {
-	return []*cobra.Command{NewImages(env), OptionsFirst(NewConfig(env)), NewContainers(env), OptionsFirst(NewInspect(env))}
+	return []*cobra.Command{OptionsFirst(NewImages(env)), OptionsFirst(NewConfig(env)), NewContainers(env), OptionsFirst(NewInspect(env))}
 }

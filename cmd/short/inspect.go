@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"text/template"
 
 	"github.com/hodbuild/hod/container/state"
@@ -68,6 +69,14 @@ func inspectContainer(ctx context.Context, env Env, nameOrID string, isolation p
 	st, sc, err := openWorking(cat, nameOrID)
 	if err != nil {
 		return nil, err
+	}
+	// from --isolation is the container's, as buildah keeps it.
+	for _, d := range st.RunDefaults {
+		if v, ok := strings.CutPrefix(d, "--isolation="); ok {
+			if iso, err := policy.ParseIsolation(v); err == nil {
+				isolation = iso
+			}
+		}
 	}
 	facts := inspect.Facts{Created: sc.Created, Isolation: isolation}
 	if facts.MountPoint, err = mountPoint(cat, sc.LayerID); err != nil {

@@ -118,7 +118,8 @@ func (st *State) DockerImage(cfg ispec.Image) DockerImage {
 	}
 	img := DockerImage{
 		DockerV1Image: DockerV1Image{
-			Author: cfg.Author, Comment: st.Docker.Comment, Config: dc,
+			// container_config is the config, as buildah writes it.
+			Author: cfg.Author, Comment: st.Docker.Comment, Config: dc, ContainerConfig: *dc,
 			Architecture: cfg.Architecture, Variant: cfg.Variant, OS: cfg.OS,
 		},
 		RootFS:  &DockerRootFS{Type: cfg.RootFS.Type, DiffIDs: cfg.RootFS.DiffIDs},
@@ -126,10 +127,6 @@ func (st *State) DockerImage(cfg ispec.Image) DockerImage {
 	}
 	if cfg.Created != nil {
 		img.Created = *cfg.Created
-	}
-	// As buildah: the image the container was made from is the parent.
-	if d := digest.NewDigestFromEncoded(digest.Canonical, st.FromImageID); st.FromImageID != "" && d.Validate() == nil {
-		img.Parent = d
 	}
 	return img
 }

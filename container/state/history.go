@@ -32,3 +32,32 @@ func (st *State) record(instructions []string) {
 	now := time.Now().UTC()
 	st.Pending = append(st.Pending, ispec.History{Created: &now, CreatedBy: nop + b.String(), EmptyLayer: true})
 }
+
+// ApplyQuietly makes the changes and records no history: buildah's config
+// without --add-history.
+func (st *State) ApplyQuietly(changes ...Change) {
+	for _, ch := range changes {
+		ch.edit(st)
+	}
+}
+
+// AddHistory records one empty-layer history entry per text, placed
+// before the next commit's own entry (config --add-history).
+func (st *State) AddHistory(createdBy ...string) {
+	now := time.Now().UTC()
+	for _, c := range createdBy {
+		st.Pending = append(st.Pending, ispec.History{Created: &now, CreatedBy: c, EmptyLayer: true})
+	}
+}
+
+// TakeLastHistory makes the last pending empty-layer entry the next
+// commit's own description, when nothing else describes it: the final
+// step of a build without --layers, as buildah records it.
+func (st *State) TakeLastHistory() {
+	if st.CreatedBy != "" || len(st.Pending) == 0 {
+		return
+	}
+	last := st.Pending[len(st.Pending)-1]
+	st.Pending = st.Pending[:len(st.Pending)-1]
+	st.CreatedBy = last.CreatedBy
+}

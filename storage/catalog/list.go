@@ -24,9 +24,18 @@ type Summary struct {
 // names filter stands for) as repository or is one. size is an image's
 // size: ImageSizes', or containers/storage's in the full binary.
 func List(images []Image, layers []Layer, filter string, candidates []string, all bool, size func(Image) (int64, error)) ([]Summary, error) {
-	parents := map[string]bool{}
+	parents, parentOf := map[string]bool{}, map[string]string{}
 	for _, l := range layers {
 		parents[l.Parent] = true
+		parentOf[l.ID] = l.Parent
+	}
+	// Layers below another image's top: an unnamed image there is an
+	// intermediate one, as buildah (libimage) decides it.
+	belowImage := map[string]bool{}
+	for _, img := range images {
+		for l := parentOf[img.TopLayer]; l != "" && !belowImage[l]; l = parentOf[l] {
+			belowImage[l] = true
+		}
 	}
 	tops := map[string]int{}
 	for _, img := range images {
@@ -34,10 +43,14 @@ func List(images []Image, layers []Layer, filter string, candidates []string, al
 	}
 	var list []Summary
 	for _, img := range images {
-		// Intermediate: unnamed, and below another image, or a build step
-		// that added only configuration (it shares its top layer).
+		// Intermediate: unnamed, and below another image; or hod's own
+		// (a checkpoint or build step, marked in its metadata) below a
+		// container, or a build step that added only configuration (it
+		// shares its top layer). An unnamed image a container was made
+		// from (dir:, an ID) is listed, as buildah lists it.
+		hods := strings.Contains(img.Metadata, `"hod.`)
 		buildStep := tops[img.TopLayer] > 1 && strings.Contains(img.Metadata, `"hod.cache-key"`)
-		if !all && len(img.Names) == 0 && (parents[img.TopLayer] || buildStep) {
+		if !all && len(img.Names) == 0 && (belowImage[img.TopLayer] || hods && parents[img.TopLayer] || buildStep) {
 			continue
 		}
 		if filter != "" && !matches(img.Names, candidates) && !strings.HasPrefix(img.ID, filter) {
