@@ -32,7 +32,7 @@ type builder struct {
 	built   int // how many stages the build runs, for "[i/n]" prefixes
 	journal *storage.Journal
 	// mu serializes output across stages built at once.
-	mu   sync.Mutex
+	mu sync.Mutex
 }
 
 func newBuilder(ctx context.Context, store cstorage.Store, opts Options, file string, parsed []instructions.Stage, metaArgs []instructions.ArgCommand) (*builder, error) {

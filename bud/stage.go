@@ -24,14 +24,14 @@ const scratchPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 
 // stage is one FROM section being built in its own working container.
 type stage struct {
-	b      *builder
-	index  int
+	b     *builder
+	index int
 	// position is the stage's place among those built (1-based); steps
 	// counts its steps printed.
 	position, steps int
-	parsed instructions.Stage
-	c      *container.Container
-	args   map[string]string // ARGs declared in this stage
+	parsed          instructions.Stage
+	c               *container.Container
+	args            map[string]string // ARGs declared in this stage
 	// cmdSet is whether this stage gave a CMD (an ENTRYPOINT then keeps it).
 	cmdSet bool
 	// chain is the cache key of the stage so far; pending the instructions
