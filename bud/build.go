@@ -30,6 +30,8 @@ type Options struct {
 	Dockerfiles []string
 	Stdin       io.Reader
 	Tags        []string
+	// RusageLog gets a line of resource use per step (--log-rusage).
+	RusageLog io.Writer
 	// IIDFile is where the caller writes the image ID; as in buildah, the
 	// "--> ID" line is then left out.
 	IIDFile   string
@@ -290,7 +292,20 @@ func located(file string, err error) error {
 
 // at prefixes an instruction's error with FILE:LINE, keeping its class
 // (a RUN's *run.ExitError stays one).
-func (b *builder) at(cmd instructions.Command, err error) error { return at(b.file, cmd, err) }
+// at words a step's failure as buildah does ("building at STEP \"RUN
+// x\": while running runtime: exit status 1"), behind hod's FILE:LINE;
+// a RUN's *run.ExitError stays one (its status is hod's).
+func (b *builder) at(cmd instructions.Command, err error) error {
+	var where []parser.Range
+	if loc, ok := cmd.(interface{ Location() []parser.Range }); ok {
+		where = loc.Location()
+	}
+	var exit *run.ExitError
+	if errors.As(err, &exit) {
+		err = fmt.Errorf("while running runtime: %w", err)
+	}
+	return fmt.Errorf("%s:%d: building at STEP \"%s\": %w", b.file, line(where), source(cmd), err)
+}
 
 func at(file string, cmd instructions.Command, err error) error {
 	var where []parser.Range
@@ -432,6 +447,9 @@ func (b *builder) tag(id string) (string, error) {
 	}
 	if b.opts.IIDFile == "" {
 		b.printf("--> %s\n", id[:11]) // buildah's 11 characters
+	}
+	if unused := b.unusedArgs(); len(unused) > 0 {
+		b.printf("[Warning] one or more build args were not consumed: %v\n", unused)
 	}
 	if len(b.opts.Tags) > 0 {
 		if img, err = b.store.Image(id); err != nil {

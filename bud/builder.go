@@ -3,6 +3,7 @@ package bud
 import (
 	"context"
 	"fmt"
+	"github.com/sirupsen/logrus"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -28,9 +29,11 @@ type builder struct {
 	cache    *cache
 	// used marks the stages a later needed stage builds on, copies or
 	// mounts from: they end as images.
-	used    map[int]bool
-	built   int // how many stages the build runs, for "[i/n]" prefixes
-	journal *storage.Journal
+	used  map[int]bool
+	built int // how many stages the build runs, for "[i/n]" prefixes
+	// consumed are the --build-args an ARG took (under mu).
+	consumed map[string]bool
+	journal  *storage.Journal
 	// mu serializes output across stages built at once.
 	mu sync.Mutex
 }
@@ -64,6 +67,7 @@ func newBuilder(ctx context.Context, store cstorage.Store, opts Options, file st
 			return nil, fmt.Errorf("--platform: %w", err)
 		}
 	}
+	b.consumed = map[string]bool{}
 	b.metaArgs = predefinedArgs(target)
 	for _, a := range metaArgs {
 		for _, kv := range a.Args {
@@ -154,12 +158,17 @@ func predefinedArgs(target storage.Platform) map[string]string {
 // expanded with the ARGs before it.
 func (b *builder) argValue(kv instructions.KeyValuePairOptional, scope map[string]string) string {
 	if v, ok := b.opts.BuildArgs[kv.Key]; ok {
+		b.mu.Lock()
+		b.consumed[kv.Key] = true
+		b.mu.Unlock()
 		return v
 	}
 	if kv.Value == nil {
 		if v, ok := b.metaArgs[kv.Key]; ok {
 			return v
 		}
+		// buildah's warning (at --log-level warn and below).
+		logrus.Warnf("missing %q build argument. Try adding %q to the command line", kv.Key, "--build-arg "+kv.Key+"=<VALUE>")
 		return ""
 	}
 	v, err := expand(*kv.Value, scope, nil)
@@ -176,4 +185,18 @@ func keys(m map[string]string) []string {
 	}
 	slices.Sort(k)
 	return k
+}
+
+// unusedArgs are the --build-args no ARG took, sorted; Docker's predefined
+// proxy ARGs are never reported.
+func (b *builder) unusedArgs() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []string
+	for _, k := range keys(b.opts.BuildArgs) {
+		if !b.consumed[k] && !slices.Contains(proxyArgNames, k) {
+			out = append(out, k)
+		}
+	}
+	return out
 }

@@ -2,6 +2,7 @@ package bud
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"github.com/hodbuild/hod/container/state"
 	"slices"
@@ -25,7 +26,7 @@ func parse(file string, text []byte) ([]instructions.Stage, []instructions.ArgCo
 	dropBuildahMountFlags(result.AST)
 	stages, metaArgs, err := instructions.Parse(result.AST, nil)
 	if err != nil {
-		return nil, nil, located(file, err)
+		return nil, nil, located(file, copyFlagError(result.AST, err))
 	}
 	for _, s := range stages {
 		if err := checkPlatform(s.Platform); err != nil {
@@ -110,4 +111,21 @@ func dropBuildahMountFlags(root *parser.Node) {
 			n.Flags[i] = "--mount=" + strings.Join(fields, ",")
 		}
 	}
+}
+
+// copyFlagError words a bad COPY or ADD flag as buildah does ("COPY only
+// supports the --chmod=<permissions> --chown=<uid:gid> and the
+// --from=<image|stage> flags"), keeping the parser's own words after it.
+func copyFlagError(root *parser.Node, err error) error {
+	var loc *parser.LocationError
+	if !errors.As(err, &loc) || len(loc.Locations) == 0 || len(loc.Locations[0]) == 0 || !strings.Contains(err.Error(), "flag") {
+		return err
+	}
+	line := loc.Locations[0][0].Start.Line
+	for _, n := range root.Children {
+		if n.StartLine == line && (strings.EqualFold(n.Value, "copy") || strings.EqualFold(n.Value, "add")) {
+			return fmt.Errorf("%s only supports the --chmod=<permissions> --chown=<uid:gid> and the --from=<image|stage> flags: %w", strings.ToUpper(n.Value), err)
+		}
+	}
+	return err
 }

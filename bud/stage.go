@@ -86,6 +86,8 @@ func (s *stage) baseName() string {
 func (b *builder) runStage(i int) error {
 	s := b.stages[i]
 	s.args = map[string]string{}
+	usage := getRusage()
+	defer logRusage(b.opts.RusageLog, &usage)
 	s.stepf(s.parsed.SourceCode)
 	if err := s.from(); err != nil {
 		return fmt.Errorf("%s:%d: FROM %s: %w", b.file, line(s.parsed.Location), s.parsed.BaseName, err)
@@ -101,6 +103,7 @@ func (b *builder) runStage(i int) error {
 		if err := s.dispatch(cmd); err != nil {
 			return b.at(cmd, err)
 		}
+		logRusage(b.opts.RusageLog, &usage)
 	}
 	if !b.used[i] {
 		return nil

@@ -27,6 +27,8 @@ import (
 type budFlags struct {
 	target, format, iidfile, ignoreFile, output                  string
 	files                                                        []string
+	logRusage                                                    bool
+	rusageLogfile                                                string
 	pull                                                         pullFlags
 	platforms, manifest                                          string
 	ssh                                                          []string
@@ -173,6 +175,8 @@ func addBudFlags(cmd *cobra.Command, o *budFlags) {
 	f.StringVar(&o.signBy, "sign-by", "", "sign the built image, for each -t name, with this GnuPG key")
 	f.BoolVar(&o.stdin, "stdin", false, "pass hod's standard input to RUN steps")
 	f.StringVar(&o.logfile, "logfile", "", "write the build's output to this file instead of stdout")
+	f.BoolVar(&o.logRusage, "log-rusage", false, "log the resource use of each step (system, user, elapsed time, I/O)")
+	f.StringVar(&o.rusageLogfile, "rusage-logfile", "", "with --log-rusage, write those lines to this file instead of stdout")
 	f.BoolVar(&o.allPlatforms, "all-platforms", false, "build for every platform all base images exist for (needs --manifest; RUN runs only where this machine can execute)")
 	f.BoolVar(&o.logsplit, "logsplit", false, "with --logfile, write each platform's output to LOGFILE_OS_ARCH")
 	f.StringVar(&o.arch, "arch", "", "target architecture (as --platform linux/ARCH)")
@@ -255,6 +259,17 @@ func (o budFlags) options(cmd *cobra.Command, store cstorage.Store, contextDir s
 	}
 	if opts.BuildArgs, err = buildArgs(o.buildArgFiles, o.buildArgs); err != nil {
 		return opts, cleanup, err
+	}
+	if o.logRusage {
+		opts.RusageLog = cmd.OutOrStdout()
+		if o.rusageLogfile != "" {
+			f, err := os.Create(o.rusageLogfile)
+			if err != nil {
+				return opts, cleanup, fmt.Errorf("open --rusage-logfile: %w", err)
+			}
+			closeRest := cleanup
+			cleanup, opts.RusageLog = func() { f.Close(); closeRest() }, f
+		}
 	}
 	if opts.Labels, err = keyValues("label", o.labels); err != nil {
 		return opts, cleanup, err

@@ -175,6 +175,13 @@ func (o runFlags) options(store cstorage.Store) (run.Options, error) {
 	if opts.Limits, err = o.limits.options(); err != nil {
 		return opts, err
 	}
+	if o.network == "none" {
+		for flag, values := range map[string][]string{"--dns": o.limits.dns, "--dns-search": o.limits.dnsSearch, "--dns-option": o.limits.dnsOptions} {
+			if len(values) > 0 { // buildah's words
+				return opts, fmt.Errorf("the %s option cannot be used with --network=none", flag)
+			}
+		}
+	}
 	if o.noPivot {
 		opts.RunFlags = append(opts.RunFlags, "--no-pivot")
 	}

@@ -202,6 +202,10 @@ func dir(store cstorage.Store, id string) string {
 	return catalog.ContainerDir(store.GraphRoot(), store.GraphDriverName(), id)
 }
 
+// Dir is the container's own directory in the store (its state, and the
+// contents of its image's volumes while it runs).
+func (c *Container) Dir() string { return dir(c.store, c.ID) }
+
 func (c *Container) save() error { return c.State.Write(dir(c.store, c.ID)) }
 
 // Apply makes the changes, records their history entry and saves them.

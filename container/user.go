@@ -52,7 +52,8 @@ const maxID = math.MaxUint32 - 1
 func CheckOwner(spec string) error {
 	user, group, hasGroup := strings.Cut(spec, ":")
 	if user == "" || (hasGroup && group == "") {
-		return fmt.Errorf("%q: want USER[:GROUP]", spec)
+		// buildah's words first: scripts and its tests look for them.
+		return fmt.Errorf("looking up UID/GID for %q: can't find uid for user %s: want USER[:GROUP]", spec, user)
 	}
 	for _, part := range []string{user, group} {
 		if _, err := parseID(part); err != nil && !errors.Is(err, strconv.ErrSyntax) {

@@ -121,6 +121,11 @@ func Run(ctx context.Context, c *container.Container, argv []string, opts Option
 	if err != nil {
 		return err
 	}
+	builtin, err := imageVolumes(c, root, mounts)
+	if err != nil {
+		return fmt.Errorf("run in %s: %w", c.Name, err)
+	}
+	mounts = append(builtin, mounts...)
 	if opts.Isolation == policy.IsolationChroot {
 		if !c.IDMap.Empty() || c.IDMap.NSPath != "" {
 			return fmt.Errorf("run in %s: a container with a user namespace mapping needs --isolation oci", c.Name)
