@@ -66,7 +66,7 @@ func Commit(ctx context.Context, c *container.Container, dest string, opts Optio
 		return "", fmt.Errorf("commit %s: --sign-by needs an image name to sign for", c.Name)
 	}
 	if len(opts.Protection.EncryptionKeys) > 0 {
-		if ref, err := storage.ParseReference(c.Store(), dest); dest == "" || err == nil && ref.Transport().Name() == istorage.Transport.Name() {
+		if ref, err := storage.ParseReference(c.Store(), dest); dest == "" || err == nil && storage.IsLocal(c.Store(), ref) {
 			return "", fmt.Errorf("commit %s: %w", c.Name, storage.ErrEncryptLocal)
 		}
 	}
@@ -122,7 +122,7 @@ func publish(ctx context.Context, c *container.Container, img *written, dest str
 	if err != nil {
 		return err
 	}
-	if ref.Transport().Name() == istorage.Transport.Name() {
+	if storage.IsLocal(store, ref) {
 		name := ref.DockerReference()
 		if name == nil {
 			return fmt.Errorf("no image name in %q", dest)

@@ -124,7 +124,7 @@ func pull(ctx context.Context, store cstorage.Store, sys *types.SystemContext, n
 		if err != nil {
 			return nil, err
 		}
-		if src.Transport().Name() == istorage.Transport.Name() {
+		if IsLocal(store, src) {
 			return istorage.Transport.GetStoreImage(store, src)
 		}
 		return copyIn(ctx, store, sys, src, opts)

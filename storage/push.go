@@ -61,7 +61,7 @@ func Push(ctx context.Context, store cstorage.Store, sys *types.SystemContext, n
 	if err != nil {
 		return "", err
 	}
-	if len(opts.Protection.EncryptionKeys) > 0 && destRef.Transport().Name() == istorage.Transport.Name() {
+	if len(opts.Protection.EncryptionKeys) > 0 && IsLocal(store, destRef) {
 		return "", ErrEncryptLocal
 	}
 	src, err := istorage.Transport.NewStoreReference(store, nil, img.ID)

@@ -37,12 +37,27 @@ func ParseReference(store cstorage.Store, name string) (types.ImageReference, er
 	}
 	if ref.Transport().Name() == istorage.Transport.Name() {
 		_, rest, _ := strings.Cut(name, ":")
-		if rest, err = inThisStore(store, rest); err != nil {
+		rest, other, err := inThisStore(store, rest)
+		if err != nil {
 			return nil, err
 		}
-		return localReference(store, rest)
+		if !other {
+			return localReference(store, rest)
+		}
 	}
 	return ref, nil
+}
+
+// IsLocal says whether ref is an image in store: containers-storage without
+// a store specification, or with store's own. Another store's reference
+// ("containers-storage:[vfs@/other+/other-run]name") is written to by
+// containers/image, as to any other transport.
+func IsLocal(store cstorage.Store, ref types.ImageReference) bool {
+	if ref.Transport().Name() != istorage.Transport.Name() {
+		return false
+	}
+	_, other, err := inThisStore(store, ref.StringWithinTransport())
+	return err == nil && !other
 }
 
 // ParseDestination parses where push-like commands send an image: a
@@ -70,19 +85,16 @@ func localReference(store cstorage.Store, name string) (types.ImageReference, er
 }
 
 // inThisStore strips a "[driver@root+runroot]" store specification from a
-// containers-storage name, which must name the store in use.
-func inThisStore(store cstorage.Store, name string) (string, error) {
+// containers-storage name, and says whether it names another store.
+func inThisStore(store cstorage.Store, name string) (rest string, other bool, err error) {
 	if !strings.HasPrefix(name, "[") {
-		return name, nil
+		return name, false, nil
 	}
 	spec, rest, ok := strings.Cut(name[1:], "]")
 	if !ok {
-		return "", fmt.Errorf("parse image reference %q: unterminated store specification", name)
+		return "", false, fmt.Errorf("parse image reference %q: unterminated store specification", name)
 	}
 	_, roots, _ := strings.Cut(spec, "@")
 	root, _, _ := strings.Cut(roots, "+")
-	if filepath.Clean(root) != filepath.Clean(store.GraphRoot()) {
-		return "", fmt.Errorf("containers-storage:[%s]: hod uses the store at %s (--root, storage.conf)", spec, store.GraphRoot())
-	}
-	return rest, nil
+	return rest, filepath.Clean(root) != filepath.Clean(store.GraphRoot()), nil
 }
