@@ -30,6 +30,9 @@ type Options struct {
 	Dockerfiles []string
 	Stdin       io.Reader
 	Tags        []string
+	// LogPrefix starts each line of the build's own output ("[linux/arm64] "
+	// when several platforms are built).
+	LogPrefix string
 	// RusageLog gets a line of resource use per step (--log-rusage).
 	RusageLog io.Writer
 	// IIDFile is where the caller writes the image ID; as in buildah, the
@@ -466,6 +469,6 @@ func (b *builder) printf(format string, args ...any) {
 	if b.opts.Out != nil {
 		b.mu.Lock()
 		defer b.mu.Unlock()
-		fmt.Fprintf(b.opts.Out, format, args...)
+		fmt.Fprintf(b.opts.Out, b.opts.LogPrefix+format, args...)
 	}
 }

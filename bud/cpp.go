@@ -6,6 +6,8 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+
+	"github.com/sirupsen/logrus"
 )
 
 // preprocess runs a Containerfile whose name ends in ".in" through the C
@@ -22,7 +24,17 @@ func preprocess(name string, text []byte, opts Options) ([]byte, error) {
 	cmd := exec.Command("cpp", args...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(text), &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("preprocess %s with cpp: %w: %s", name, err, strings.TrimSpace(stderr.String()))
+		// As buildah: cpp's complaints are warnings while it still
+		// produced something (Containerfile "#" comments are invalid
+		// directives to it); no output at all is an error. Stricter than
+		// buildah: a fatal error (a missing #include) stopped cpp part
+		// way, and a truncated Containerfile is not built.
+		if stdout.Len() == 0 || strings.Contains(stderr.String(), "fatal error") {
+			return nil, fmt.Errorf("preprocess %s with cpp: preprocessor produced no output: %w: %s", name, err, strings.TrimSpace(stderr.String()))
+		}
+		if stderr.Len() != 0 {
+			logrus.Warnf("Ignoring %s", stderr.String())
+		}
 	}
 	return stdout.Bytes(), nil
 }

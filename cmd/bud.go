@@ -108,9 +108,6 @@ func NewBud(g *globals) *cobra.Command {
 					return err
 				}
 			}
-			if len(platforms) > 1 && o.manifest == "" {
-				return errors.New("--platform with several platforms needs --manifest LIST")
-			}
 			for _, p := range platforms {
 				if _, err := storage.ParsePlatform(p); p != "" && err != nil {
 					return fmt.Errorf("parse --platform: %w", err)
@@ -118,6 +115,9 @@ func NewBud(g *globals) *cobra.Command {
 			}
 			for _, p := range platforms {
 				opts.Platform = p
+				if len(platforms) > 1 {
+					opts.LogPrefix = "[" + p + "] " // buildah's
+				}
 				id, err := o.build(cmd, store, opts)
 				if err != nil {
 					return err
@@ -177,7 +177,7 @@ func addBudFlags(cmd *cobra.Command, o *budFlags) {
 	f.StringVar(&o.logfile, "logfile", "", "write the build's output to this file instead of stdout")
 	f.BoolVar(&o.logRusage, "log-rusage", false, "log the resource use of each step (system, user, elapsed time, I/O)")
 	f.StringVar(&o.rusageLogfile, "rusage-logfile", "", "with --log-rusage, write those lines to this file instead of stdout")
-	f.BoolVar(&o.allPlatforms, "all-platforms", false, "build for every platform all base images exist for (needs --manifest; RUN runs only where this machine can execute)")
+	f.BoolVar(&o.allPlatforms, "all-platforms", false, "build for every platform all base images exist for (into --manifest LIST when given; RUN runs only where this machine can execute)")
 	f.BoolVar(&o.logsplit, "logsplit", false, "with --logfile, write each platform's output to LOGFILE_OS_ARCH")
 	f.StringVar(&o.arch, "arch", "", "target architecture (as --platform linux/ARCH)")
 	f.StringVar(&o.os, "os", "", "target operating system (as --platform OS/ARCH)")
