@@ -115,6 +115,11 @@ func (s *stage) argv(cl instructions.ShellDependantCmdLine) []string {
 	if len(shell) == 0 {
 		shell = []string{"/bin/sh", "-c"}
 	}
+	if len(cl.CmdLine) == 0 {
+		// An empty RUN runs the shell with nothing to run, as buildah
+		// does ("/bin/sh: -c requires an argument", status 2).
+		return append([]string{}, shell...)
+	}
 	return append(append([]string{}, shell...), strings.Join(cl.CmdLine, " "))
 }
 

@@ -97,7 +97,7 @@ func (s *tarSource) expand(sources []string, onlyKey bool) (urls []string, err e
 			added++
 		}
 		if added == 0 {
-			return nil, fmt.Errorf("copy %q: %w (all matches are ignored)", src, fs.ErrNotExist)
+			return nil, fmt.Errorf("copy %q: %w (all matches are ignored)", src, syscall.ENOENT)
 		}
 	}
 	return urls, nil
@@ -170,7 +170,7 @@ func globMatches(src, pattern string) ([]string, error) {
 	}
 	if len(matches) == 0 {
 		if _, err := os.Lstat(pattern); err != nil {
-			return nil, fmt.Errorf("copy %q: %w", src, fs.ErrNotExist)
+			return nil, fmt.Errorf("copy %q: %w", src, syscall.ENOENT)
 		}
 		matches = []string{pattern}
 	}
