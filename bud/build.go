@@ -362,6 +362,12 @@ func (b *builder) finish(s *stage) (id string, err error) {
 		return "", err
 	}
 	st := s.step(append(parts, finalParts...)...)
+	if top := b.reusableTop(s, len(changes)+len(final)); top != "" {
+		// As buildah with --layers: the last step's image is the build's
+		// (a Containerfile of one FROM line just names its base). It
+		// keeps the cache key of its step.
+		return b.tag(top)
+	}
 	id, hit := b.cache.lookup(st)
 	if hit {
 		b.printf("--> Using cache %s\n", id)
@@ -380,6 +386,24 @@ func (b *builder) finish(s *stage) (id string, err error) {
 		b.cache.store(id, st)
 	}
 	return b.tag(id)
+}
+
+// reusableTop is the final stage's image when it is the build's: with
+// layers, the stage unchanged since its last step (on that step's image,
+// or on a cache hit with nothing to replay), nothing left to apply, and no
+// commit option that would change it; else "".
+func (b *builder) reusableTop(s *stage, changes int) string {
+	f := b.opts.Final
+	if b.opts.NoLayers || changes > 0 || b.opts.Commit.Squash || f.OmitHistory || len(f.UnsetEnv) > 0 || b.opts.Commit.Timestamp != nil {
+		return ""
+	}
+	if s.top != "" {
+		return s.top
+	}
+	if s.hit != "" && len(s.replay) == 0 {
+		return s.hit
+	}
+	return ""
 }
 
 // runStages builds stages concurrently, up to Jobs at once, each starting

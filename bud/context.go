@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/hodbuild/hod/run"
 	"go.podman.io/storage/pkg/archive"
 )
 
@@ -75,7 +76,16 @@ func cloneContext(ctx context.Context, rawURL, dir string) (string, error) {
 	} {
 		out, err := exec.CommandContext(ctx, "git", args...).CombinedOutput()
 		if err != nil {
-			return sub, fmt.Errorf("cloning %q to %q:\n%s: %w", rawURL, dir, out, err)
+			// buildah's words; git's exit status is hod's, as in buildah.
+			var exit *exec.ExitError
+			if errors.As(err, &exit) {
+				err = &run.ExitError{Code: exit.ExitCode()}
+			}
+			verb := args[0]
+			if verb == "-C" {
+				verb = args[2]
+			}
+			return sub, fmt.Errorf("cloning %q to %q:\n%s: failed while performing `git %s`: %w", rawURL, dir, out, verb, err)
 		}
 	}
 	return filepath.Clean("/" + sub)[1:], nil

@@ -1,9 +1,12 @@
 package bud
 
 import (
+	"errors"
+
 	"archive/tar"
 	"bytes"
 	"context"
+	"github.com/hodbuild/hod/run"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -129,9 +132,11 @@ func TestFetchGitContext(t *testing.T) {
 		}
 		os.RemoveAll(dir)
 	}
-	if dir, _, err := FetchContext(context.Background(), "git://127.0.0.1:1/nosuch", nil); err == nil {
-		t.Error("a git context that cannot be cloned was accepted")
-	} else {
-		os.RemoveAll(dir)
+	// buildah's words, and git's status as the exit status.
+	dir, _, err := FetchContext(context.Background(), "git://127.0.0.1:1/nosuch", nil)
+	os.RemoveAll(dir)
+	var exit *run.ExitError
+	if err == nil || !strings.Contains(err.Error(), "failed while performing `git fetch`") || !errors.As(err, &exit) || exit.Code != 128 {
+		t.Errorf("clone of an unreachable repository: %v, want git fetch's failure with status 128", err)
 	}
 }

@@ -218,13 +218,25 @@ func encodeOCI(store cstorage.Store, st state.State, cfg ispec.Image, top string
 
 func warnDockerOnly(st state.State) {
 	d := st.Docker
-	for field, set := range map[string]bool{
-		"HEALTHCHECK": d.Healthcheck != nil, "ONBUILD": len(d.OnBuild) > 0, "SHELL": len(d.Shell) > 0,
-		"hostname": d.Hostname != "", "domainname": d.Domainname != "", "comment": d.Comment != "",
-	} {
-		if set {
-			logrus.Warnf("%s is not supported for OCI image format and is ignored: use --format docker", field)
-		}
+	// buildah's words, value by value.
+	const use = "will be ignored. Must use `docker` format"
+	if d.Healthcheck != nil {
+		logrus.Warnf("HEALTHCHECK is not supported for OCI image format and %s", use)
+	}
+	if len(d.OnBuild) > 0 {
+		logrus.Warnf("ONBUILD is not supported for OCI image format, %s %s", strings.Join(d.OnBuild, " "), use)
+	}
+	if len(d.Shell) > 0 {
+		logrus.Warnf("SHELL is not supported for OCI image format, %v %s", d.Shell, use)
+	}
+	if d.Hostname != "" {
+		logrus.Warnf("HOSTNAME is not supported for OCI V1 image format, hostname %s %s", d.Hostname, use)
+	}
+	if d.Domainname != "" {
+		logrus.Warnf("DOMAINNAME is not supported for OCI image format, domainname %s %s", d.Domainname, use)
+	}
+	if d.Comment != "" {
+		logrus.Warnf("COMMENT is not supported for OCI image format, comment %s %s", d.Comment, use)
 	}
 }
 
