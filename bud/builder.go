@@ -18,15 +18,16 @@ import (
 
 // builder holds one build: its stages, the global ARGs and the cache.
 type builder struct {
-	ctx      context.Context
-	store    cstorage.Store
-	opts     Options
-	file     string
-	stages   []*stage
-	byName   map[string]int
-	metaArgs map[string]string
-	ignore   []string
-	cache    *cache
+	ctx        context.Context
+	store      cstorage.Store
+	opts       Options
+	file       string
+	stages     []*stage
+	byName     map[string]int
+	metaArgs   map[string]string
+	ignore     []string
+	ignoreFile string // where ignore came from
+	cache      *cache
 	// used marks the stages a later needed stage builds on, copies or
 	// mounts from: they end as images.
 	used  map[int]bool
@@ -48,7 +49,7 @@ func newBuilder(ctx context.Context, store cstorage.Store, opts Options, file st
 	if err != nil {
 		return nil, err
 	}
-	ignore, err := copier.ReadIgnore(contextDir, opts.IgnoreFile, filepath.Base(file)+".dockerignore", ".containerignore", ".dockerignore")
+	ignore, ignoreFile, err := copier.ReadIgnore(contextDir, opts.IgnoreFile, filepath.Base(file)+".dockerignore", ".containerignore", ".dockerignore")
 	if err != nil {
 		return nil, err
 	}
@@ -58,7 +59,7 @@ func newBuilder(ctx context.Context, store cstorage.Store, opts Options, file st
 	if err != nil {
 		return nil, err
 	}
-	b := &builder{ctx: ctx, store: store, opts: opts, file: file, byName: map[string]int{}, ignore: ignore, used: map[int]bool{},
+	b := &builder{ctx: ctx, store: store, opts: opts, file: file, byName: map[string]int{}, ignore: ignore, ignoreFile: ignoreFile, used: map[int]bool{},
 		cache: newCache(store, !opts.NoLayers && !opts.NoCache), journal: journal}
 	b.cache.remote = remote
 	target := storage.Platform{OS: "linux", Arch: goarch}

@@ -71,7 +71,7 @@ func (s *stage) sources(sd instructions.SourcesAndDest, spec copySpec, opts *cop
 		return heredocSources(sd, opts)
 	}
 	opts.ContextDir, opts.Confine = s.b.opts.ContextDir, true
-	opts.Ignore = append(append([]string{}, s.b.ignore...), spec.exclude...)
+	opts.Ignore, opts.IgnoreFile = append(append([]string{}, s.b.ignore...), spec.exclude...), s.b.ignoreFile
 	return sd.SourcePaths, func() {}, nil
 }
 

@@ -113,11 +113,11 @@ func (o copyFlags) options(add bool) (copier.Options, error) {
 	if opts.Checksum, err = copier.ParseChecksum(o.checksum); err != nil {
 		return opts, err
 	}
-	patterns, err := copier.ReadIgnore(o.contextDir, o.ignoreFile)
+	patterns, from, err := copier.ReadIgnore(o.contextDir, o.ignoreFile)
 	if err != nil {
 		return opts, err
 	}
-	opts.Ignore = patterns
+	opts.Ignore, opts.IgnoreFile = patterns, from
 	if opts.ContextDir == "" && len(patterns) > 0 {
 		opts.ContextDir, err = os.Getwd()
 	}

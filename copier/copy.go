@@ -36,8 +36,10 @@ type Options struct {
 	// ContextDir is where Ignore patterns start; relative host sources
 	// start at the current directory, as in buildah.
 	ContextDir string
-	// Ignore holds .dockerignore-style patterns, relative to ContextDir.
-	Ignore []string
+	// Ignore holds .dockerignore-style patterns, relative to ContextDir;
+	// IgnoreFile is the file they came from (for messages).
+	Ignore     []string
+	IgnoreFile string
 	// Confine resolves host sources inside ContextDir, as a build confines
 	// them to its context: no "..", absolute path or symlink leaves it.
 	Confine bool

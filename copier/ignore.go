@@ -16,8 +16,8 @@ import (
 // from the first of candidates in contextDir that exists (by default
 // .containerignore, then .dockerignore). No file means no patterns. Every
 // pattern is compiled here, so a bad one is reported as FILE:LINE before
-// anything is built.
-func ReadIgnore(contextDir, ignoreFile string, candidates ...string) ([]string, error) {
+// anything is built. from is the file read, "" for none.
+func ReadIgnore(contextDir, ignoreFile string, candidates ...string) (patterns []string, from string, err error) {
 	files := []string{ignoreFile}
 	if ignoreFile == "" && contextDir != "" {
 		if len(candidates) == 0 {
@@ -37,12 +37,13 @@ func ReadIgnore(contextDir, ignoreFile string, candidates ...string) ([]string, 
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("read ignore file: %w", err)
+			return nil, "", fmt.Errorf("read ignore file: %w", err)
 		}
 		defer f.Close()
-		return ParseIgnore(name, f)
+		patterns, err := ParseIgnore(name, f)
+		return patterns, name, err
 	}
-	return nil, nil
+	return nil, "", nil
 }
 
 // ParseIgnore reads the patterns of an ignore file called name, line by

@@ -97,7 +97,12 @@ func (s *tarSource) expand(sources []string, onlyKey bool) (urls []string, err e
 			added++
 		}
 		if added == 0 {
-			return nil, fmt.Errorf("copy %q: %w (all matches are ignored)", src, syscall.ENOENT)
+			using := ""
+			if s.opts.IgnoreFile != "" {
+				using = " using " + s.opts.IgnoreFile
+			}
+			// buildah's words.
+			return nil, fmt.Errorf("copy %q: no items matching glob %q copied (%d filtered out%s): %w", src, src, len(matches), using, syscall.ENOENT)
 		}
 	}
 	return urls, nil
