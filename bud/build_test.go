@@ -236,3 +236,12 @@ func TestEntrypointAndFinalCommit(t *testing.T) {
 		}
 	}
 }
+
+// buildah takes a stage named with a "/" (FROM x AS platform-arm/v7, then
+// FROM platform-$TARGETARCH$TARGETVARIANT); buildkit's parser alone does not.
+func TestStageNameWithSlash(t *testing.T) {
+	dir := busyboxContext(t, "FROM scratch AS platform-arm/v7\nCOPY busybox /bb\nFROM platform-arm/v7 AS last\nLABEL x=y\n")
+	store := storetest.New(t)
+	build(t, store, dir, Options{})
+	build(t, store, dir, Options{Target: "platform-arm/v7"})
+}

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/hodbuild/hod/copier"
@@ -81,7 +80,7 @@ func newBuilder(ctx context.Context, store cstorage.Store, opts Options, file st
 	for i, p := range parsed {
 		b.stages = append(b.stages, &stage{b: b, index: i, parsed: p})
 		if p.Name != "" {
-			b.byName[strings.ToLower(p.Name)] = i
+			b.byName[stageName(p.Name)] = i
 		}
 	}
 	return b, nil
@@ -91,7 +90,7 @@ func (b *builder) targetIndex() (int, error) {
 	if b.opts.Target == "" {
 		return len(b.stages) - 1, nil
 	}
-	i, ok := b.byName[strings.ToLower(b.opts.Target)]
+	i, ok := b.byName[stageName(b.opts.Target)]
 	if !ok {
 		return 0, fmt.Errorf("The target %q was not found in the provided Dockerfile", b.opts.Target) //nolint:staticcheck // buildah's words
 	}
@@ -100,7 +99,7 @@ func (b *builder) targetIndex() (int, error) {
 
 // stageRef resolves a FROM or --from name to an earlier stage.
 func (b *builder) stageRef(name string, before int) (int, bool) {
-	if i, ok := b.byName[strings.ToLower(name)]; ok && i < before {
+	if i, ok := b.byName[stageName(name)]; ok && i < before {
 		return i, true
 	}
 	if i, err := strconv.Atoi(name); err == nil && i >= 0 && i < before {

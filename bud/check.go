@@ -24,6 +24,7 @@ func parse(file string, text []byte) ([]instructions.Stage, []instructions.ArgCo
 		return nil, nil, located(file, err)
 	}
 	dropBuildahMountFlags(result.AST)
+	slashStageNames(result.AST)
 	stages, metaArgs, err := instructions.Parse(result.AST, nil)
 	if err != nil {
 		return nil, nil, located(file, copyFlagError(result.AST, err))
@@ -128,4 +129,27 @@ func copyFlagError(root *parser.Node, err error) error {
 		}
 	}
 	return err
+}
+
+// stageSlash stands for "/" in a stage name: buildah takes names such as
+// "platform-arm/v7" (FROM x AS platform-$TARGETARCH$TARGETVARIANT), which
+// buildkit's parser refuses. Lookups of stage names (stageName) spell
+// them the same way.
+const stageSlash = ".slash."
+
+func slashStageNames(root *parser.Node) {
+	for _, n := range root.Children {
+		if !strings.EqualFold(n.Value, "from") || n.Next == nil || n.Next.Next == nil || n.Next.Next.Next == nil {
+			continue
+		}
+		if as, name := n.Next.Next, n.Next.Next.Next; strings.EqualFold(as.Value, "as") {
+			name.Value = strings.ReplaceAll(name.Value, "/", stageSlash)
+		}
+	}
+}
+
+// stageName is how a stage name is looked up: lower case, "/" spelled as
+// in slashStageNames.
+func stageName(name string) string {
+	return strings.ToLower(strings.ReplaceAll(name, "/", stageSlash))
 }
