@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"github.com/hodbuild/hod/container/state"
-	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -209,7 +208,7 @@ func encodeOCI(store cstorage.Store, st state.State, cfg ispec.Image, top string
 		MediaType:   ispec.MediaTypeImageManifest,
 		Config:      ispec.Descriptor{MediaType: ispec.MediaTypeImageConfig, Digest: digest.FromBytes(configBlob), Size: int64(len(configBlob))},
 		Layers:      layers,
-		Annotations: baseAnnotations(store, st),
+		Annotations: st.Annotations, // the base-image ones among them (see container.From)
 	}
 	m.SchemaVersion = 2
 	manifestBlob, err := json.Marshal(m)
@@ -238,32 +237,4 @@ func warnDockerOnly(st state.State) {
 	if d.Comment != "" {
 		logrus.Warnf("COMMENT is not supported for OCI image format, comment %s %s", d.Comment, use)
 	}
-}
-
-// Base-image annotations, which buildah writes into every OCI manifest.
-const (
-	annotationBaseName   = "org.opencontainers.image.base.name"
-	annotationBaseDigest = "org.opencontainers.image.base.digest"
-)
-
-// baseAnnotations are the manifest's annotations: the container's own,
-// and, as buildah writes them (empty from scratch), the base image's name
-// and manifest digest. A base without a name (an earlier build stage, a
-// checkpoint) passes on the base annotations it was committed with.
-func baseAnnotations(store cstorage.Store, st state.State) map[string]string {
-	out := map[string]string{annotationBaseName: "", annotationBaseDigest: ""}
-	if st.FromImageID != "" {
-		if img, err := store.Image(st.FromImageID); err == nil {
-			if len(img.Names) > 0 {
-				out[annotationBaseName], out[annotationBaseDigest] = img.Names[0], st.FromDigest
-			} else {
-				var m ispec.Manifest
-				if raw, err := store.ImageBigData(img.ID, cstorage.ImageDigestBigDataKey); err == nil && json.Unmarshal(raw, &m) == nil {
-					out[annotationBaseName], out[annotationBaseDigest] = m.Annotations[annotationBaseName], m.Annotations[annotationBaseDigest]
-				}
-			}
-		}
-	}
-	maps.Copy(out, st.Annotations)
-	return out
 }

@@ -3,9 +3,12 @@ package container
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	digest "github.com/opencontainers/go-digest"
+	ispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"go.podman.io/image/v5/pkg/shortnames"
 	"runtime"
 	"strings"
 
@@ -52,7 +55,9 @@ type Options struct {
 // From creates a working container from image, or an empty one from
 // "scratch", inheriting the image's configuration and history.
 func From(ctx context.Context, store cstorage.Store, sys *types.SystemContext, image string, opts Options) (_ *Container, err error) {
-	st := state.State{Version: state.Version, Kind: state.Kind, FromImage: image, RunDefaults: opts.RunDefaults, IDMap: opts.IDMap}
+	st := state.State{Version: state.Version, Kind: state.Kind, FromImage: image, RunDefaults: opts.RunDefaults, IDMap: opts.IDMap,
+		// The base-image annotations, as buildah sets them (empty from scratch).
+		Annotations: map[string]string{ispec.AnnotationBaseImageDigest: "", ispec.AnnotationBaseImageName: ""}}
 	name := "working-container"
 	if image == "scratch" {
 		st.Config.Platform = ispecPlatform(runtime.GOOS, runtime.GOARCH)
@@ -70,7 +75,8 @@ func From(ctx context.Context, store cstorage.Store, sys *types.SystemContext, i
 			return nil, err
 		}
 		st.FromImageID = img.ID
-		name = prefixFor(img, image) + "-" + name
+		name = namePrefix(imageSpec(img, image)) + "-" + name
+		baseAnnotations(st.Annotations, store, img, imageSpec(img, image), st.FromDigest)
 	}
 	j := opts.Journal
 	if j == nil {
@@ -94,24 +100,37 @@ func From(ctx context.Context, store cstorage.Store, sys *types.SystemContext, i
 	return c, c.save()
 }
 
-// prefixFor names working containers as buildah 1.28 does: the image's
-// first name, or the first that contains the prefix of what was typed,
-// cut down to its last path component without tag or digest; an image
-// with no name goes by the prefix of what was typed ("dir" for a dir:
-// reference, 12 hex digits for an ID).
-func prefixFor(img *cstorage.Image, image string) string {
+// imageSpec is the name buildah (getImageName) goes by for img, named
+// image as typed: its first name, or the first that contains the prefix of
+// what was typed; with no name, what was typed.
+func imageSpec(img *cstorage.Image, image string) string {
 	typed := namePrefix(image)
-	spec := typed
-	if len(img.Names) > 0 {
-		spec = img.Names[0]
-		for _, n := range img.Names {
-			if strings.Contains(n, typed) {
-				spec = n
-				break
-			}
+	if len(img.Names) == 0 {
+		return typed
+	}
+	for _, n := range img.Names {
+		if strings.Contains(n, typed) {
+			return n
 		}
 	}
-	return namePrefix(spec)
+	return img.Names[0]
+}
+
+// baseAnnotations sets the OCI base-image annotations as buildah does: the
+// base's manifest digest, and its name unless that is short (an ID). An
+// unnamed base (a build stage, a checkpoint) passes on its own.
+func baseAnnotations(into map[string]string, store cstorage.Store, img *cstorage.Image, spec, digest string) {
+	into[ispec.AnnotationBaseImageDigest] = digest
+	if !shortnames.IsShortName(spec) {
+		into[ispec.AnnotationBaseImageName] = spec
+		return
+	}
+	var m ispec.Manifest
+	if raw, err := store.ImageBigData(img.ID, cstorage.ImageDigestBigDataKey); err == nil && json.Unmarshal(raw, &m) == nil {
+		if d, ok := m.Annotations[ispec.AnnotationBaseImageDigest]; ok {
+			into[ispec.AnnotationBaseImageDigest], into[ispec.AnnotationBaseImageName] = d, m.Annotations[ispec.AnnotationBaseImageName]
+		}
+	}
 }
 
 // namePrefix is buildah's imageNamePrefix, cuts and all: a

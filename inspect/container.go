@@ -42,8 +42,6 @@ func Container(st *state.State, f Facts) *Builder {
 		b.FromImage, b.FromImageID, b.FromImageDigest = f.Base.Name, st.FromImageID, st.FromDigest
 		b.Config, b.Manifest = string(f.Base.Config), string(f.Base.Manifest)
 	}
-	b.ImageAnnotations["org.opencontainers.image.base.digest"] = b.FromImageDigest
-	b.ImageAnnotations["org.opencontainers.image.base.name"] = b.FromImage
 	for k, v := range st.Annotations {
 		b.ImageAnnotations[k] = v
 	}

@@ -2,9 +2,11 @@ package run
 
 import (
 	"bytes"
+	"github.com/hodbuild/hod/storage/storeconf"
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	securejoin "github.com/cyphar/filepath-securejoin"
@@ -23,7 +25,7 @@ type etcFiles []etcFile
 // etcFiles prepares /etc/hosts, /etc/resolv.conf and /etc/hostname for a
 // run, starting from the rootfs' own content. Images without /etc get none:
 // creating /etc would change the layer.
-func prepareEtc(root, dir, hostname string, reach bool, opts Options) (etcFiles, error) {
+func prepareEtc(root, dir, hostname, ctrName string, reach bool, opts Options) (etcFiles, error) {
 	network := opts.Network
 	etc, err := securejoin.SecureJoin(root, "/etc")
 	if err != nil {
@@ -32,11 +34,7 @@ func prepareEtc(root, dir, hostname string, reach bool, opts Options) (etcFiles,
 	if fi, err := os.Stat(etc); err != nil || !fi.IsDir() {
 		return nil, nil
 	}
-	hosts := readInRoot(root, "/etc/hosts")
-	if !bytes.Contains(hosts, []byte("localhost")) {
-		hosts = append(hosts, "127.0.0.1\tlocalhost\n::1\tlocalhost\n"...)
-	}
-	hosts = append(hosts, "127.0.1.1\t"+hostname+"\n"...)
+	hosts := runHosts(readInRoot(root, "/etc/hosts"), hostname, ctrName, reach)
 	for _, h := range opts.AddHosts {
 		hosts = append(hosts, h+"\n"...)
 	}
@@ -142,4 +140,62 @@ func withDNS(resolv []byte, l Limits) []byte {
 		out = append(out, "options "+strings.Join(l.DNSOptions, " ")+"\n"...)
 	}
 	return out
+}
+
+// runHosts is a run's /etc/hosts as buildah writes it: the image's, then
+// containers.conf's base_hosts_file, localhost; with a network that
+// reaches out (slirp4netns), the run's address with its hostname (unless a
+// base entry has it) and the container's name, and the host's first
+// address as host.containers.internal; without one, 127.0.1.1 HOSTNAME.
+func runHosts(hosts []byte, hostname, ctrName string, reach bool) []byte {
+	hosts = bytes.Clone(hosts)
+	if len(hosts) > 0 && !bytes.HasSuffix(hosts, []byte("\n")) {
+		hosts = append(hosts, '\n')
+	}
+	if base := storeconf.ContainersConf().Containers.BaseHostsFile; base != "" {
+		if b, err := os.ReadFile(base); err == nil {
+			hosts = append(append(hosts, b...), '\n')
+		}
+	}
+	if !bytes.Contains(hosts, []byte("localhost")) {
+		hosts = append(hosts, "127.0.0.1\tlocalhost\n::1\tlocalhost\n"...)
+	}
+	if !reach {
+		return append(hosts, "127.0.1.1\t"+hostname+"\n"...)
+	}
+	names := hostname + " " + ctrName
+	if hostsName(hosts, hostname) {
+		names = ctrName
+	}
+	hosts = append(hosts, slirpGuestIP+"\t"+names+"\n"...)
+	if ip := hostAddress(); ip != "" {
+		hosts = append(hosts, ip+"\thost.containers.internal\n"...)
+	}
+	return hosts
+}
+
+// hostsName says whether an /etc/hosts text has an entry for name.
+func hostsName(hosts []byte, name string) bool {
+	for line := range strings.Lines(string(hosts)) {
+		fields := strings.Fields(line)
+		if len(fields) > 1 && !strings.HasPrefix(fields[0], "#") && slices.Contains(fields[1:], name) {
+			return true
+		}
+	}
+	return false
+}
+
+// hostAddress is the host's first global IPv4 address, as `hostname -I`
+// lists it.
+func hostAddress() string {
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return ""
+	}
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && n.IP.To4() != nil && n.IP.IsGlobalUnicast() {
+			return n.IP.String()
+		}
+	}
+	return ""
 }

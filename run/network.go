@@ -21,6 +21,10 @@ import (
 // forwarding to the host's: what buildah writes into resolv.conf for it.
 const slirpDNS = "10.0.2.3"
 
+// slirpGuestIP is the run's own address behind slirp4netns (its default
+// --configure address, 10.0.2.100/24), which /etc/hosts names.
+const slirpGuestIP = "10.0.2.100"
+
 // outside connects a private network namespace to the outside world with
 // slirp4netns, as buildah and podman do without a bridge: a user-mode
 // TCP/IP stack behind a tap device, so no firewall rule or host interface

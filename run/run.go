@@ -112,7 +112,7 @@ func Run(ctx context.Context, c *container.Container, argv []string, opts Option
 	targets := newSharedTargets(c, root, dir)
 	defer targets.Remove()
 	reach := reachesOutside(opts.Network)
-	files, err := prepareEtc(root, dir, p.hostname, reach, opts)
+	files, err := prepareEtc(root, dir, p.hostname, c.Name, reach, opts)
 	if err != nil {
 		return err
 	}

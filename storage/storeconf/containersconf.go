@@ -14,6 +14,7 @@ type ContainersConfig struct {
 	Containers struct {
 		Netns               string   `toml:"netns"`
 		DefaultCapabilities []string `toml:"default_capabilities"`
+		BaseHostsFile       string   `toml:"base_hosts_file"`
 	} `toml:"containers"`
 	Engine struct {
 		ImageCopyTmpDir string `toml:"image_copy_tmp_dir"`
@@ -51,6 +52,9 @@ func readContainersConf() ContainersConfig {
 		if one.Containers.Netns != "" {
 			conf.Containers.Netns = one.Containers.Netns
 		}
+		if one.Containers.BaseHostsFile != "" {
+			conf.Containers.BaseHostsFile = one.Containers.BaseHostsFile
+		}
 		if one.Containers.DefaultCapabilities != nil {
 			conf.Containers.DefaultCapabilities = one.Containers.DefaultCapabilities
 		}
@@ -68,7 +72,8 @@ func mentionsKeys(data []byte) bool {
 	for line := range bytes.Lines(data) {
 		line = bytes.TrimSpace(line)
 		if len(line) > 0 && line[0] != '#' && (bytes.Contains(line, []byte("netns")) ||
-			bytes.Contains(line, []byte("image_copy_tmp_dir")) || bytes.Contains(line, []byte("default_capabilities"))) {
+			bytes.Contains(line, []byte("image_copy_tmp_dir")) || bytes.Contains(line, []byte("default_capabilities")) ||
+			bytes.Contains(line, []byte("base_hosts_file"))) {
 			return true
 		}
 	}
