@@ -108,6 +108,10 @@ func addRunFlags(cmd *cobra.Command, o *runFlags) {
 	f.StringVar(&o.network, "network", "", "network: private (own namespace, reaches the outside through slirp4netns), none (loopback only), or host (default: $HOD_NETWORK, $BUILDAH_NETWORK, containers.conf netns, else private)")
 	f.StringArrayVarP(&o.volumes, "volume", "v", nil, "bind mount SRC:DST[:ro|rw] (repeatable)")
 	f.StringArrayVar(&o.runtimeFlags, "runtime-flag", nil, "global flag for the OCI runtime (repeatable), e.g. --runtime-flag=--debug")
+	// buildah's CNI settings: kept (from shows them in inspect); hod's
+	// networks are slirp4netns, none or host, never CNI.
+	f.String("cni-config-dir", "", "accepted for buildah compatibility (hod uses slirp4netns, not CNI)")
+	f.String("cni-plugin-path", "", "accepted for buildah compatibility (hod uses slirp4netns, not CNI)")
 	f.BoolVar(&o.noHosts, "no-hosts", false, "leave the image's /etc/hosts as it is instead of providing one")
 	f.StringArrayVar(&o.capAdd, "cap-add", nil, "add a capability (repeatable)")
 	f.StringArrayVar(&o.capDrop, "cap-drop", nil, "drop a capability, or all (repeatable)")

@@ -20,6 +20,9 @@ type Facts struct {
 	// Base is the image it came from; nil for scratch.
 	Base      *Base
 	Isolation policy.Isolation
+	// CNIConfigDir and CNIPluginPath are what "from" was given (hod keeps
+	// them for buildah's view; its runs use slirp4netns, not CNI).
+	CNIConfigDir, CNIPluginPath string
 }
 
 // Base is the base image's name and blobs, as stored.
@@ -32,6 +35,7 @@ type Base struct {
 // next commit would write it, and its base image's blobs.
 func Container(st *state.State, f Facts) *Builder {
 	b := Document(f.Isolation)
+	b.CNIConfigDir, b.CNIPluginPath = f.CNIConfigDir, f.CNIPluginPath
 	b.Container, b.ContainerID, b.MountPoint = st.Name, st.ID, f.MountPoint
 	if !st.IDMap.Empty() {
 		b.IDMappingOptions.HostUIDMapping, b.IDMappingOptions.UIDMap = false, rawEach(st.IDMap.UIDs)

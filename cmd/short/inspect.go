@@ -70,15 +70,23 @@ func inspectContainer(ctx context.Context, env Env, nameOrID string, isolation p
 	if err != nil {
 		return nil, err
 	}
-	// from --isolation is the container's, as buildah keeps it.
+	facts := inspect.Facts{Created: sc.Created}
+	// from --isolation and the CNI paths are the container's, as buildah
+	// keeps them.
 	for _, d := range st.RunDefaults {
-		if v, ok := strings.CutPrefix(d, "--isolation="); ok {
+		flag, v, _ := strings.Cut(d, "=")
+		switch flag {
+		case "--isolation":
 			if iso, err := policy.ParseIsolation(v); err == nil {
 				isolation = iso
 			}
+		case "--cni-config-dir":
+			facts.CNIConfigDir = v
+		case "--cni-plugin-path":
+			facts.CNIPluginPath = v
 		}
 	}
-	facts := inspect.Facts{Created: sc.Created, Isolation: isolation}
+	facts.Isolation = isolation
 	if facts.MountPoint, err = mountPoint(cat, sc.LayerID); err != nil {
 		return nil, err
 	}
