@@ -31,6 +31,12 @@ func SystemContext(o Options, r RegistryOptions) (*types.SystemContext, error) {
 		AuthFilePath:                r.AuthFile,
 		DockerCertPath:              r.CertDir,
 	}
+	if sys.SystemRegistriesConfPath != "" {
+		var err error
+		if sys.SystemRegistriesConfPath, err = v2Registries(sys.SystemRegistriesConfPath); err != nil {
+			return nil, err
+		}
+	}
 	if r.TLSVerify != nil {
 		sys.DockerInsecureSkipTLSVerify = types.NewOptionalBool(!*r.TLSVerify)
 		sys.OCIInsecureSkipTLSVerify = !*r.TLSVerify
