@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	securejoin "github.com/cyphar/filepath-securejoin"
-	"github.com/cyphar/filepath-securejoin/pathrs-lite"
 	"github.com/hodbuild/hod/container"
 	"golang.org/x/sys/unix"
 )
@@ -57,7 +56,7 @@ func newProcess(c *container.Container, root string, argv []string, opts Options
 		}
 	}
 	// Docker creates a missing working directory; so does hod.
-	if err := pathrs.MkdirAll(root, p.cwd, 0o755); err != nil {
+	if err := mkdirInRoot(root, p.cwd); err != nil {
 		return nil, fmt.Errorf("run in %s: create working directory %s: %w", c.Name, p.cwd, err)
 	}
 	return p, checkCommand(root, p.args[0], p.env)

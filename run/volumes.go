@@ -29,7 +29,7 @@ func imageVolumes(c *container.Container, root string, mounts []rspec.Mount) ([]
 		if slices.ContainsFunc(mounts, func(m rspec.Mount) bool { return filepath.Clean(m.Destination) == filepath.Clean(path) }) {
 			continue
 		}
-		if err := pathrs.MkdirAll(root, path, 0o755); err != nil {
+		if err := mkdirInRoot(root, path); err != nil {
 			if errors.Is(err, syscall.ELOOP) {
 				return nil, fmt.Errorf("open %s: %w", path, syscall.ELOOP) // buildah's words
 			}
@@ -76,4 +76,20 @@ func copyVolume(root, path, dir string) error {
 		return err
 	}
 	return os.Rename(tmp, dir)
+}
+
+// mkdirInRoot makes path and its parents inside root. A dangling symlink
+// on the way is followed, inside root, and its target made (as buildah and
+// Docker do for WORKDIR and VOLUME under such a link): pathrs refuses to
+// create through one, so SecureJoin resolves the path first.
+func mkdirInRoot(root, path string) error {
+	err := pathrs.MkdirAll(root, path, 0o755)
+	if err == nil || !errors.Is(err, syscall.ENOTDIR) && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	resolved, jerr := securejoin.SecureJoin(root, path)
+	if jerr != nil {
+		return err
+	}
+	return os.MkdirAll(resolved, 0o755)
 }
