@@ -47,7 +47,7 @@ test-race:
 	$(GO) test -race -tags "$(TAGS)" -count=1 ./bud/ ./commit/
 
 test-e2e: build
-	HOD_BINARY=$(CURDIR)/bin/hod $(GO) test -tags "$(TAGS)" -count=1 ./tests/
+	HOD_BINARY=$(CURDIR)/bin/hod $(GO) test -tags "$(TAGS)" -count=1 -timeout 30m ./tests/
 
 lint:
 	@bad=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$bad" ]; then echo "gofmt needed:"; echo "$$bad"; exit 1; fi
