@@ -28,6 +28,12 @@ func Lookup(store cstorage.Store, name string) (*cstorage.Image, error) {
 // under: a pull of a short name that is stored goes to where that name
 // points (buildah's "localhost/image" for "image").
 func lookupNamed(store cstorage.Store, name string) (*cstorage.Image, string, error) {
+	if rest, ok := strings.CutPrefix(name, "containers-storage:"); ok {
+		// The store in use, named with its transport (rmi containers-storage:x).
+		if rest, other, err := inThisStore(store, rest); err == nil && !other {
+			name = rest
+		}
+	}
 	for _, candidate := range Candidates(name) {
 		img, err := store.Image(candidate)
 		if err == nil {
