@@ -81,6 +81,17 @@ func New() (*cobra.Command, func()) {
 		NewFrom(g), NewRun(g), NewMount(g), NewUmount(g), NewCopy(g), NewAdd(g), NewCommit(g), NewBud(g), NewPull(g), NewPush(g), NewLogin(g), NewLogout(g), NewManifest(g),
 		NewRm(g), NewRmi(g), NewTag(g), NewRename(g), NewInfo(g), NewVersion(), NewUnshare(g), NewDoctor(g), NewPasswd(),
 	)
+	// cobra's completion commands print no "[flags]" in their usage lines
+	// although they have flags; buildah's help test (and its readers)
+	// expect them wherever a Flags: section follows.
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" {
+			for _, sub := range c.Commands() {
+				sub.DisableFlagsInUseLine = false
+			}
+		}
+	}
 	// buildah's --version line: NAME version V (image-spec V, runtime-spec V).
 	root.Version = Version
 	root.SetVersionTemplate(`{{.Name}} version {{.Version}} (image-spec ` + ispecs.Version + `, runtime-spec ` + rspecs.Version + ")\n")
