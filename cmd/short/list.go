@@ -1,6 +1,7 @@
 package short
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -78,9 +79,21 @@ func printRows[T any](out io.Writer, rows []T, l listFlags, tb table) error {
 			fmt.Fprintln(tw, tb.header)
 		}
 	}
+	seen := map[string]bool{}
 	for _, r := range rows {
-		if err := t.Execute(w, r); err != nil {
+		var line bytes.Buffer
+		if err := t.Execute(&line, r); err != nil {
 			return fmt.Errorf("print with --format: %w", err)
+		}
+		if l.quiet {
+			// An image with several names is one ID, printed once (buildah).
+			if seen[line.String()] {
+				continue
+			}
+			seen[line.String()] = true
+		}
+		if _, err := w.Write(line.Bytes()); err != nil {
+			return err
 		}
 	}
 	if tw != nil {
