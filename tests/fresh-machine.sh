@@ -36,8 +36,10 @@ cp -a "$goroot" "$tree/usr/local/go"
 git clone -q "$repo" "$tree/root/hod"
 
 # One step in the tree: its own mount namespace, /proc, /sys, /dev, a
-# tmpfs /run, and the tree bind-mounted on itself so that its root is a
-# mount point (runc's pivot_root needs one).
+# tmpfs /run and /tmp, and the tree made the namespace's root with
+# pivot_root rather than chroot: the kernel refuses user namespaces (the
+# rootless and userns tests) to a chrooted process, and runc needs the
+# root to be a mount point.
 step() {
 	start=$(date +%s)
 	set +e
@@ -46,9 +48,11 @@ step() {
 		mount --bind "$t" "$t" && mount -t proc proc "$t/proc" &&
 		mount --rbind /sys "$t/sys" && mount --rbind /dev "$t/dev" &&
 		mount -t tmpfs tmpfs "$t/run" && mount -t tmpfs tmpfs "$t/tmp" &&
-		exec chroot "$t" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
+		mkdir -p "$t/.oldroot" && cd "$t" && pivot_root . .oldroot &&
+		exec /usr/sbin/chroot . /bin/sh -c "umount -l /.oldroot && rmdir /.oldroot &&
+			exec /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
 			PATH=/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-			GOPROXY="$GOPROXY" sh -c "cd /root/hod && $*"' step "$tree" "$@" >>"$log" 2>&1
+			GOPROXY=$GOPROXY sh -c \"cd /root/hod && $*\""' step "$tree" "$@" >>"$log" 2>&1
 	rc=$?
 	set -e
 	echo "$* : exit $rc after $(($(date +%s) - start)) s"
