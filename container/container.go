@@ -3,12 +3,8 @@ package container
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	digest "github.com/opencontainers/go-digest"
-	ispec "github.com/opencontainers/image-spec/specs-go/v1"
-	"go.podman.io/image/v5/pkg/shortnames"
 	"runtime"
 	"strings"
 
@@ -17,6 +13,9 @@ import (
 	"github.com/hodbuild/hod/mount"
 	"github.com/hodbuild/hod/storage"
 	"github.com/hodbuild/hod/storage/catalog"
+	digest "github.com/opencontainers/go-digest"
+	ispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"go.podman.io/image/v5/pkg/shortnames"
 	"go.podman.io/image/v5/types"
 	cstorage "go.podman.io/storage"
 	"go.podman.io/storage/pkg/stringid"
@@ -71,12 +70,14 @@ func From(ctx context.Context, store cstorage.Store, sys *types.SystemContext, i
 		if err != nil {
 			return nil, err
 		}
-		if err := inherit(ctx, &st, store, sys, img.ID); err != nil {
+		annotations, err := inherit(ctx, &st, store, sys, img.ID)
+		if err != nil {
 			return nil, err
 		}
 		st.FromImageID = img.ID
-		name = namePrefix(imageSpec(img, image)) + "-" + name
-		baseAnnotations(st.Annotations, store, img, imageSpec(img, image), st.FromDigest)
+		spec := imageSpec(img, image)
+		name = namePrefix(spec) + "-" + name
+		baseAnnotations(st.Annotations, spec, st.FromDigest, annotations)
 	}
 	j := opts.Journal
 	if j == nil {
@@ -118,18 +119,16 @@ func imageSpec(img *cstorage.Image, image string) string {
 
 // baseAnnotations sets the OCI base-image annotations as buildah does: the
 // base's manifest digest, and its name unless that is short (an ID). An
-// unnamed base (a build stage, a checkpoint) passes on its own.
-func baseAnnotations(into map[string]string, store cstorage.Store, img *cstorage.Image, spec, digest string) {
+// unnamed base (a build stage, a checkpoint) passes on its own, found in
+// its manifest's annotations.
+func baseAnnotations(into map[string]string, spec, digest string, manifestAnnotations map[string]string) {
 	into[ispec.AnnotationBaseImageDigest] = digest
 	if !shortnames.IsShortName(spec) {
 		into[ispec.AnnotationBaseImageName] = spec
 		return
 	}
-	var m ispec.Manifest
-	if raw, err := store.ImageBigData(img.ID, cstorage.ImageDigestBigDataKey); err == nil && json.Unmarshal(raw, &m) == nil {
-		if d, ok := m.Annotations[ispec.AnnotationBaseImageDigest]; ok {
-			into[ispec.AnnotationBaseImageDigest], into[ispec.AnnotationBaseImageName] = d, m.Annotations[ispec.AnnotationBaseImageName]
-		}
+	if d, ok := manifestAnnotations[ispec.AnnotationBaseImageDigest]; ok {
+		into[ispec.AnnotationBaseImageDigest], into[ispec.AnnotationBaseImageName] = d, manifestAnnotations[ispec.AnnotationBaseImageName]
 	}
 }
 
@@ -140,22 +139,13 @@ func namePrefix(name string) string {
 	if d, err := digest.Parse(name); err == nil {
 		prefix = d.Encoded()[:min(12, len(d.Encoded()))]
 	}
-	if len(prefix) == 64 && isHex(prefix) {
-		prefix = prefix[:12]
+	if stringid.ValidateID(prefix) == nil {
+		prefix = stringid.TruncateID(prefix)
 	}
 	prefix, _, _ = strings.Cut(prefix, ":")
 	prefix = prefix[strings.LastIndex(prefix, "/")+1:]
 	prefix, _, _ = strings.Cut(prefix, "@")
 	return prefix
-}
-
-func isHex(s string) bool {
-	for _, c := range s {
-		if !strings.ContainsRune("0123456789abcdef", c) {
-			return false
-		}
-	}
-	return true
 }
 
 // create creates the storage container, named name or else the first free

@@ -15,36 +15,41 @@ import (
 
 // inherit copies the configuration and history of a local image into st,
 // reading it through containers/image so images written by buildah, podman
-// or a pull (docker or OCI format) all look the same.
-func inherit(ctx context.Context, st *state.State, store cstorage.Store, sys *types.SystemContext, imageID string) error {
+// or a pull (docker or OCI format) all look the same. It returns the
+// image's manifest annotations (an OCI manifest's; nil for Docker's).
+func inherit(ctx context.Context, st *state.State, store cstorage.Store, sys *types.SystemContext, imageID string) (map[string]string, error) {
 	ref, err := istorage.Transport.NewStoreReference(store, nil, imageID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	img, err := ref.NewImage(ctx, sys)
 	if err != nil {
-		return fmt.Errorf("read image %s: %w", imageID, err)
+		return nil, fmt.Errorf("read image %s: %w", imageID, err)
 	}
 	defer img.Close()
 	cfg, err := img.OCIConfig(ctx)
 	if err != nil {
-		return fmt.Errorf("read configuration of image %s: %w", imageID, err)
+		return nil, fmt.Errorf("read configuration of image %s: %w", imageID, err)
 	}
 	raw, mime, err := img.Manifest(ctx)
 	if err != nil {
-		return fmt.Errorf("read manifest of image %s: %w", imageID, err)
+		return nil, fmt.Errorf("read manifest of image %s: %w", imageID, err)
 	}
 	d, err := manifest.Digest(raw)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	st.FromDigest = d.String()
 	st.History, cfg.History = cfg.History, nil
 	st.Config = *cfg
 	if mime == manifest.DockerV2Schema2MediaType {
-		return inheritDocker(ctx, st, img)
+		return nil, inheritDocker(ctx, st, img)
 	}
-	return nil
+	var m ispec.Manifest
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, fmt.Errorf("read manifest of image %s: %w", imageID, err)
+	}
+	return m.Annotations, nil
 }
 
 func inheritDocker(ctx context.Context, st *state.State, img types.Image) error {

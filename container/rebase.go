@@ -62,7 +62,7 @@ func (c *Container) Rebase(j *storage.Journal, imageID string, rootFS ispec.Root
 // cache instead of being made again.
 func (c *Container) RebaseOnImage(ctx context.Context, sys *types.SystemContext, imageID string) error {
 	var st state.State
-	if err := inherit(ctx, &st, c.store, sys, imageID); err != nil {
+	if _, err := inherit(ctx, &st, c.store, sys, imageID); err != nil {
 		return err
 	}
 	c.Config, c.Docker = st.Config, st.Docker

@@ -152,7 +152,7 @@ func runHosts(hosts []byte, hostname, ctrName string, reach bool) []byte {
 	if len(hosts) > 0 && !bytes.HasSuffix(hosts, []byte("\n")) {
 		hosts = append(hosts, '\n')
 	}
-	if base := storeconf.ContainersConf().Containers.BaseHostsFile; base != "" {
+	if base := storeconf.RunConf().Containers.BaseHostsFile; base != "" {
 		if b, err := os.ReadFile(base); err == nil {
 			hosts = append(append(hosts, b...), '\n')
 		}

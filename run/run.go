@@ -7,7 +7,9 @@ import (
 	"github.com/hodbuild/hod/run/policy"
 	"github.com/hodbuild/hod/storage/storeconf"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strconv"
 
 	"github.com/hodbuild/hod/container"
@@ -15,8 +17,6 @@ import (
 	"github.com/hodbuild/hod/mount"
 	rspec "github.com/opencontainers/runtime-spec/specs-go"
 	"go.podman.io/storage/pkg/idtools"
-	"io/fs"
-	"path/filepath"
 )
 
 // Options are the per-run settings of Run. The zero value runs with OCI

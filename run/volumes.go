@@ -81,7 +81,8 @@ func copyVolume(root, path, dir string) error {
 // mkdirInRoot makes path and its parents inside root. A dangling symlink
 // on the way is followed, inside root, and its target made (as buildah and
 // Docker do for WORKDIR and VOLUME under such a link): pathrs refuses to
-// create through one, so SecureJoin resolves the path first.
+// create through one, so SecureJoin resolves the links first and pathrs
+// makes what is left, still inside root.
 func mkdirInRoot(root, path string) error {
 	err := pathrs.MkdirAll(root, path, 0o755)
 	if err == nil || !errors.Is(err, syscall.ENOTDIR) && !errors.Is(err, os.ErrNotExist) {
@@ -91,5 +92,9 @@ func mkdirInRoot(root, path string) error {
 	if jerr != nil {
 		return err
 	}
-	return os.MkdirAll(resolved, 0o755)
+	inRoot, jerr := filepath.Rel(root, resolved)
+	if jerr != nil {
+		return err
+	}
+	return pathrs.MkdirAll(root, "/"+inRoot, 0o755)
 }

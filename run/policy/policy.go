@@ -47,7 +47,7 @@ func EnvIsolation() (Isolation, error) {
 // list (CapEff 800405fb). Neither has CAP_MKNOD, CAP_NET_RAW or
 // CAP_AUDIT_WRITE, which runtime-tools' default adds.
 func DefaultCapabilities() []string {
-	if caps := storeconf.ContainersConf().Containers.DefaultCapabilities; caps != nil {
+	if caps := storeconf.RunConf().Containers.DefaultCapabilities; caps != nil {
 		out := make([]string, len(caps))
 		for i, c := range caps {
 			out[i] = strings.ToUpper(c)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 
 	"github.com/BurntSushi/toml"
@@ -21,15 +22,28 @@ type ContainersConfig struct {
 	} `toml:"engine"`
 }
 
-// ContainersConf is containers.conf, read once per process (the network
-// default and the staging directory both need it, the latter at every
-// store open).
-var ContainersConf = sync.OnceValue(readContainersConf)
+// ContainersConf is containers.conf's network default and staging
+// directory, read once per process: the latter is needed at every store
+// open, so only files that set one of them are decoded.
+var ContainersConf = sync.OnceValue(func() ContainersConfig { return readContainersConf(storeKeys...) })
+
+// RunConf is containers.conf's run settings (default capabilities, base
+// hosts file), read once per process by the calls that run or show them.
+// Debian's vendor file sets default_capabilities: decoding it (24 kB) is
+// kept off every other call.
+var RunConf = sync.OnceValue(func() ContainersConfig { return readContainersConf(runKeys...) })
+
+var (
+	storeKeys = []string{"netns", "image_copy_tmp_dir"}
+	runKeys   = []string{"default_capabilities", "base_hosts_file"}
+)
 
 // readContainersConf reads containers.conf as podman and buildah find it:
 // the file $CONTAINERS_CONF names, or else the vendor file, then the
 // system and user files, each setting overriding the earlier files' one.
-func readContainersConf() ContainersConfig {
+// Only files that mention one of keys (default: every key hod reads) are
+// decoded.
+func readContainersConf(keys ...string) ContainersConfig {
 	var files []string
 	if env := os.Getenv("CONTAINERS_CONF"); env != "" {
 		files = []string{env}
@@ -42,7 +56,7 @@ func readContainersConf() ContainersConfig {
 	var conf ContainersConfig
 	for _, f := range files {
 		data, err := os.ReadFile(f)
-		if err != nil || !mentionsKeys(data) {
+		if err != nil || !mentionsKeys(data, keys...) {
 			continue
 		}
 		var one ContainersConfig
@@ -65,15 +79,16 @@ func readContainersConf() ContainersConfig {
 	return conf
 }
 
-// mentionsKeys says whether a line other than a comment names a key hod
-// reads. The vendor file is 24 kB of comments, and decoding it would cost
-// every call some 0.3 ms for nothing.
-func mentionsKeys(data []byte) bool {
+// mentionsKeys says whether a line other than a comment names one of keys
+// (default: every key hod reads). The vendor file is 24 kB of comments, and
+// decoding it would cost every call some 0.3 ms for nothing.
+func mentionsKeys(data []byte, keys ...string) bool {
+	if len(keys) == 0 {
+		keys = append(slices.Clone(storeKeys), runKeys...)
+	}
 	for line := range bytes.Lines(data) {
 		line = bytes.TrimSpace(line)
-		if len(line) > 0 && line[0] != '#' && (bytes.Contains(line, []byte("netns")) ||
-			bytes.Contains(line, []byte("image_copy_tmp_dir")) || bytes.Contains(line, []byte("default_capabilities")) ||
-			bytes.Contains(line, []byte("base_hosts_file"))) {
+		if len(line) > 0 && line[0] != '#' && slices.ContainsFunc(keys, func(k string) bool { return bytes.Contains(line, []byte(k)) }) {
 			return true
 		}
 	}
