@@ -1,6 +1,7 @@
 package short
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -52,14 +53,14 @@ func NewImages(env Env) *cobra.Command {
 			if len(args) > 0 {
 				name = args[0]
 			}
-			list, err := listImages(env, name, all)
+			list, cat, err := listImages(env, name, all)
 			if err != nil {
 				return err
 			}
 			if name != "" && len(list) == 0 {
 				return fmt.Errorf("%s: %w", name, catalog.ErrImageNotFound)
 			}
-			keep, err := parseFilters(filters, imageFilterWords, imageFilter)
+			keep, err := parseFilters(filters, imageFilterWords, imageFilters{cat: cat, env: env}.byKey)
 			if err != nil {
 				return err
 			}
@@ -87,32 +88,33 @@ func NewImages(env Env) *cobra.Command {
 	f.BoolVar(&noTrunc, "no-trunc", false, "do not truncate image IDs")
 	f.BoolVar(&noTrunc, "notruncate", false, "do not truncate image IDs")
 	_ = f.MarkHidden("notruncate")
-	f.StringArrayVarP(&filters, "filter", "f", nil, "keep images matching KEY=VALUE: reference=PATTERN, dangling=true|false, readonly=false")
+	f.StringArrayVarP(&filters, "filter", "f", nil, "keep images matching KEY=VALUE: reference=PATTERN, label=KEY[=VALUE], since=IMAGE, before=IMAGE, id=ID, digest=DIGEST, dangling=true|false, readonly=false")
 	return cmd
 }
 
 // listImages lists the store's images; a name needs the full binary,
 // which knows what short names stand for, and so do sizes the image
 // records lack.
-func listImages(env Env, name string, all bool) ([]catalog.Summary, error) {
+func listImages(env Env, name string, all bool) ([]catalog.Summary, catalog.Reader, error) {
 	cat, err := env.Catalog()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	images, err := cat.Images()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	layers, err := cat.Layers()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	full := env.Full()
 	if full == nil {
 		if name != "" {
-			return nil, catalog.ErrHandOver
+			return nil, nil, catalog.ErrHandOver
 		}
-		return catalog.List(images, layers, "", nil, all, catalog.ImageSizes(layers))
+		list, err := catalog.List(images, layers, "", nil, all, catalog.ImageSizes(layers))
+		return list, cat, err
 	}
 	var candidates []string
 	if name != "" {
@@ -126,7 +128,8 @@ func listImages(env Env, name string, all bool) ([]catalog.Summary, error) {
 		}
 		return n, nil
 	}
-	return catalog.List(images, layers, name, candidates, all, size)
+	list, err := catalog.List(images, layers, name, candidates, all, size)
+	return list, cat, err
 }
 
 func imageRows(img catalog.Summary, one, noTrunc bool) []imageRow {
@@ -154,8 +157,71 @@ var imageFilterWords = filterWords{
 	unknown:   "unsupported image filter %q",
 }
 
-// imageFilter is the predicate of one images --filter key (reference,
-// dangling, readonly).
+// imageFilters makes the predicates of images --filter: the keys of
+// buildah 1.28 (libimage) that scripts use.
+type imageFilters struct {
+	cat catalog.Reader
+	env Env
+}
+
+func (f imageFilters) byKey(k, v string) (func(catalog.Summary) bool, error) {
+	switch k {
+	case "label", "label!":
+		return func(s catalog.Summary) bool { return hasLabel(f.labels(s.ID), v) == (k == "label") }, nil
+	case "since", "after", "before":
+		ref, err := f.find(v)
+		if err != nil {
+			return nil, verbatimError{fmt.Errorf("could not find local image for filter filter %q=%q: %w", k, v, err)}
+		}
+		if k == "before" {
+			return func(s catalog.Summary) bool { return s.Created.Before(ref.Created) }, nil
+		}
+		return func(s catalog.Summary) bool { return s.Created.After(ref.Created) }, nil
+	case "id":
+		return func(s catalog.Summary) bool { return strings.HasPrefix(s.ID, strings.TrimPrefix(v, "sha256:")) }, nil
+	case "digest":
+		return func(s catalog.Summary) bool { return s.Digest == v }, nil
+	}
+	return imageFilter(k, v)
+}
+
+// labels are an image's config labels; nil when its config cannot be read.
+func (f imageFilters) labels(id string) map[string]string {
+	raw, err := f.cat.ImageBigData(id, "sha256:"+id)
+	if err != nil {
+		return nil
+	}
+	var cfg struct {
+		Config struct{ Labels map[string]string } `json:"config"`
+	}
+	if json.Unmarshal(raw, &cfg) != nil {
+		return nil
+	}
+	return cfg.Config.Labels
+}
+
+// hasLabel is buildah's label filter: KEY matches a label of any value,
+// KEY=VALUE that value (VALUE may be empty).
+func hasLabel(labels map[string]string, filter string) bool {
+	k, v, withValue := strings.Cut(filter, "=")
+	got, ok := labels[k]
+	return ok && (!withValue || got == v)
+}
+
+// find is the image a since/before filter names, as "images NAME" finds it.
+func (f imageFilters) find(name string) (catalog.Summary, error) {
+	list, _, err := listImages(f.env, name, true)
+	if err != nil {
+		return catalog.Summary{}, err
+	}
+	if len(list) == 0 {
+		return catalog.Summary{}, fmt.Errorf("%s: %w", name, catalog.ErrImageNotFound)
+	}
+	return list[0], nil
+}
+
+// imageFilter is the predicate of an images --filter key that needs
+// nothing but the list (reference, dangling, readonly).
 func imageFilter(k, v string) (func(catalog.Summary) bool, error) {
 	switch k {
 	case "reference":

@@ -7,7 +7,7 @@ import (
 )
 
 func TestFilters(t *testing.T) {
-	keep, err := parseFilters([]string{"dangling=false", "reference=localhost/a*"}, imageFilterWords, imageFilter)
+	keep, err := parseFilters([]string{"dangling=false", "reference=localhost/a*"}, imageFilterWords, imageFilters{}.byKey)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,7 +25,7 @@ func TestFilters(t *testing.T) {
 		"nokey":          `invalid image filter "nokey": must be in the format "filter=value or filter!=value"`,
 		"size=1":         `unsupported image filter "size"`,
 	} {
-		if _, err := parseFilters([]string{bad}, imageFilterWords, imageFilter); err == nil || err.Error() != want {
+		if _, err := parseFilters([]string{bad}, imageFilterWords, imageFilters{}.byKey); err == nil || err.Error() != want {
 			t.Errorf("--filter %s: error %v, want %s", bad, err, want)
 		}
 	}

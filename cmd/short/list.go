@@ -131,6 +131,10 @@ var pathMatch = path.Match
 // does not know.
 var errUnknownFilter = errors.New("unknown filter")
 
+// verbatimError is a filter error whose text is buildah's, so parseFilters
+// does not add its own context.
+type verbatimError struct{ error }
+
 // filterWords are a listing's error texts for a --filter without "=" and
 // one with an unknown key, each with one %q: buildah's, which differ
 // between images and containers.
@@ -148,6 +152,10 @@ func parseFilters[T any](list []string, words filterWords, byKey func(k, v strin
 		pred, err := byKey(k, v)
 		if errors.Is(err, errUnknownFilter) {
 			return nil, fmt.Errorf(words.unknown, k)
+		}
+		var verbatim verbatimError
+		if errors.As(err, &verbatim) {
+			return nil, err
 		}
 		if err != nil {
 			return nil, fmt.Errorf("parse --filter %q: %w", f, err)
