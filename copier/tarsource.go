@@ -281,7 +281,7 @@ func (s *tarSource) writeTree(tw *tar.Writer, dir, prefix string, links map[[2]u
 			return err
 		}
 		if s.ignored(p) {
-			if d.IsDir() && !s.ignore.Exclusions() {
+			if d.IsDir() && !s.mayReinclude(p) {
 				return filepath.SkipDir
 			}
 			return nil
@@ -304,6 +304,28 @@ func (s *tarSource) ignored(p string) bool {
 	}
 	m, _ := s.ignore.MatchesOrParentMatches(filepath.ToSlash(rel))
 	return m
+}
+
+// mayReinclude tells whether an ignored directory must still be walked:
+// an exclusion pattern ("!…") whose text starts with the directory's path
+// may take something under it back. As in Docker and buildah, a pattern
+// that starts with a wildcard ("!*/keep") does not reopen a directory that
+// was ignored by name.
+func (s *tarSource) mayReinclude(p string) bool {
+	if !s.ignore.Exclusions() {
+		return false
+	}
+	rel, err := filepath.Rel(s.opts.ContextDir, p)
+	if err != nil {
+		return true
+	}
+	rel = strings.Trim(filepath.ToSlash(rel), "/")
+	for _, pat := range s.ignore.Patterns() {
+		if pat.Exclusion() && strings.HasPrefix(strings.Trim(pat.String(), "/")+"/", rel) {
+			return true
+		}
+	}
+	return false
 }
 
 // writeFile writes a top-level file, following a symlink given as source.
