@@ -13,10 +13,19 @@ import (
 // instructions are the Changes "hod config" makes, RUN is Run, COPY/ADD
 // are Copy.
 func (s *stage) dispatch(cmd instructions.Command) error {
+	expander := func(word string) (string, error) { return expand(word, s.args, s.c.Config.Config.Env) }
 	if e, ok := cmd.(instructions.SupportsSingleWordExpansion); ok {
-		if err := e.Expand(func(word string) (string, error) { return expand(word, s.args, s.c.Config.Config.Env) }); err != nil {
+		if err := e.Expand(expander); err != nil {
 			return err
 		}
+	}
+	if c, ok := cmd.(*instructions.CopyCommand); ok {
+		// buildkit's Expand leaves --from alone (its dispatcher expands it).
+		from, err := expander(c.From)
+		if err != nil {
+			return err
+		}
+		c.From = from
 	}
 	switch c := cmd.(type) {
 	case *instructions.RunCommand:

@@ -75,6 +75,21 @@ func (s *stage) dependencies() []int {
 	return deps
 }
 
+// fromText is the FROM step as buildah prints it: the expanded base name
+// (an earlier stage's image ID for a stage) and the stage's name, without
+// FROM's flags.
+func (s *stage) fromText() string {
+	base := s.baseName()
+	if i, ok := s.b.stageRef(base, s.index); ok {
+		base = s.b.stages[i].imageID
+	}
+	text := "FROM " + base
+	if s.parsed.Name != "" {
+		text += " AS " + s.parsed.Name
+	}
+	return text
+}
+
 func (s *stage) baseName() string {
 	name, err := expand(s.parsed.BaseName, s.b.metaArgs, nil)
 	if err != nil {
@@ -88,7 +103,7 @@ func (b *builder) runStage(i int) error {
 	s.args = map[string]string{}
 	usage := getRusage()
 	defer logRusage(b.opts.RusageLog, &usage)
-	s.stepf(s.parsed.SourceCode)
+	s.stepf(s.fromText())
 	if err := s.from(); err != nil {
 		return fmt.Errorf("%s:%d: FROM %s: %w", b.file, line(s.parsed.Location), s.parsed.BaseName, err)
 	}
