@@ -122,8 +122,10 @@ func (st *State) DockerImage(cfg ispec.Image) DockerImage {
 			Author: cfg.Author, Comment: st.Docker.Comment, Config: dc, ContainerConfig: *dc,
 			Architecture: cfg.Architecture, Variant: cfg.Variant, OS: cfg.OS,
 		},
-		RootFS:  &DockerRootFS{Type: cfg.RootFS.Type, DiffIDs: cfg.RootFS.DiffIDs},
-		History: history,
+		RootFS:     &DockerRootFS{Type: cfg.RootFS.Type, DiffIDs: cfg.RootFS.DiffIDs},
+		History:    history,
+		OSVersion:  cfg.OSVersion,
+		OSFeatures: cfg.OSFeatures,
 	}
 	if cfg.Created != nil {
 		img.Created = *cfg.Created
