@@ -51,6 +51,9 @@ func (s *stage) copy(cmd instructions.Command, sd instructions.SourcesAndDest, s
 	if _, err := copier.Copy(s.b.ctx, s.c, sources, sd.DestPath, opts); err != nil {
 		return err
 	}
+	if err := s.ensureWorkDir(); err != nil {
+		return err
+	}
 	_, err = s.layer(parts...)
 	return err
 }

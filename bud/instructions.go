@@ -45,7 +45,13 @@ func (s *stage) dispatch(cmd instructions.Command) error {
 		return err
 	}
 	s.pending = append(s.pending, source(cmd), strings.Join(usedArgs(source(cmd), s.args), " "))
-	return s.apply(changes...)
+	if err := s.apply(changes...); err != nil {
+		return err
+	}
+	if _, ok := cmd.(*instructions.WorkdirCommand); ok && s.b.opts.NoLayers {
+		return s.ensureWorkDir()
+	}
+	return nil
 }
 
 // changes maps a configuration instruction to its state.Changes.

@@ -50,6 +50,9 @@ func (s *stage) run(c *instructions.RunCommand) error {
 	if err := s.apply(state.CreatedBy(runCreatedBy(c))); err != nil {
 		return err
 	}
+	if err := s.ensureWorkDir(); err != nil {
+		return err
+	}
 	if err := run.Run(s.b.ctx, s.c, argv, opts); err != nil {
 		return err
 	}

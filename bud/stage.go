@@ -4,13 +4,14 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
-	"github.com/hodbuild/hod/container/state"
 	"runtime"
 	"strconv"
 	"strings"
 
 	"github.com/hodbuild/hod/commit"
 	"github.com/hodbuild/hod/container"
+	"github.com/hodbuild/hod/container/state"
+	"github.com/hodbuild/hod/copier"
 	"github.com/hodbuild/hod/storage"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
@@ -50,8 +51,7 @@ type stage struct {
 	// group per instruction) made since. A run of cache hits thus costs no
 	// container work at all; materialize catches up when something runs.
 	hit    string
-	replay [][]state.Change
-}
+	replay [][]state.Change}
 
 // dependencies are the earlier stages this one builds on or copies from.
 func (s *stage) dependencies() []int {
@@ -270,20 +270,32 @@ func (s *stage) apply(changes ...state.Change) error {
 // configuration changes made since, one Apply per instruction as in an
 // uncached build, so history comes out the same.
 func (s *stage) materialize() error {
-	if s.hit == "" {
-		return nil
-	}
-	id, replay := s.hit, s.replay
-	s.hit, s.replay = "", nil
-	if err := s.c.RebaseOnImage(s.b.ctx, s.b.opts.Sys, id); err != nil {
-		return err
-	}
-	for _, changes := range replay {
-		if err := s.c.Apply(changes...); err != nil {
+	if s.hit != "" {
+		id, replay := s.hit, s.replay
+		s.hit, s.replay = "", nil
+		if err := s.c.RebaseOnImage(s.b.ctx, s.b.opts.Sys, id); err != nil {
 			return err
+		}
+		for _, changes := range replay {
+			if err := s.c.Apply(changes...); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
+}
+
+// ensureWorkDir makes a missing working directory, owned by the current
+// USER, as buildah does: after a COPY, before a RUN, and without --layers
+// also when WORKDIR sets it (buildah's config-only steps keep their
+// changes then; with --layers they are committed as empty layers and
+// the directory goes with them).
+func (s *stage) ensureWorkDir() error {
+	cfg := s.c.Config.Config
+	if cfg.WorkingDir == "" || cfg.WorkingDir == "/" {
+		return nil
+	}
+	return copier.EnsureDir(s.c, cfg.WorkingDir, cfg.User)
 }
 
 // step describes the layer-making step about to run for the cache: its

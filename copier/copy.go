@@ -79,7 +79,7 @@ func Copy(ctx context.Context, c *container.Container, sources []string, dest st
 	if _, err := w.expand(sources, false); err != nil {
 		return "", err
 	}
-	destDir, rename := targetDir(root, unsafeDest, dest, w.single())
+	destDir, rename := targetDir(root, unsafeDest, w.single())
 	// In a container with an ID mapping, files belong to the host IDs its
 	// container IDs map to, created directories too.
 	hostOwner, err := c.IDMap.ToHost(*owner)
@@ -160,17 +160,20 @@ func makeDestDir(root, dir string, owner *container.Owner, chown bool) (string, 
 	return securejoin.SecureJoin(root, dir)
 }
 
-// inContainer makes dest absolute against the container's working directory.
+// inContainer makes dest absolute against the container's working
+// directory. A destination that ends in "/" or names the working directory
+// ("." or its path) is a directory, as in buildah: it comes back with a
+// trailing "/".
 func inContainer(c *container.Container, dest string) string {
-	if path.IsAbs(dest) {
-		return dest
-	}
 	wd := c.Config.Config.WorkingDir
 	if wd == "" {
 		wd = "/"
 	}
-	joined := path.Join(wd, dest)
-	if strings.HasSuffix(dest, "/") || dest == "." {
+	joined := dest
+	if !path.IsAbs(dest) {
+		joined = path.Join(wd, dest)
+	}
+	if (strings.HasSuffix(dest, "/") || path.Clean(joined) == path.Clean(wd)) && !strings.HasSuffix(joined, "/") {
 		joined += "/"
 	}
 	return joined
@@ -178,8 +181,8 @@ func inContainer(c *container.Container, dest string) string {
 
 // targetDir splits the destination into the directory the tar stream is
 // unpacked in and, for a single file copied to a new name, that name.
-func targetDir(root, unsafeDest, dest string, single bool) (dir, rename string) {
-	if strings.HasSuffix(dest, "/") || !single {
+func targetDir(root, unsafeDest string, single bool) (dir, rename string) {
+	if strings.HasSuffix(unsafeDest, "/") || !single {
 		return path.Clean(unsafeDest), ""
 	}
 	if hostPath, err := securejoin.SecureJoin(root, unsafeDest); err == nil {

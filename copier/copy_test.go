@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/hodbuild/hod/container"
+	"github.com/hodbuild/hod/container/state"
 )
 
 // TestCopyConfined copies through hostile rootfs symlinks and archives and
@@ -113,5 +114,42 @@ func TestCopyParents(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(root, p)); err != nil {
 			t.Errorf("%s: %v", p, err)
 		}
+	}
+}
+
+// TestCopyIntoWorkingDirectory: a destination that names the working
+// directory ("." or its path) is a directory, created when missing, as in
+// buildah; before, "." wrote the file as the directory's name.
+func TestCopyIntoWorkingDirectory(t *testing.T) {
+	ctx := context.Background()
+	store := newStore(t)
+	src := filepath.Join(t.TempDir(), "f")
+	must(t, os.WriteFile(src, []byte("f"), 0o644))
+	for _, tc := range []struct{ name, workdir, dest, want string }{
+		{"dot", "/newdir", ".", "/newdir/f"},
+		{"dot-slash", "/newdir", "./", "/newdir/f"},
+		{"absolute-workdir", "/w/d", "/w/d", "/w/d/f"},
+		{"relative-name", "/w", "g", "/w/g"},
+		{"root", "", ".", "/f"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := container.From(ctx, store, nil, "scratch", container.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			must(t, c.Apply(state.WorkDir(tc.workdir)))
+			if _, err := Copy(ctx, c, []string{src}, tc.dest, Options{}); err != nil {
+				t.Fatal(err)
+			}
+			root, err := c.Mount()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Unmount(true) //nolint:errcheck
+			fi, err := os.Lstat(filepath.Join(root, tc.want))
+			if err != nil || !fi.Mode().IsRegular() {
+				t.Fatalf("%s: %v %v, want a regular file", tc.want, fi, err)
+			}
+		})
 	}
 }

@@ -1,0 +1,35 @@
+package copier
+
+import (
+	"fmt"
+
+	"github.com/hodbuild/hod/container"
+)
+
+// EnsureDir makes dir (absolute in the container) and its missing parents
+// in the container's rootfs, the directories it creates owned by user
+// ("" or a user the rootfs does not know is root, as buildah's
+// EnsureContainerPathAs decides). Existing directories are left alone.
+// A build does this for its working directory at each step, as buildah
+// does, so "WORKDIR /d" then "COPY f /d" puts f in a directory.
+func EnsureDir(c *container.Container, dir, user string) error {
+	root, err := c.Mount()
+	if err != nil {
+		return err
+	}
+	defer c.Unmount(false) //nolint:errcheck // a failed unmount leaves a mount, not a wrong image
+	var owner container.Owner
+	if user != "" {
+		if o, err := container.LookupOwner(root, user); err == nil {
+			owner = o
+		}
+	}
+	hostOwner, err := c.IDMap.ToHost(owner)
+	if err != nil {
+		return err
+	}
+	if _, err := makeDestDir(root, dir, &hostOwner, true); err != nil {
+		return fmt.Errorf("create working directory %s in container %s: %w", dir, c.Name, inContainerTerms(root, err))
+	}
+	return nil
+}
