@@ -2,11 +2,12 @@ package bud
 
 import (
 	"errors"
-	"github.com/hodbuild/hod/container/state"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
+	"github.com/hodbuild/hod/container/state"
 	"github.com/hodbuild/hod/copier"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
@@ -62,6 +63,11 @@ func (s *stage) copy(cmd instructions.Command, sd instructions.SourcesAndDest, s
 // stage's image or another image (--from), heredocs written to a
 // temporary directory, or the context with its ignore patterns.
 func (s *stage) sources(sd instructions.SourcesAndDest, spec copySpec, opts *copier.Options) ([]string, func(), error) {
+	if !spec.add && slices.ContainsFunc(sd.SourcePaths, func(p string) bool {
+		return strings.HasPrefix(p, "http://") || strings.HasPrefix(p, "https://")
+	}) {
+		return nil, func() {}, errors.New("source can't be a URL for COPY") // Docker's and buildah's words
+	}
 	if spec.from != "" {
 		root, release, err := s.sourceRoot(spec.from)
 		if err != nil {

@@ -128,7 +128,12 @@ type match struct{ path, matched string }
 // are confined to.
 func (s *tarSource) glob(src string) ([]match, error) {
 	if root := s.root(); root != "" {
-		return globIn(root, src)
+		matches, err := globIn(root, src)
+		if errors.Is(err, syscall.ENOENT) && s.opts.FromRoot == "" && escapes(src) {
+			// buildah's words: the source was looked for inside the context.
+			return nil, fmt.Errorf("checking on sources under %q: possible escaping context directory error: copier: stat: %q: %w", root, path.Join("/", src), syscall.ENOENT)
+		}
+		return matches, err
 	}
 	found, err := globMatches(src, src)
 	if err != nil {
@@ -139,6 +144,12 @@ func (s *tarSource) glob(src string) ([]match, error) {
 		matches[i] = match{m, m}
 	}
 	return matches, nil
+}
+
+// escapes tells whether a relative source climbs out of where it starts.
+func escapes(src string) bool {
+	rel := path.Clean(src)
+	return rel == ".." || strings.HasPrefix(rel, "../")
 }
 
 // globIn expands a pattern inside a root. Its directory part is resolved
