@@ -4,13 +4,14 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"github.com/hodbuild/hod/container/state"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
 	securejoin "github.com/cyphar/filepath-securejoin"
+	"github.com/hodbuild/hod/container/state"
 )
 
 // Owner is a numeric user and group.
@@ -116,4 +117,63 @@ func lookupID(root, file, name string, extraField int) (int, int, error) {
 		return n, n, nil
 	}
 	return 0, 0, fmt.Errorf("%w in %s", errNotFound, file)
+}
+
+// SupplementaryGroups are the groups /etc/group inside root lists the
+// user with ID uid as a member of (by the name /etc/passwd gives it), as
+// buildah adds them when USER names no group. buildah matches member
+// lists by substring; hod by name, so "ann" is not in a group of "joanna".
+func SupplementaryGroups(root string, uid int) ([]int, error) {
+	name, err := userName(root, uid)
+	if err != nil || name == "" {
+		return nil, err
+	}
+	path, err := securejoin.SecureJoin(root, "/etc/group")
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var gids []int
+	scanner := bufio.NewScanner(f)
+	for scanner.Scan() {
+		fields := strings.Split(scanner.Text(), ":")
+		if len(fields) != 4 || !slices.Contains(strings.Split(fields[3], ","), name) {
+			continue
+		}
+		if gid, err := parseID(fields[2]); err == nil {
+			gids = append(gids, gid)
+		}
+	}
+	return gids, scanner.Err()
+}
+
+// userName is the name /etc/passwd inside root gives uid; "" if none.
+func userName(root string, uid int) (string, error) {
+	path, err := securejoin.SecureJoin(root, "/etc/passwd")
+	if err != nil {
+		return "", err
+	}
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	scanner := bufio.NewScanner(f)
+	for scanner.Scan() {
+		fields := strings.Split(scanner.Text(), ":")
+		if len(fields) >= 3 && fields[2] == strconv.Itoa(uid) {
+			return fields[0], nil
+		}
+	}
+	return "", scanner.Err()
 }

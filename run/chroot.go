@@ -28,6 +28,7 @@ type chrootConfig struct {
 	Env      []string
 	Cwd      string
 	Owner    container.Owner
+	Groups   []int
 	Hostname string
 	Network  Network
 	Mounts   []rspec.Mount
@@ -45,7 +46,7 @@ type chrootConfig struct {
 // runChroot runs the process without any runtime binary: hod re-executes
 // itself into new namespaces, where ChrootMain builds the container.
 func runChroot(ctx context.Context, root string, p *process, mounts []rspec.Mount, reach bool, opts Options) error {
-	cfg := chrootConfig{Root: root, Args: p.args, Env: p.env, Cwd: p.cwd, Owner: p.owner, Hostname: p.hostname, Network: opts.Network,
+	cfg := chrootConfig{Root: root, Args: p.args, Env: p.env, Cwd: p.cwd, Owner: p.owner, Groups: p.groups, Hostname: p.hostname, Network: opts.Network,
 		HostUTS: slices.Contains(opts.HostNamespaces, "uts"), Rlimits: opts.Rlimits}
 	var err error
 	if cfg.ShmOption, err = opts.shmOption(); err != nil {

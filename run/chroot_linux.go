@@ -259,7 +259,7 @@ func enter(cfg chrootConfig) error {
 	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 		return fmt.Errorf("set no-new-privileges: %w", err)
 	}
-	if err := unix.Setgroups([]int{cfg.Owner.GID}); err != nil && !setgroupsDenied() {
+	if err := unix.Setgroups(append([]int{cfg.Owner.GID}, cfg.Groups...)); err != nil && !setgroupsDenied() {
 		return fmt.Errorf("set supplementary groups: %w", err)
 	}
 	if err := unix.Setresgid(cfg.Owner.GID, cfg.Owner.GID, cfg.Owner.GID); err != nil {

@@ -18,10 +18,12 @@ const defaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbi
 
 // process is what a run executes, resolved against the rootfs.
 type process struct {
-	args     []string
-	env      []string
-	cwd      string
-	owner    container.Owner
+	args  []string
+	env   []string
+	cwd   string
+	owner container.Owner
+	// groups are the supplementary groups besides owner.GID.
+	groups   []int
 	hostname string
 }
 
@@ -50,9 +52,17 @@ func newProcess(c *container.Container, root string, argv []string, opts Options
 		p.env = state.SetEnv(p.env, k, v)
 	}
 	var err error
-	if user := cmp.Or(opts.User, cfg.User); user != "" {
+	user := cmp.Or(opts.User, cfg.User)
+	if user != "" {
 		if p.owner, err = container.LookupOwner(root, user); err != nil {
 			return nil, fmt.Errorf("determining run uid: %w", err)
+		}
+	}
+	if !strings.Contains(user, ":") {
+		// As buildah: a USER without a group also gets the groups
+		// /etc/group lists it in.
+		if p.groups, err = container.SupplementaryGroups(root, p.owner.UID); err != nil {
+			return nil, fmt.Errorf("determining run groups: %w", err)
 		}
 	}
 	// Docker creates a missing working directory; so does hod.

@@ -36,6 +36,9 @@ func spec(root string, p *process, mounts []rspec.Mount, netns string, opts Opti
 	g.SetProcessUID(uint32(p.owner.UID))
 	g.SetProcessGID(uint32(p.owner.GID))
 	g.AddProcessAdditionalGid(uint32(p.owner.GID)) // as buildah: the primary group is a supplementary one too
+	for _, gid := range p.groups {
+		g.AddProcessAdditionalGid(uint32(gid))
+	}
 	g.SetProcessTerminal(opts.Terminal)
 	g.SetProcessNoNewPrivileges(true)
 	// The run's own cgroups, read-only, as buildah mounts them (a build
