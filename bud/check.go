@@ -116,7 +116,8 @@ func dropBuildahMountFlags(root *parser.Node) {
 
 // copyFlagError words a bad COPY or ADD flag as buildah does ("COPY only
 // supports the --chmod=<permissions> --chown=<uid:gid> and the
-// --from=<image|stage> flags"), keeping the parser's own words after it.
+// --from=<image|stage> flags", "ADD only supports the --chmod=<permissions>
+// and the --chown=<uid:gid> flag"), keeping the parser's own words after it.
 func copyFlagError(root *parser.Node, err error) error {
 	var loc *parser.LocationError
 	if !errors.As(err, &loc) || len(loc.Locations) == 0 || len(loc.Locations[0]) == 0 || !strings.Contains(err.Error(), "flag") {
@@ -124,8 +125,14 @@ func copyFlagError(root *parser.Node, err error) error {
 	}
 	line := loc.Locations[0][0].Start.Line
 	for _, n := range root.Children {
-		if n.StartLine == line && (strings.EqualFold(n.Value, "copy") || strings.EqualFold(n.Value, "add")) {
-			return fmt.Errorf("%s only supports the --chmod=<permissions> --chown=<uid:gid> and the --from=<image|stage> flags: %w", strings.ToUpper(n.Value), err)
+		if n.StartLine != line {
+			continue
+		}
+		switch strings.ToLower(n.Value) {
+		case "copy":
+			return fmt.Errorf("COPY only supports the --chmod=<permissions> --chown=<uid:gid> and the --from=<image|stage> flags: %w", err)
+		case "add":
+			return fmt.Errorf("ADD only supports the --chmod=<permissions> and the --chown=<uid:gid> flag: %w", err)
 		}
 	}
 	return err
