@@ -107,7 +107,7 @@ func addRunFlags(cmd *cobra.Command, o *runFlags) {
 	f.StringVar(&o.runtime, "runtime", cmp.Or(os.Getenv("BUILDAH_RUNTIME"), "runc"), "OCI runtime binary (runc, crun, runsc, or a path; $BUILDAH_RUNTIME)")
 	f.StringVar(&o.network, "network", "", "network: private (own namespace, reaches the outside through slirp4netns), none (loopback only), or host (default: $HOD_NETWORK, $BUILDAH_NETWORK, containers.conf netns, else private)")
 	f.StringArrayVarP(&o.volumes, "volume", "v", nil, "bind mount SRC:DST[:ro|rw] (repeatable)")
-	f.StringArrayVar(&o.runtimeFlags, "runtime-flag", nil, "global flag for the OCI runtime (repeatable), e.g. --runtime-flag=--debug")
+	f.StringSliceVar(&o.runtimeFlags, "runtime-flag", nil, "global flag for the OCI runtime, without its leading -- (repeatable), e.g. --runtime-flag debug")
 	// buildah's CNI settings: kept (from shows them in inspect); hod's
 	// networks are slirp4netns, none or host, never CNI.
 	f.String("cni-config-dir", "", "accepted for buildah compatibility (hod uses slirp4netns, not CNI)")
@@ -170,9 +170,22 @@ func (l limitFlags) options() (run.Limits, error) {
 	return out, nil
 }
 
+// runtimeFlags are --runtime-flag's values as runtime options: buildah
+// puts "--" before each; one given with its dashes is taken as it is.
+func runtimeFlags(values []string) []string {
+	out := make([]string, len(values))
+	for i, v := range values {
+		if !strings.HasPrefix(v, "-") {
+			v = "--" + v
+		}
+		out[i] = v
+	}
+	return out
+}
+
 func (o runFlags) options(store cstorage.Store) (run.Options, error) {
 	opts := run.Options{
-		Runtime: o.runtime, RuntimeFlags: o.runtimeFlags, User: o.user, WorkDir: o.workDir,
+		Runtime: o.runtime, RuntimeFlags: runtimeFlags(o.runtimeFlags), User: o.user, WorkDir: o.workDir,
 		Env: o.env, Hostname: o.hostname, CapAdd: o.capAdd, CapDrop: o.capDrop, Terminal: o.tty, NoHosts: o.noHosts,
 	}
 	var err error
