@@ -192,6 +192,9 @@ func (o runFlags) options(store cstorage.Store) (run.Options, error) {
 	if opts.Limits, err = o.limits.options(); err != nil {
 		return opts, err
 	}
+	if o.noHosts && len(o.limits.addHosts) > 0 {
+		return opts, errors.New("--no-hosts and --add-host conflict, can not be used together") // buildah's words
+	}
 	if o.network == "none" {
 		for flag, values := range map[string][]string{"--dns": o.limits.dns, "--dns-search": o.limits.dnsSearch, "--dns-option": o.limits.dnsOptions} {
 			if len(values) > 0 { // buildah's words
