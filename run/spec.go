@@ -2,8 +2,10 @@ package run
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -198,11 +200,15 @@ func applyLimits(g *generate.Generator, l Limits) error {
 }
 
 // addDevice makes a host device node available to the run and allows it
-// in the device cgroup.
+// in the device cgroup. A directory stands for the device nodes under it,
+// as in buildah and podman.
 func addDevice(g *generate.Generator, d Device) error {
 	var st unix.Stat_t
 	if err := unix.Stat(d.Host, &st); err != nil {
 		return fmt.Errorf("--device %s: %w", d.Host, err)
+	}
+	if st.Mode&unix.S_IFMT == unix.S_IFDIR {
+		return addDeviceDir(g, d)
 	}
 	kind := ""
 	switch st.Mode & unix.S_IFMT {
@@ -219,4 +225,15 @@ func addDevice(g *generate.Generator, d Device) error {
 	g.AddDevice(rspec.LinuxDevice{Path: d.Container, Type: kind, Major: major, Minor: minor, FileMode: &mode, UID: &uid, GID: &gid})
 	g.AddLinuxResourcesDevice(true, kind, &major, &minor, d.Permissions)
 	return nil
+}
+
+func addDeviceDir(g *generate.Generator, d Device) error {
+	return filepath.WalkDir(d.Host, func(p string, e fs.DirEntry, err error) error {
+		if err != nil || e.Type()&(fs.ModeDevice|fs.ModeCharDevice) == 0 {
+			return err
+		}
+		// buildah's placement: every node found, at any depth, directly
+		// under the container path.
+		return addDevice(g, Device{Host: p, Container: path.Join(d.Container, e.Name()), Permissions: d.Permissions})
+	})
 }
