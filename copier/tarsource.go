@@ -2,6 +2,7 @@ package copier
 
 import (
 	"archive/tar"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -68,7 +69,11 @@ func (s *tarSource) single() bool {
 
 // expand finds the items sources name. URLs are downloaded, or with
 // onlyKey just returned: a cache key names them instead of fetching them.
+// A wildcard pattern that matches nothing is an error only when no other
+// source found anything either (buildah's rule); a missing plain name
+// always is.
 func (s *tarSource) expand(sources []string, onlyKey bool) (urls []string, err error) {
+	var unmatched error
 	for _, src := range sources {
 		if s.opts.Extract && isURL(src) {
 			if onlyKey {
@@ -83,6 +88,10 @@ func (s *tarSource) expand(sources []string, onlyKey bool) (urls []string, err e
 			continue
 		}
 		matches, err := s.glob(src)
+		if errors.Is(err, syscall.ENOENT) && hasMeta(src) && len(sources) > 1 {
+			unmatched = cmp.Or(unmatched, err)
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -105,8 +114,15 @@ func (s *tarSource) expand(sources []string, onlyKey bool) (urls []string, err e
 			return nil, fmt.Errorf("copy %q: no items matching glob %q copied (%d filtered out%s): %w", src, src, len(matches), using, syscall.ENOENT)
 		}
 	}
+	if len(s.items) == 0 && len(urls) == 0 && unmatched != nil {
+		return nil, unmatched
+	}
 	return urls, nil
 }
+
+// hasMeta tells whether a source is a pattern (filepath.Match's special
+// characters) rather than a name.
+func hasMeta(src string) bool { return strings.ContainsAny(src, `*?[\`) }
 
 // root is the directory sources are confined to: another root filesystem,
 // or the build context; "" lets host sources be anywhere.
