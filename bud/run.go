@@ -4,12 +4,14 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
-	"github.com/hodbuild/hod/container/state"
+	"os"
 	"path"
+	"path/filepath"
 	"strings"
 
 	securejoin "github.com/cyphar/filepath-securejoin"
 	"github.com/hodbuild/hod/container"
+	"github.com/hodbuild/hod/container/state"
 	"github.com/hodbuild/hod/mount"
 	"github.com/hodbuild/hod/run"
 	"github.com/hodbuild/hod/storage"
@@ -121,7 +123,12 @@ func (s *stage) runMounts(c *instructions.RunCommand) ([]rspec.Mount, []string, 
 			rm = rspec.Mount{Type: "tmpfs", Source: "tmpfs", Destination: m.Target, Options: []string{"nosuid", "nodev"}}
 		case instructions.MountTypeSecret:
 			var ok bool
-			if rm, ok, err = s.secret(m); err == nil && !ok {
+			var r func()
+			rm, r, ok, err = s.secret(m)
+			if r != nil {
+				releases = append(releases, r)
+			}
+			if err == nil && !ok {
 				continue
 			}
 		case instructions.MountTypeSSH:
@@ -163,17 +170,62 @@ func (s *stage) ssh(m *instructions.Mount) (rspec.Mount, string, error) {
 
 // secret mounts a --secret file read-only for this RUN only: mount points
 // made for it are removed afterwards, so it reaches no layer.
-func (s *stage) secret(m *instructions.Mount) (rspec.Mount, bool, error) {
+func (s *stage) secret(m *instructions.Mount) (rspec.Mount, func(), bool, error) {
 	id := cmp.Or(m.CacheID, path.Base(m.Target))
 	src, ok := s.b.opts.Secrets[id]
 	if !ok {
 		if m.Required {
-			return rspec.Mount{}, false, fmt.Errorf("secret %q is required: pass --secret id=%s,src=FILE", id, id)
+			return rspec.Mount{}, nil, false, fmt.Errorf("secret %q is required: pass --secret id=%s,src=FILE", id, id)
 		}
-		return rspec.Mount{}, false, nil
+		return rspec.Mount{}, nil, false, nil
+	}
+	owner := container.Owner{}
+	if m.UID != nil {
+		owner.UID = int(*m.UID)
+	}
+	if m.GID != nil {
+		owner.GID = int(*m.GID)
+	}
+	hostOwner, err := s.c.IDMap.ToHost(owner)
+	if err != nil {
+		return rspec.Mount{}, nil, false, err
+	}
+	copied, release, err := secretCopy(src, m, hostOwner)
+	if err != nil {
+		return rspec.Mount{}, release, false, fmt.Errorf("secret %q: %w", id, err)
 	}
 	target := cmp.Or(m.Target, "/run/secrets/"+id)
-	return rspec.Mount{Type: "bind", Source: src, Destination: target, Options: []string{"rbind", "ro"}}, true, nil
+	return rspec.Mount{Type: "bind", Source: copied, Destination: target, Options: []string{"rbind", "ro"}}, release, true, nil
+}
+
+// secretCopy copies a secret into a private temporary file with the
+// mount's mode (0400 by default, as in buildah and BuildKit) and owner (in
+// host IDs): the run sees those, not the host file's. Without root the
+// file stays the caller's, which is root in a rootless build's namespace.
+func secretCopy(src string, m *instructions.Mount, owner container.Owner) (string, func(), error) {
+	data, err := os.ReadFile(src)
+	if err != nil {
+		return "", nil, err
+	}
+	dir, err := os.MkdirTemp("", "hod-secret-")
+	if err != nil {
+		return "", nil, err
+	}
+	release := func() { os.RemoveAll(dir) }
+	mode := os.FileMode(0o400)
+	if m.Mode != nil {
+		mode = os.FileMode(*m.Mode)
+	}
+	file := filepath.Join(dir, "secret")
+	if err := os.WriteFile(file, data, 0o600); err != nil {
+		return "", release, err
+	}
+	if os.Geteuid() == 0 {
+		if err := os.Chown(file, owner.UID, owner.GID); err != nil {
+			return "", release, err
+		}
+	}
+	return file, release, os.Chmod(file, mode)
 }
 
 // bindMount mounts a path of the build context (confined to it) or of an
