@@ -406,10 +406,21 @@ func (b *builder) reusableTop(s *stage, changes int) string {
 	return ""
 }
 
-// runStages builds stages concurrently, up to Jobs at once, each starting
-// when the stages it builds on or copies from are done; the first failure
-// cancels the rest.
+// runStages builds stages in file order; with Jobs > 1 concurrently, up
+// to Jobs at once, each starting when the stages it builds on or copies
+// from are done. The first failure cancels the rest.
 func (b *builder) runStages(order []int, cancel context.CancelFunc) error {
+	if b.opts.Jobs <= 1 {
+		// One at a time, in file order, as buildah builds them (and
+		// prints them) by default.
+		for _, i := range order {
+			if err := b.runStage(i); err != nil {
+				cancel()
+				return err
+			}
+		}
+		return nil
+	}
 	ctx := b.ctx
 	done := make(map[int]chan struct{}, len(order))
 	for _, i := range order {

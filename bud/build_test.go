@@ -3,16 +3,17 @@ package bud
 import (
 	"context"
 	"fmt"
-	"github.com/hodbuild/hod/container/state"
-	"github.com/hodbuild/hod/run/policy"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hodbuild/hod/commit"
 	"github.com/hodbuild/hod/container"
+	"github.com/hodbuild/hod/container/state"
+	"github.com/hodbuild/hod/run/policy"
 	"github.com/hodbuild/hod/run"
 	"github.com/hodbuild/hod/storage/storetest"
 	ispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -244,4 +245,23 @@ func TestStageNameWithSlash(t *testing.T) {
 	store := storetest.New(t)
 	build(t, store, dir, Options{})
 	build(t, store, dir, Options{Target: "platform-arm/v7"})
+}
+
+func TestBuildahMountOptions(t *testing.T) {
+	for _, tc := range []struct {
+		name, text string
+		want       []map[string]bool
+	}{
+		{"none", "RUN ls", nil},
+		{"empty", "", nil},
+		{"tmpcopyup", "RUN --mount=type=tmpfs,target=/etc/ssl,tmpcopyup ls /etc/ssl", []map[string]bool{{"tmpcopyup": true}}},
+		{"second mount", "RUN --network=none --mount=type=cache,target=/c --mount=type=bind,target=/b,z,U ls --mount=x,tmpcopyup",
+			[]map[string]bool{{}, {"z": true, "U": true}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := buildahMountOptions(tc.text); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("buildahMountOptions(%q) = %v, want %v", tc.text, got, tc.want)
+			}
+		})
+	}
 }

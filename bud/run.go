@@ -111,16 +111,33 @@ func (s *stage) runMounts(c *instructions.RunCommand) ([]rspec.Mount, []string, 
 			r()
 		}
 	}
-	for _, m := range instructions.GetMounts(c) {
+	extras := buildahMountOptions(source(c))
+	for i, m := range instructions.GetMounts(c) {
 		var rm rspec.Mount
 		var err error
 		switch m.Type {
 		case instructions.MountTypeCache:
+			if m.From != "" {
+				// As buildah: a cache "from" a stage or image is that
+				// root filesystem (or its source directory), not a
+				// cache directory of hod's.
+				var r func()
+				rm, r, err = s.bindMount(m)
+				if r != nil {
+					releases = append(releases, r)
+				}
+				break
+			}
 			id := cmp.Or(m.CacheID, m.Target)
 			s.b.useCacheMount(id)
 			rm, err = mount.Cache(s.b.cacheRoot(), id, m.Target)
 		case instructions.MountTypeTmpfs:
 			rm = rspec.Mount{Type: "tmpfs", Source: "tmpfs", Destination: m.Target, Options: []string{"nosuid", "nodev"}}
+			if i < len(extras) && extras[i]["tmpcopyup"] {
+				// runc's own option: the tmpfs starts with what the
+				// image has there.
+				rm.Options = append(rm.Options, "tmpcopyup")
+			}
 		case instructions.MountTypeSecret:
 			var ok bool
 			var r func()
@@ -196,6 +213,34 @@ func (s *stage) secret(m *instructions.Mount) (rspec.Mount, func(), bool, error)
 	}
 	target := cmp.Or(m.Target, "/run/secrets/"+id)
 	return rspec.Mount{Type: "bind", Source: copied, Destination: target, Options: []string{"rbind", "ro"}}, release, true, nil
+}
+
+// buildahMountOptions are the buildah-only fields (buildahMountFlags) of
+// each --mount of a RUN line, in order: the parser never sees them, so
+// they are read back from the instruction's text.
+func buildahMountOptions(text string) []map[string]bool {
+	var out []map[string]bool
+	words := strings.Fields(text)
+	if len(words) < 2 {
+		return nil
+	}
+	for _, word := range words[1:] {
+		if !strings.HasPrefix(word, "--") {
+			break
+		}
+		value, ok := strings.CutPrefix(word, "--mount=")
+		if !ok {
+			continue
+		}
+		fields := map[string]bool{}
+		for _, f := range strings.Split(value, ",") {
+			if buildahMountFlags[f] {
+				fields[f] = true
+			}
+		}
+		out = append(out, fields)
+	}
+	return out
 }
 
 // secretCopy copies a secret into a private temporary file with the
