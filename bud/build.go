@@ -42,6 +42,9 @@ type Options struct {
 	Target    string
 	// NoLayers commits only the final image: no per-step layers, no cache.
 	NoLayers bool
+	// KeepUnusedStages builds every stage up to the target, not only those
+	// it needs (--skip-unused-stages=false).
+	KeepUnusedStages bool
 	// Jobs is how many independent stages are built at once (0 or 1: one).
 	Jobs    int
 	NoCache bool

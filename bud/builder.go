@@ -91,6 +91,9 @@ func (b *builder) targetIndex() (int, error) {
 		return len(b.stages) - 1, nil
 	}
 	i, ok := b.byName[stageName(b.opts.Target)]
+	if n, err := strconv.Atoi(b.opts.Target); !ok && err == nil && n >= 0 && n < len(b.stages) {
+		i, ok = n, true // as buildah: a stage's number names it too
+	}
 	if !ok {
 		return 0, fmt.Errorf("The target %q was not found in the provided Dockerfile", b.opts.Target) //nolint:staticcheck // buildah's words
 	}
@@ -109,9 +112,15 @@ func (b *builder) stageRef(name string, before int) (int, bool) {
 }
 
 // needed lists the stages the target depends on, in file order: unused
-// stages are never built.
+// stages are never built, unless KeepUnusedStages asks for every stage up
+// to the target.
 func (b *builder) needed(target int) []int {
 	want := map[int]bool{}
+	if b.opts.KeepUnusedStages {
+		for i := 0; i < target; i++ {
+			want[i] = true
+		}
+	}
 	var visit func(i int)
 	visit = func(i int) {
 		if want[i] {
@@ -128,10 +137,12 @@ func (b *builder) needed(target int) []int {
 	for i := range b.stages {
 		if want[i] {
 			order = append(order, i)
-			b.stages[i].position = len(order)
+			// As buildah numbers them: a stage's place in the file
+			// among the stages up to the target, built or not.
+			b.stages[i].position = i + 1
 		}
 	}
-	b.built = len(order)
+	b.built = target + 1
 	return order
 }
 

@@ -34,6 +34,7 @@ type budFlags struct {
 	ssh                                                          []string
 	tags, buildArgs, buildArgFiles, secrets, labels, annotations []string
 	layers, noCache, squash, quiet, rm, forceRm                  bool
+	skipUnusedStages                                             bool
 	timestamp                                                    int64
 	jobs                                                         int
 	run                                                          runFlags
@@ -152,7 +153,7 @@ func addBudFlags(cmd *cobra.Command, o *budFlags) {
 	f.Int64Var(&o.timestamp, "timestamp", 0, "creation time and file mtimes in seconds since 1970 (reproducible builds)")
 	f.StringArrayVar(&o.labels, "label", nil, "label KEY=VALUE for the image (repeatable)")
 	f.StringArrayVar(&o.annotations, "annotation", nil, "manifest annotation KEY=VALUE (repeatable)")
-	f.IntVar(&o.jobs, "jobs", runtime.NumCPU(), "independent stages built at once")
+	f.IntVar(&o.jobs, "jobs", 1, "independent stages built at once")
 	f.StringVar(&o.ignoreFile, "ignorefile", "", "file of .dockerignore patterns")
 	f.StringVarP(&o.output, "output", "o", "", "also export the image's files: type=local,dest=DIR or type=tar,dest=FILE")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "print only the image ID")
@@ -188,7 +189,7 @@ func addBudFlags(cmd *cobra.Command, o *budFlags) {
 	f.BoolP("disable-compression", "D", true, "accepted for buildah compatibility: local layers are never compressed")
 	f.Bool("compress", false, "accepted for buildah compatibility: no effect (as in buildah)")
 	f.Bool("disable-content-trust", false, "accepted for buildah compatibility: no effect (as in buildah)")
-	f.Bool("skip-unused-stages", true, "accepted for buildah compatibility: stages the target does not need are never built")
+	f.BoolVar(&o.skipUnusedStages, "skip-unused-stages", true, "build only the stages the target needs (false: every stage up to the target)")
 	addRunFlags(cmd, &o.run)
 	addDecryptionFlag(cmd, &o.decryptionKeys)
 	addUsernsFlags(cmd, &o.userns)
@@ -252,7 +253,7 @@ func (o budFlags) options(cmd *cobra.Command, store cstorage.Store, contextDir s
 	}
 	opts := bud.Options{
 		ContextDir: contextDir, Dockerfiles: o.files, IIDFile: o.iidfile, Stdin: cmd.InOrStdin(), Tags: o.tags, Target: o.target,
-		NoLayers: !o.layers, NoCache: o.noCache, Jobs: o.jobs, IgnoreFile: o.ignoreFile, Run: run, Out: out,
+		NoLayers: !o.layers, NoCache: o.noCache, KeepUnusedStages: !o.skipUnusedStages, Jobs: o.jobs, IgnoreFile: o.ignoreFile, Run: run, Out: out,
 		Pull:   storage.PullOptions{Policy: policy, Retry: o.retry, RetryDelay: o.retryDelay, DecryptionKeys: o.decryptionKeys, Report: progress(cmd, o.quiet)},
 		Commit: commit.Options{Format: format, Squash: o.squash, Timestamp: ts},
 		Final:  o.final, From: o.from, SignBy: o.signBy, CPPFlags: o.cppFlags, IDMap: ids, RemoteCache: o.remoteCache,
