@@ -72,6 +72,9 @@ func (c *cache) lookup(s step) (string, bool) {
 	c.mu.Unlock()
 	if ok {
 		logrus.Debugf("build cache hit for %q: %s", s.text, id)
+		// buildah's debug line for a hit found before the step ran
+		// (scripts and its tests look for it): hod's hits always are.
+		logrus.Debugf("Found a cache hit in the first iteration with id %s", id)
 		return id, true
 	}
 	// Outside the lock: stages built at once may fetch at once.
