@@ -59,7 +59,7 @@ func newBuilder(ctx context.Context, store cstorage.Store, opts Options, file st
 		return nil, err
 	}
 	b := &builder{ctx: ctx, store: store, opts: opts, file: file, byName: map[string]int{}, ignore: ignore, ignoreFile: ignoreFile, used: map[int]bool{},
-		cache: newCache(store, !opts.NoLayers && !opts.NoCache), journal: journal}
+		cache: newCache(store, !opts.NoLayers && !opts.NoCache, opts.RemoteCache.TTL), journal: journal}
 	b.cache.remote = remote
 	target := storage.Platform{OS: "linux", Arch: goarch}
 	if opts.Platform != "" {

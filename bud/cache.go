@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/sirupsen/logrus"
 	cstorage "go.podman.io/storage"
@@ -43,7 +44,10 @@ type step struct {
 
 func (s step) key() string { return digestOf(append([]string{s.parent, s.text}, s.inputs...)...) }
 
-func newCache(store cstorage.Store, enabled bool) *cache {
+// newCache reads the cache from the store; with a ttl, images created
+// longer ago are left out (buildah's --cache-ttl, which reads the image's
+// creation time: a build with --timestamp in the past is out at once).
+func newCache(store cstorage.Store, enabled bool, ttl time.Duration) *cache {
 	c := &cache{images: store, enabled: enabled, byKey: map[string]string{}}
 	if !enabled {
 		return c
@@ -54,6 +58,9 @@ func newCache(store cstorage.Store, enabled bool) *cache {
 		return c
 	}
 	for _, img := range images {
+		if ttl > 0 && time.Since(img.Created) > ttl {
+			continue
+		}
 		var m cacheMeta
 		if json.Unmarshal([]byte(img.Metadata), &m) == nil && m.Key != "" {
 			c.byKey[m.Key] = img.ID

@@ -171,7 +171,7 @@ func addBudFlags(cmd *cobra.Command, o *budFlags) {
 	f.StringArrayVar(&o.cppFlags, "cpp-flag", nil, "flag for cpp, which preprocesses a Containerfile named *.in (repeatable)")
 	f.StringVar(&o.remoteCache.From, "cache-from", "", "registry repository to look cached steps up in (REPOSITORY:KEY per step, as buildah; REPOSITORY:TAG uses TAG-KEY)")
 	f.StringVar(&o.remoteCache.To, "cache-to", "", "registry repository to push each built step to, for --cache-from elsewhere (REPOSITORY[:TAG])")
-	f.DurationVar(&o.remoteCache.TTL, "cache-ttl", 0, "use --cache-from images only if younger than this (e.g. 24h)")
+	f.DurationVar(&o.remoteCache.TTL, "cache-ttl", 0, "use cached images only if created less than this ago (e.g. 24h; 0 is --no-cache)")
 	f.BoolVar(&o.remoteCache.Mounts, "cache-mounts", false, "also share RUN --mount=type=cache directories through --cache-to/--cache-from (hod extension)")
 	f.StringVar(&o.signBy, "sign-by", "", "sign the built image, for each -t name, with this GnuPG key")
 	f.BoolVar(&o.stdin, "stdin", false, "pass hod's standard input to RUN steps")
@@ -198,6 +198,12 @@ func addBudFlags(cmd *cobra.Command, o *budFlags) {
 
 // options turns the flags into bud.Options; cleanup removes the files
 // that hold --secret env= values.
+// zeroTTL tells whether --cache-ttl was given as 0, which buildah takes
+// as --no-cache.
+func zeroTTL(cmd *cobra.Command, ttl time.Duration) bool {
+	return cmd.Flags().Changed("cache-ttl") && ttl == 0
+}
+
 func (o budFlags) options(cmd *cobra.Command, store cstorage.Store, contextDir string) (_ bud.Options, cleanup func(), err error) {
 	cleanup = func() {}
 	policy, err := o.pull.policy(cmd)
@@ -253,7 +259,7 @@ func (o budFlags) options(cmd *cobra.Command, store cstorage.Store, contextDir s
 	}
 	opts := bud.Options{
 		ContextDir: contextDir, Dockerfiles: o.files, IIDFile: o.iidfile, Stdin: cmd.InOrStdin(), Tags: o.tags, Target: o.target,
-		NoLayers: !o.layers, NoCache: o.noCache, KeepUnusedStages: !o.skipUnusedStages, Jobs: o.jobs, IgnoreFile: o.ignoreFile, Run: run, Out: out,
+		NoLayers: !o.layers, NoCache: o.noCache || zeroTTL(cmd, o.remoteCache.TTL), KeepUnusedStages: !o.skipUnusedStages, Jobs: o.jobs, IgnoreFile: o.ignoreFile, Run: run, Out: out,
 		Pull:   storage.PullOptions{Policy: policy, Retry: o.retry, RetryDelay: o.retryDelay, DecryptionKeys: o.decryptionKeys, Report: progress(cmd, o.quiet)},
 		Commit: commit.Options{Format: format, Squash: o.squash, Timestamp: ts},
 		Final:  o.final, From: o.from, SignBy: o.signBy, CPPFlags: o.cppFlags, IDMap: ids, RemoteCache: o.remoteCache,
