@@ -189,6 +189,14 @@ func (b *builder) argValue(kv instructions.KeyValuePairOptional, scope map[strin
 	return v
 }
 
+// argSet tells whether an ARG has a value: a --build-arg, a default, or a
+// global ARG's.
+func (b *builder) argSet(kv instructions.KeyValuePairOptional) bool {
+	_, given := b.opts.BuildArgs[kv.Key]
+	_, global := b.metaArgs[kv.Key]
+	return given || kv.Value != nil || global
+}
+
 func keys(m map[string]string) []string {
 	k := make([]string, 0, len(m))
 	for key := range m {

@@ -2,9 +2,12 @@ package bud
 
 import (
 	"fmt"
-	"github.com/hodbuild/hod/container/state"
+	"maps"
 	"path"
+	"slices"
 	"strings"
+
+	"github.com/hodbuild/hod/container/state"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
@@ -37,15 +40,20 @@ func (s *stage) dispatch(cmd instructions.Command) error {
 	case *instructions.ArgCommand:
 		for _, kv := range c.Args {
 			s.args[kv.Key] = s.b.argValue(kv, s.args)
+			if s.b.argSet(kv) {
+				s.setArgs[kv.Key] = true
+			}
 		}
-		return nil
+		// buildah's history entry: the names of the stage's set ARGs.
+		return s.apply(state.Described("ARG " + strings.Join(slices.Sorted(maps.Keys(s.setArgs)), " "))...)
 	}
 	changes, err := s.changes(cmd)
 	if err != nil {
 		return err
 	}
 	s.pending = append(s.pending, source(cmd), strings.Join(usedArgs(source(cmd), s.args), " "))
-	if err := s.apply(changes...); err != nil {
+	// History records the instruction as written, as buildah does.
+	if err := s.apply(state.Described(source(cmd), changes...)...); err != nil {
 		return err
 	}
 	if _, ok := cmd.(*instructions.WorkdirCommand); ok && s.b.opts.NoLayers {

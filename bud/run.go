@@ -7,6 +7,8 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 
 	securejoin "github.com/cyphar/filepath-securejoin"
@@ -26,7 +28,11 @@ func (s *stage) run(c *instructions.RunCommand) error {
 	argv := s.argv(c.ShellDependantCmdLine)
 	opts := s.b.opts.Run
 	for _, k := range keys(s.args) {
-		opts.Env = append(opts.Env, k+"="+s.args[k])
+		// An ENV of the same name wins over the ARG in the run, so the
+		// ARG is neither passed nor part of the cache key (as buildah).
+		if !slices.ContainsFunc(s.c.Config.Config.Env, func(kv string) bool { return strings.HasPrefix(kv, k+"=") }) {
+			opts.Env = append(opts.Env, k+"="+s.args[k])
+		}
 	}
 	if len(c.Files) > 0 {
 		// A heredoc is the script: RUN <<EOF ... EOF runs it with the shell.
@@ -49,7 +55,7 @@ func (s *stage) run(c *instructions.RunCommand) error {
 	if hit, err := s.cached(parts...); hit || err != nil {
 		return err
 	}
-	if err := s.apply(state.CreatedBy(runCreatedBy(c))); err != nil {
+	if err := s.apply(state.CreatedBy(s.runCreatedBy(c))); err != nil {
 		return err
 	}
 	if err := s.ensureWorkDir(); err != nil {
@@ -62,14 +68,48 @@ func (s *stage) run(c *instructions.RunCommand) error {
 	return err
 }
 
-// runCreatedBy is RUN's history text as buildah writes it: the shell form's
-// command line, or the exec form's JSON array, after "/bin/sh -c ".
-func runCreatedBy(c *instructions.RunCommand) string {
+// runCreatedBy is RUN's history text as buildah writes it: "/bin/sh -c "
+// and the instruction as written after "RUN ", behind "|N K=V…" when
+// build args are set (historyArgs).
+func (s *stage) runCreatedBy(c *instructions.RunCommand) string {
+	text := "/bin/sh -c " + runText(c, source(c))
+	if args := s.historyArgs(); args != "" {
+		text = "|" + strconv.Itoa(len(strings.Split(args, " "))) + " " + args + " " + text
+	}
+	return text
+}
+
+// runText is what follows "RUN " in the instruction as written; for a
+// heredoc, the command line the parser made of it.
+func runText(c *instructions.RunCommand, src string) string {
+	if len(c.Files) == 0 && len(src) > 4 {
+		return src[4:]
+	}
 	if c.PrependShell {
-		return "/bin/sh -c " + strings.Join(c.CmdLine, " ")
+		return strings.Join(c.CmdLine, " ")
 	}
 	argv, _ := json.Marshal(c.CmdLine)
-	return "/bin/sh -c " + string(argv)
+	return string(argv)
+}
+
+// historyArgs are the stage's set ARGs as buildah writes them into a
+// RUN's history: sorted "K=V", an ENV of the same name giving the value.
+func (s *stage) historyArgs() string {
+	env := map[string]string{}
+	for _, kv := range s.c.Config.Config.Env {
+		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
+	}
+	var out []string
+	for k := range s.setArgs {
+		v, inEnv := env[k]
+		if !inEnv {
+			v = s.args[k]
+		}
+		out = append(out, k+"="+v)
+	}
+	slices.Sort(out)
+	return strings.Join(out, " ")
 }
 
 // proxyArgNames are Docker's predefined ARGs: given with --build-arg, a

@@ -33,6 +33,7 @@ type stage struct {
 	parsed          instructions.Stage
 	c               *container.Container
 	args            map[string]string // ARGs declared in this stage
+	setArgs         map[string]bool   // those of them with a value: a default, --build-arg or global ARG
 	// cmdSet is whether this stage gave a CMD (an ENTRYPOINT then keeps it).
 	cmdSet bool
 	// chain is the cache key of the stage so far; pending the instructions
@@ -100,7 +101,7 @@ func (s *stage) baseName() string {
 
 func (b *builder) runStage(i int) error {
 	s := b.stages[i]
-	s.args = map[string]string{}
+	s.args, s.setArgs = map[string]string{}, map[string]bool{}
 	usage := getRusage()
 	defer logRusage(b.opts.RusageLog, &usage)
 	s.stepf(s.fromText())

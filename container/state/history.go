@@ -33,6 +33,16 @@ func (st *State) record(instructions []string) {
 	st.Pending = append(st.Pending, ispec.History{Created: &now, CreatedBy: nop + b.String(), EmptyLayer: true})
 }
 
+// Described returns changes whose history entry is text (an instruction
+// as written, "ENV A=$B") instead of the one they would record.
+func Described(text string, changes ...Change) []Change {
+	out := make([]Change, 0, len(changes)+1)
+	for _, ch := range changes {
+		out = append(out, Change{"", ch.edit})
+	}
+	return append(out, Change{text, func(*State) {}})
+}
+
 // ApplyQuietly makes the changes and records no history: buildah's config
 // without --add-history.
 func (st *State) ApplyQuietly(changes ...Change) {
