@@ -394,10 +394,12 @@ func (b *builder) finish(s *stage) (id string, err error) {
 // reusableTop is the final stage's image when it is the build's: with
 // layers, the stage unchanged since its last step (on that step's image,
 // or on a cache hit with nothing to replay), nothing left to apply, and no
-// commit option that would change it; else "".
+// commit option that would change it; else "". A stage of one FROM line
+// is its base image with or without layers, as in buildah.
 func (b *builder) reusableTop(s *stage, changes int) string {
 	f := b.opts.Final
-	if b.opts.NoLayers || changes > 0 || b.opts.Commit.Squash || f.OmitHistory || len(f.UnsetEnv) > 0 || b.opts.Commit.Timestamp != nil {
+	onlyFrom := len(s.parsed.Commands) == 0 && s.top != ""
+	if (b.opts.NoLayers && !onlyFrom) || changes > 0 || b.opts.Commit.Squash || f.OmitHistory || len(f.UnsetEnv) > 0 || b.opts.Commit.Timestamp != nil {
 		return ""
 	}
 	if s.top != "" {
