@@ -30,6 +30,8 @@ type builder struct {
 	// used marks the stages a later needed stage builds on, copies or
 	// mounts from: they end as images.
 	used  map[int]bool
+	// usedAsBase marks those a later stage starts FROM.
+	usedAsBase map[int]bool
 	built int // how many stages the build runs, for "[i/n]" prefixes
 	// consumed are the --build-args an ARG took (under mu).
 	consumed map[string]bool
@@ -58,7 +60,7 @@ func newBuilder(ctx context.Context, store cstorage.Store, opts Options, file st
 	if err != nil {
 		return nil, err
 	}
-	b := &builder{ctx: ctx, store: store, opts: opts, file: file, byName: map[string]int{}, ignore: ignore, ignoreFile: ignoreFile, used: map[int]bool{},
+	b := &builder{ctx: ctx, store: store, opts: opts, file: file, byName: map[string]int{}, ignore: ignore, ignoreFile: ignoreFile, used: map[int]bool{}, usedAsBase: map[int]bool{},
 		cache: newCache(store, !opts.NoLayers && !opts.NoCache, opts.RemoteCache.TTL), journal: journal}
 	b.cache.remote = remote
 	target := storage.Platform{OS: "linux", Arch: goarch}
@@ -116,11 +118,6 @@ func (b *builder) stageRef(name string, before int) (int, bool) {
 // to the target.
 func (b *builder) needed(target int) []int {
 	want := map[int]bool{}
-	if b.opts.KeepUnusedStages {
-		for i := 0; i < target; i++ {
-			want[i] = true
-		}
-	}
 	var visit func(i int)
 	visit = func(i int) {
 		if want[i] {
@@ -131,8 +128,16 @@ func (b *builder) needed(target int) []int {
 			b.used[dep] = true
 			visit(dep)
 		}
+		if base, ok := b.stageRef(b.stages[i].baseName(), i); ok {
+			b.usedAsBase[base] = true
+		}
 	}
 	visit(target)
+	if b.opts.KeepUnusedStages {
+		for i := 0; i < target; i++ {
+			visit(i)
+		}
+	}
 	var order []int
 	for i := range b.stages {
 		if want[i] {
@@ -187,6 +192,15 @@ func (b *builder) argValue(kv instructions.KeyValuePairOptional, scope map[strin
 		return *kv.Value
 	}
 	return v
+}
+
+// readsContainer tells whether later stages read stage i's working
+// container instead of an image of it: without --layers and one stage at
+// a time, a stage that is only copied or mounted from (no FROM starts on
+// it) is finished before its readers start, so nothing races it and it
+// need not be committed, as in buildah.
+func (b *builder) readsContainer(i int) bool {
+	return b.opts.NoLayers && b.opts.Jobs <= 1 && !b.usedAsBase[i]
 }
 
 // argSet tells whether an ARG has a value: a --build-arg, a default, or a

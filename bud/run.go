@@ -336,6 +336,11 @@ func (s *stage) bindMount(m *instructions.Mount) (rspec.Mount, func(), error) {
 // at once may read one stage's image together.
 func (s *stage) sourceRoot(from string) (string, func(), error) {
 	if i, ok := s.b.stageRef(from, s.index); ok {
+		if s.b.readsContainer(i) {
+			c := s.b.stages[i].c
+			root, err := c.Mount()
+			return root, func() { _ = c.Unmount(false) }, err
+		}
 		return storage.MountImage(s.b.store, s.b.stages[i].imageID)
 	}
 	if nc, ok := s.b.opts.Contexts[strings.ToLower(from)]; ok {

@@ -121,7 +121,7 @@ func (b *builder) runStage(i int) error {
 		}
 		logRusage(b.opts.RusageLog, &usage)
 	}
-	if !b.used[i] {
+	if !b.used[i] || b.readsContainer(i) {
 		return nil
 	}
 	id, err := s.end()

@@ -162,6 +162,10 @@ func createImage(store cstorage.Store, id, layerID string, created time.Time, co
 	if err != nil && !errors.Is(err, cstorage.ErrDuplicateID) {
 		return fmt.Errorf("write image %s: %w", id, err)
 	}
+	if err == nil {
+		// containers/image's words for it, which buildah logs too.
+		logrus.Debugf("created new image ID %q", id)
+	}
 	return err
 }
 
