@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/hodbuild/hod/copier"
@@ -128,8 +129,11 @@ func (b *builder) needed(target int) []int {
 			b.used[dep] = true
 			visit(dep)
 		}
-		if base, ok := b.stageRef(b.stages[i].baseName(), i); ok {
-			b.usedAsBase[base] = true
+		name := b.stages[i].baseName()
+		if _, isContext := b.opts.Contexts[strings.ToLower(name)]; !isContext {
+			if base, ok := b.stageRef(name, i); ok {
+				b.usedAsBase[base] = true
+			}
 		}
 	}
 	visit(target)

@@ -335,7 +335,8 @@ func (s *stage) bindMount(m *instructions.Mount) (rspec.Mount, func(), error) {
 // for reading. A stage's working container is never shared: stages built
 // at once may read one stage's image together.
 func (s *stage) sourceRoot(from string) (string, func(), error) {
-	if i, ok := s.b.stageRef(from, s.index); ok {
+	_, isContext := s.b.opts.Contexts[strings.ToLower(from)]
+	if i, ok := s.b.stageRef(from, s.index); ok && !isContext {
 		if s.b.readsContainer(i) {
 			c := s.b.stages[i].c
 			root, err := c.Mount()

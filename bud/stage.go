@@ -58,6 +58,9 @@ type stage struct {
 func (s *stage) dependencies() []int {
 	var deps []int
 	add := func(name string) {
+		if _, ok := s.b.opts.Contexts[strings.ToLower(name)]; ok {
+			return // a build context of that name wins over a stage
+		}
 		if i, ok := s.b.stageRef(name, s.index); ok {
 			deps = append(deps, i)
 		}
@@ -81,7 +84,9 @@ func (s *stage) dependencies() []int {
 // FROM's flags.
 func (s *stage) fromText() string {
 	base := s.baseName()
-	if i, ok := s.b.stageRef(base, s.index); ok {
+	if nc, ok := s.b.opts.Contexts[strings.ToLower(base)]; ok && nc.Image != "" {
+		base = nc.Image
+	} else if i, ok := s.b.stageRef(base, s.index); ok {
 		base = s.b.stages[i].imageID
 	}
 	text := "FROM " + base
@@ -179,14 +184,15 @@ func (s *stage) from() error {
 		return errors.New("base name expands to nothing")
 	}
 	image, pull := base, s.b.opts.Pull
-	if i, ok := s.b.stageRef(base, s.index); ok {
-		// An earlier stage's image is local: no pull policy applies.
-		image, pull.Policy = s.b.stages[i].imageID, storage.PullNever
-	} else if nc, ok := s.b.opts.Contexts[strings.ToLower(base)]; ok {
+	// A build context of that name wins over a stage, as in buildah.
+	if nc, ok := s.b.opts.Contexts[strings.ToLower(base)]; ok {
 		if nc.Image == "" {
 			return fmt.Errorf("build context %q is a directory: FROM needs an image (docker-image://)", base)
 		}
 		image = nc.Image
+	} else if i, ok := s.b.stageRef(base, s.index); ok {
+		// An earlier stage's image is local: no pull policy applies.
+		image, pull.Policy = s.b.stages[i].imageID, storage.PullNever
 	}
 	sys, err := s.platform()
 	if err != nil {
