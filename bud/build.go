@@ -175,11 +175,15 @@ func load(ctx context.Context, store cstorage.Store, opts Options) (*builder, er
 	if text, err = preprocess(name, text, opts); err != nil {
 		return nil, err
 	}
-	stages, metaArgs, err := parse(name, text)
+	stages, metaArgs, messages, err := parse(name, text)
 	if err != nil {
 		return nil, err
 	}
-	return newBuilder(ctx, store, opts, name, stages, metaArgs)
+	b, err := newBuilder(ctx, store, opts, name, stages, metaArgs)
+	if b != nil {
+		b.messages = messages
+	}
+	return b, err
 }
 
 // readDockerfile reads the Containerfiles the build names, in order, as
@@ -296,11 +300,10 @@ func located(file string, err error) error {
 	return fmt.Errorf("%s: %w", file, err)
 }
 
-// at prefixes an instruction's error with FILE:LINE, keeping its class
-// (a RUN's *run.ExitError stays one).
 // at words a step's failure as buildah does ("building at STEP \"RUN
-// x\": while running runtime: exit status 1"), behind hod's FILE:LINE;
-// a RUN's *run.ExitError stays one (its status is hod's).
+// x\": while running runtime: exit status 1", the step as stepMessages
+// has it), behind hod's FILE:LINE; a RUN's *run.ExitError stays one (its
+// status is hod's).
 func (b *builder) at(cmd instructions.Command, err error) error {
 	var where []parser.Range
 	if loc, ok := cmd.(interface{ Location() []parser.Range }); ok {
@@ -310,7 +313,11 @@ func (b *builder) at(cmd instructions.Command, err error) error {
 	if errors.As(err, &exit) {
 		err = fmt.Errorf("while running runtime: %w", err)
 	}
-	return fmt.Errorf("%s:%d: building at STEP \"%s\": %w", b.file, line(where), source(cmd), err)
+	message, ok := b.messages[line(where)]
+	if !ok {
+		message = source(cmd)
+	}
+	return fmt.Errorf("%s:%d: building at STEP \"%s\": %w", b.file, line(where), message, err)
 }
 
 func at(file string, cmd instructions.Command, err error) error {

@@ -18,28 +18,29 @@ import (
 // parse reads a Dockerfile into stages and global ARGs and checks every
 // instruction's flags, so a bad one anywhere fails the build before
 // anything is built. Errors are FILE:LINE.
-func parse(file string, text []byte) ([]instructions.Stage, []instructions.ArgCommand, error) {
+func parse(file string, text []byte) ([]instructions.Stage, []instructions.ArgCommand, map[int]string, error) {
 	result, err := parser.Parse(bytes.NewReader(text))
 	if err != nil {
-		return nil, nil, located(file, err)
+		return nil, nil, nil, located(file, err)
 	}
+	messages := stepMessages(result.AST)
 	dropBuildahMountFlags(result.AST)
 	slashStageNames(result.AST)
 	stages, metaArgs, err := instructions.Parse(result.AST, nil)
 	if err != nil {
-		return nil, nil, located(file, copyFlagError(result.AST, err))
+		return nil, nil, nil, located(file, copyFlagError(result.AST, err))
 	}
 	for _, s := range stages {
 		if err := checkPlatform(s.Platform); err != nil {
-			return nil, nil, fmt.Errorf("%s:%d: FROM: %w", file, line(s.Location), err)
+			return nil, nil, nil, fmt.Errorf("%s:%d: FROM: %w", file, line(s.Location), err)
 		}
 		for _, cmd := range s.Commands {
 			if err := check(cmd); err != nil {
-				return nil, nil, at(file, cmd, err)
+				return nil, nil, nil, at(file, cmd, err)
 			}
 		}
 	}
-	return stages, metaArgs, nil
+	return stages, metaArgs, messages, nil
 }
 
 // check validates the flags of one instruction that hold no variable
@@ -91,6 +92,22 @@ func checkPlatform(p string) error {
 		_, err := storage.ParsePlatform(p)
 		return err
 	})
+}
+
+// stepMessages are the instructions as buildah names them in "building at
+// STEP" errors, by line: the keyword in capitals, its flags, and its
+// arguments as the parser split them, joined by spaces ("VOLUME /a /b" for
+// VOLUME ["/a", "/b"]).
+func stepMessages(root *parser.Node) map[int]string {
+	out := make(map[int]string, len(root.Children))
+	for _, n := range root.Children {
+		words := append([]string{strings.ToUpper(n.Value)}, n.Flags...)
+		for a := n.Next; a != nil; a = a.Next {
+			words = append(words, a.Value)
+		}
+		out[n.StartLine] = strings.Join(words, " ")
+	}
+	return out
 }
 
 // buildahMountFlags are RUN --mount fields buildah takes that buildkit's

@@ -23,7 +23,7 @@ func FuzzParse(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, text string) {
-		if _, _, err := parse("Dockerfile", []byte(text)); err != nil && !strings.HasPrefix(err.Error(), "Dockerfile") {
+		if _, _, _, err := parse("Dockerfile", []byte(text)); err != nil && !strings.HasPrefix(err.Error(), "Dockerfile") {
 			t.Errorf("error %q names no file", err)
 		}
 	})

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/hodbuild/hod/container/state"
+	"github.com/hodbuild/hod/copier"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
@@ -58,6 +59,9 @@ func (s *stage) dispatch(cmd instructions.Command) error {
 	}
 	if _, ok := cmd.(*instructions.WorkdirCommand); ok && s.b.opts.NoLayers {
 		return s.ensureWorkDir()
+	}
+	if v, ok := cmd.(*instructions.VolumeCommand); ok && s.hit == "" {
+		return copier.CheckPaths(s.c, v.Volumes)
 	}
 	return nil
 }

@@ -1,7 +1,11 @@
 package copier
 
 import (
+	"errors"
 	"fmt"
+	"syscall"
+
+	securejoin "github.com/cyphar/filepath-securejoin"
 
 	"github.com/hodbuild/hod/container"
 )
@@ -30,6 +34,24 @@ func EnsureDir(c *container.Container, dir, user string) error {
 	}
 	if _, err := makeDestDir(root, dir, &hostOwner, true); err != nil {
 		return fmt.Errorf("create working directory %s in container %s: %w", dir, c.Name, inContainerTerms(root, err))
+	}
+	return nil
+}
+
+// CheckPaths resolves paths (absolute in the container) in its rootfs and
+// fails on a symbolic link loop, in buildah's words: a VOLUME under such a
+// path can never be made. buildah finds out only when the VOLUME is the
+// last instruction; hod at the instruction, wherever it is.
+func CheckPaths(c *container.Container, paths []string) error {
+	root, err := c.Mount()
+	if err != nil {
+		return err
+	}
+	defer c.Unmount(false) //nolint:errcheck // a failed unmount leaves a mount, not a wrong image
+	for _, p := range paths {
+		if _, err := securejoin.SecureJoin(root, p); errors.Is(err, syscall.ELOOP) {
+			return fmt.Errorf("evaluating path %q: copier: eval: error resolving %q: open %s: %w", p, p, p, syscall.ELOOP)
+		}
 	}
 	return nil
 }
