@@ -134,7 +134,7 @@ func dropBuildahMountFlags(root *parser.Node) {
 // copyFlagError words a bad COPY or ADD flag as buildah does ("COPY only
 // supports the --chmod=<permissions> --chown=<uid:gid> and the
 // --from=<image|stage> flags", "ADD only supports the --chmod=<permissions>
-// and the --chown=<uid:gid> flag"), keeping the parser's own words after it.
+// and the --chown=<uid:gid> flags"), keeping the parser's own words after it.
 func copyFlagError(root *parser.Node, err error) error {
 	var loc *parser.LocationError
 	if !errors.As(err, &loc) || len(loc.Locations) == 0 || len(loc.Locations[0]) == 0 || !strings.Contains(err.Error(), "flag") {
@@ -149,7 +149,7 @@ func copyFlagError(root *parser.Node, err error) error {
 		case "copy":
 			return fmt.Errorf("COPY only supports the --chmod=<permissions> --chown=<uid:gid> and the --from=<image|stage> flags: %w", err)
 		case "add":
-			return fmt.Errorf("ADD only supports the --chmod=<permissions> and the --chown=<uid:gid> flag: %w", err)
+			return fmt.Errorf("ADD only supports the --chmod=<permissions> and the --chown=<uid:gid> flags: %w", err)
 		}
 	}
 	return err
