@@ -101,6 +101,9 @@ func Copy(ctx context.Context, c *container.Container, sources []string, dest st
 	if err != nil {
 		return "", fmt.Errorf("copy to %s in container %s: %w", dest, c.Name, inContainerTerms(root, err))
 	}
+	if err := c.DropVolumeCopies(destDir); err != nil {
+		return "", err
+	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 

@@ -1,8 +1,6 @@
 package run
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -35,8 +33,7 @@ func imageVolumes(c *container.Container, root string, mounts []rspec.Mount) ([]
 			}
 			return nil, fmt.Errorf("volume %s: %w", path, err)
 		}
-		sum := sha256.Sum256([]byte(filepath.Clean(path)))
-		copyDir := filepath.Join(c.Dir(), "hod-volumes", hex.EncodeToString(sum[:16]))
+		copyDir := c.VolumeCopyDir(path)
 		if _, err := os.Stat(copyDir); errors.Is(err, os.ErrNotExist) {
 			if err := copyVolume(root, path, copyDir); err != nil {
 				return nil, fmt.Errorf("volume %s: %w", path, err)
