@@ -376,11 +376,12 @@ func (b *builder) finish(s *stage) (id string, err error) {
 		// As buildah with --layers: the last step's image is the build's
 		// (a Containerfile of one FROM line just names its base). It
 		// keeps the cache key of its step.
-		return b.tag(top)
+		return b.tag(top, "")
 	}
-	id, hit := b.cache.lookup(st)
+	id, pulled, hit := b.cache.lookup(st)
+	pushed := ""
 	if hit {
-		b.printf("--> Using cache %s\n", id)
+		b.printf("%s", hitMessage(id, pulled))
 	} else {
 		if err := s.materialize(); err != nil {
 			return "", err
@@ -393,9 +394,9 @@ func (b *builder) finish(s *stage) (id string, err error) {
 		if id, err = commit.Commit(b.ctx, s.c, "", opts); err != nil {
 			return "", err
 		}
-		b.cache.store(id, st)
+		pushed = b.cache.store(id, st)
 	}
-	return b.tag(id)
+	return b.tag(id, pushed)
 }
 
 // reusableTop is the final stage's image when it is the build's: with
@@ -466,7 +467,9 @@ func (b *builder) runStages(order []int, cancel context.CancelFunc) error {
 	return firstErr
 }
 
-func (b *builder) tag(id string) (string, error) {
+// tag names the build's image and prints buildah's closing lines; pushed
+// is the --cache-to line of the final commit, printed after COMMIT.
+func (b *builder) tag(id, pushed string) (string, error) {
 	// buildah's line: the first tag as given (the others are additional
 	// tags, reported as "Successfully tagged"), with the stage prefix.
 	commit := "COMMIT"
@@ -476,7 +479,7 @@ func (b *builder) tag(id string) (string, error) {
 	if b.built > 1 {
 		commit = fmt.Sprintf("[%d/%d] %s", b.built, b.built, commit)
 	}
-	b.printf("%s\n", commit)
+	b.printf("%s\n%s", commit, pushed)
 	img, err := b.store.Image(id)
 	if err != nil {
 		return "", err

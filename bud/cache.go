@@ -70,31 +70,41 @@ func newCache(store cstorage.Store, enabled bool, ttl time.Duration) *cache {
 	return c
 }
 
-func (c *cache) lookup(s step) (string, bool) {
+// lookup finds a step's image: in the store, or pulled from --cache-from
+// (then pulled names the reference it came from).
+func (c *cache) lookup(s step) (id, pulled string, ok bool) {
 	if !c.enabled {
-		return "", false
+		return "", "", false
 	}
 	c.mu.Lock()
-	id, ok := c.byKey[s.key()]
+	id, ok = c.byKey[s.key()]
 	c.mu.Unlock()
 	if ok {
 		logrus.Debugf("build cache hit for %q: %s", s.text, id)
 		// buildah's debug line for a hit found before the step ran
 		// (scripts and its tests look for it): hod's hits always are.
 		logrus.Debugf("Found a cache hit in the first iteration with id %s", id)
-		return id, true
+		return id, "", true
 	}
 	// Outside the lock: stages built at once may fetch at once.
-	id, ok = c.remote.fetch(s.key())
+	id, pulled, ok = c.remote.fetch(s.key())
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if ok {
 		logrus.Debugf("build cache hit for %q in --cache-from: %s", s.text, id)
 		c.record(id, s)
-		return id, true
+		return id, pulled, true
 	}
 	logrus.Debugf("build cache miss for %q: %s", s.text, c.explain(s))
-	return "", false
+	return "", "", false
+}
+
+// hitMessage is buildah's line for a cache hit.
+func hitMessage(id, pulled string) string {
+	if pulled != "" {
+		return "--> Cache pulled from remote " + pulled + "\n"
+	}
+	return "--> Using cache " + id + "\n"
 }
 
 // explain says why a step missed, from the steps cached before.
@@ -115,14 +125,19 @@ func (c *cache) explain(s step) string {
 	return "the step was not built before"
 }
 
-func (c *cache) store(id string, s step) {
+// store records step s's image, and pushes it with --cache-to; it
+// returns buildah's line for the push ("" if none).
+func (c *cache) store(id string, s step) string {
 	if !c.enabled {
-		return
+		return ""
 	}
 	c.mu.Lock()
 	c.record(id, s)
 	c.mu.Unlock()
-	c.remote.publish(id, s.key())
+	if ref := c.remote.publish(id, s.key()); ref != "" {
+		return "--> Pushing cache " + ref + "\n"
+	}
+	return ""
 }
 
 // record notes id as step s's image, in its metadata and the index; the

@@ -101,21 +101,21 @@ func parseCacheRepo(value string) (cacheRepo, error) {
 }
 
 // fetch pulls the step's image from --cache-from; a miss is no error.
-func (r *remoteCache) fetch(key string) (string, bool) {
+func (r *remoteCache) fetch(key string) (id, name string, ok bool) {
 	if r == nil || r.from.repo == "" {
-		return "", false
+		return "", "", false
 	}
-	name := r.from.ref(key)
+	name = r.from.ref(key)
 	img, err := storage.Pull(r.ctx, r.store, r.sys, "docker://"+name, storage.PullOptions{Policy: storage.PullAlways})
 	if err != nil {
 		logrus.Debugf("cache-from %s: %v", name, err)
-		return "", false
+		return "", "", false
 	}
 	if r.ttl > 0 && time.Since(img.Created) > r.ttl {
 		logrus.Debugf("cache-from %s: older than --cache-ttl %s", name, r.ttl)
-		return "", false
+		return "", "", false
 	}
-	return img.ID, true
+	return img.ID, name, true
 }
 
 // publish pushes the step's image to --cache-to in the background while
@@ -126,9 +126,9 @@ func (r *remoteCache) fetch(key string) (string, bool) {
 // shared layers again, and docker-registry's filesystem storage rewrites a
 // blob's link file in place on each upload, so a manifest checked at that
 // moment failed with "digest invalid".
-func (r *remoteCache) publish(id, key string) {
+func (r *remoteCache) publish(id, key string) string {
 	if r == nil || r.to.repo == "" {
-		return
+		return ""
 	}
 	name := r.to.ref(key)
 	r.mu.Lock()
@@ -146,6 +146,7 @@ func (r *remoteCache) publish(id, key string) {
 			logrus.Warnf("cache-to %s: %v", name, err)
 		}
 	}()
+	return name
 }
 
 // wait waits for the pushes publish started.

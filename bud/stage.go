@@ -339,7 +339,7 @@ func (s *stage) checkpoint(parts ...string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	s.b.cache.store(id, st)
+	s.b.printf("%s", s.b.cache.store(id, st))
 	s.chain, s.pending, s.top = st.key(), nil, id
 	return id, nil
 }
@@ -349,12 +349,12 @@ func (s *stage) checkpoint(parts ...string) (string, error) {
 // miss the container is brought up to date for the step to run.
 func (s *stage) cached(parts ...string) (bool, error) {
 	st := s.step(parts...)
-	id, ok := s.b.cache.lookup(st)
+	id, pulled, ok := s.b.cache.lookup(st)
 	if !ok {
 		return false, s.materialize()
 	}
 	s.hit, s.replay, s.top = id, nil, id
 	s.chain, s.pending = st.key(), nil
-	s.b.printf("--> Using cache %s\n", id)
+	s.b.printf("%s", hitMessage(id, pulled))
 	return true, nil
 }
