@@ -15,7 +15,8 @@ import (
 
 // Targets creates the mount points a run needs inside a rootfs and removes
 // the ones it created afterwards, so mounts made only for a run leave no
-// trace in the committed layer. Paths are resolved with securejoin: a
+// trace in the committed layer; except the network files of /etc (kept),
+// which buildah and Docker leave as empty files and images expect. Paths are resolved with securejoin: a
 // symlink in the rootfs cannot move a mount point onto the host.
 type Targets struct {
 	Root    string
@@ -90,16 +91,22 @@ func (t *Targets) ensure(unsafeDest string, file bool) error {
 		if err != nil {
 			return err
 		}
-		f, err := os.OpenFile(hostPath, os.O_CREATE|os.O_EXCL|os.O_WRONLY|unix.O_NOFOLLOW, 0o644)
+		f, err := os.OpenFile(hostPath, os.O_CREATE|os.O_EXCL|os.O_WRONLY|unix.O_NOFOLLOW, 0o755) // runc's mode for a file mount point
 		if err != nil {
 			return err
 		}
 		f.Close()
 	}
 	slices.Reverse(missing)
+	missing = slices.DeleteFunc(missing, func(p string) bool { return kept[p] })
 	t.created = append(t.created, missing...)
 	return nil
 }
+
+// kept are the mount points left in place after a run: the files every
+// run mounts its own over, which buildah and Docker leave (empty) in the
+// container, and the directory they are in.
+var kept = map[string]bool{"/etc": true, "/etc/hosts": true, "/etc/hostname": true, "/etc/resolv.conf": true}
 
 // Made is what Prepare made: the mount points, parents first, and the
 // times of the existing directories they were made in.
