@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hodbuild/hod/run/policy"
+	"github.com/moby/sys/capability"
 	"github.com/moby/profiles/seccomp"
 	rspec "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/opencontainers/runtime-tools/generate"
@@ -146,21 +147,63 @@ func confinement(opts Options) (*generate.Generator, error) {
 // capabilities drops, then adds: "--cap-drop all --cap-add chown" leaves
 // CAP_CHOWN alone, as in Docker and buildah.
 func capabilities(g *generate.Generator, add, drop []string) error {
-	for _, c := range drop {
-		if strings.EqualFold(c, "all") {
-			g.ClearProcessCapabilities()
+	var adds []string
+	for _, c := range add {
+		if !strings.EqualFold(c, "all") {
+			adds = append(adds, capName(c))
 			continue
+		}
+		all, err := allCapabilities()
+		if err != nil {
+			return fmt.Errorf("--cap-add %s: %w", c, err)
+		}
+		adds = append(adds, all...)
+	}
+	// buildah's order: --cap-drop ALL leaves only what --cap-add gives;
+	// otherwise the drops come after the adds, so --cap-add ALL
+	// --cap-drop X leaves all but X.
+	dropAll := slices.ContainsFunc(drop, func(c string) bool { return strings.EqualFold(c, "all") })
+	if dropAll {
+		g.ClearProcessCapabilities()
+	}
+	for _, c := range adds {
+		if err := g.AddProcessCapability(c); err != nil {
+			return fmt.Errorf("--cap-add %s: %w", c, err)
+		}
+	}
+	for _, c := range drop {
+		if dropAll {
+			break
 		}
 		if err := g.DropProcessCapability(capName(c)); err != nil {
 			return fmt.Errorf("--cap-drop %s: %w", c, err)
 		}
 	}
-	for _, c := range add {
-		if err := g.AddProcessCapability(capName(c)); err != nil {
-			return fmt.Errorf("--cap-add %s: %w", c, err)
+	return nil
+}
+
+// allCapabilities names --cap-add ALL: every capability in hod's own
+// bounding set, the most a run can be given (in a container or a
+// restricted service that is fewer than the kernel knows).
+func allCapabilities() ([]string, error) {
+	self, err := capability.NewPid2(0)
+	if err == nil {
+		err = self.Load()
+	}
+	if err != nil {
+		return nil, err
+	}
+	last, err := capability.LastCap()
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for c := capability.Cap(0); c <= last; c++ {
+		if self.Get(capability.BOUNDING, c) {
+			names = append(names, "CAP_"+strings.ToUpper(c.String()))
 		}
 	}
-	return nil
+	return names, nil
 }
 
 func capName(c string) string {
