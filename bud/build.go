@@ -479,7 +479,9 @@ func (b *builder) tag(id, pushed string) (string, error) {
 	if b.built > 1 {
 		commit = fmt.Sprintf("[%d/%d] %s", b.built, b.built, commit)
 	}
-	b.printf("%s\n%s", commit, pushed)
+	b.printf("%s\n", commit)
+	b.flushDeferred()
+	b.printf("%s", pushed)
 	img, err := b.store.Image(id)
 	if err != nil {
 		return "", err
@@ -513,6 +515,23 @@ func (b *builder) tag(id, pushed string) (string, error) {
 		}
 	}
 	return id, nil
+}
+
+// deferPrint keeps a line for flushDeferred.
+func (b *builder) deferPrint(line string) {
+	b.flushDeferred()
+	b.mu.Lock()
+	b.deferred = line
+	b.mu.Unlock()
+}
+
+// flushDeferred prints the line deferPrint kept, if any.
+func (b *builder) flushDeferred() {
+	b.mu.Lock()
+	line := b.deferred
+	b.deferred = ""
+	b.mu.Unlock()
+	b.printf("%s", line)
 }
 
 func (b *builder) printf(format string, args ...any) {

@@ -31,6 +31,8 @@ type builder struct {
 	// used marks the stages a later needed stage builds on, copies or
 	// mounts from: they end as images.
 	used  map[int]bool
+	// deferred is a line printed before the next step or after COMMIT.
+	deferred string
 	// messages are the instructions by line as buildah's errors name them.
 	messages map[int]string
 	// usedAsBase marks those a later stage starts FROM.

@@ -157,6 +157,7 @@ func (s *stage) end() (string, error) {
 // m the stage's instructions (FROM included), behind "[i/n] " (the
 // stage's place among the n built) when there are several stages.
 func (s *stage) stepf(text string) {
+	s.b.flushDeferred()
 	s.steps++
 	s.b.printf("%sSTEP %d/%d: %s\n", s.prefix(), s.steps, 1+len(s.parsed.Commands), text)
 }
@@ -339,7 +340,9 @@ func (s *stage) checkpoint(parts ...string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	s.b.printf("%s", s.b.cache.store(id, st))
+	// Printed before the next step, or after COMMIT when this is the
+	// build's image: where buildah, committing it then, prints it.
+	s.b.deferPrint(s.b.cache.store(id, st))
 	s.chain, s.pending, s.top = st.key(), nil, id
 	return id, nil
 }
