@@ -68,6 +68,7 @@ bench: deps build
 	HOD=bin/hod ./bench/registry.sh
 	HOD=bin/hod ./bench/rootless.sh
 	HOD=bin/hod ./bench/cache.sh
+	HOD=bin/hod ./bench/config.sh
 
 install: build
 	install -D -m 0755 bin/hod /usr/local/bin/hod

@@ -391,6 +391,9 @@ func (b *builder) finish(s *stage) (id string, err error) {
 		if b.opts.NoLayers {
 			s.c.State.TakeLastHistory()
 		}
+		if err := s.c.Save(); err != nil {
+			return "", err
+		}
 		if id, err = commit.Commit(b.ctx, s.c, "", opts); err != nil {
 			return "", err
 		}

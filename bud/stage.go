@@ -271,7 +271,8 @@ func (s *stage) apply(changes ...state.Change) error {
 		s.replay = append(s.replay, changes)
 	}
 	s.top = ""
-	return s.c.Apply(changes...)
+	s.c.ApplyUnsaved(changes...)
+	return nil
 }
 
 // materialize moves the container onto a pending cache hit and replays the
@@ -285,9 +286,7 @@ func (s *stage) materialize() error {
 			return err
 		}
 		for _, changes := range replay {
-			if err := s.c.Apply(changes...); err != nil {
-				return err
-			}
+			s.c.ApplyUnsaved(changes...)
 		}
 	}
 	return nil
@@ -334,6 +333,9 @@ func (s *stage) layer(parts ...string) (string, error) {
 func (s *stage) checkpoint(parts ...string) (string, error) {
 	st := s.step(parts...)
 	if err := s.materialize(); err != nil {
+		return "", err
+	}
+	if err := s.c.Save(); err != nil {
 		return "", err
 	}
 	id, err := commit.Checkpoint(s.b.ctx, s.c, s.b.opts.Commit)

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"os"
 	"slices"
 	"strconv"
@@ -124,8 +123,10 @@ func UnsetAnnotation(key string) Change {
 	return Change{"", func(st *State) { delete(st.Annotations, key) }}
 }
 
+// with sets key in m, made if nil. Maps are changed in place (as the
+// deletes do): a copy per change made a Containerfile of n LABEL lines
+// cost n² (issue 20).
 func with(m map[string]string, key, value string) map[string]string {
-	m = maps.Clone(m)
 	if m == nil {
 		m = map[string]string{}
 	}
@@ -186,7 +187,6 @@ func Volume(path string) Change {
 }
 
 func set(m map[string]struct{}, key string) map[string]struct{} {
-	m = maps.Clone(m)
 	if m == nil {
 		m = map[string]struct{}{}
 	}
