@@ -10,6 +10,7 @@ import (
 	"github.com/hodbuild/hod/internal/failpoint"
 	"github.com/hodbuild/hod/storage"
 	istorage "go.podman.io/image/v5/storage"
+	"go.podman.io/image/v5/transports"
 	"go.podman.io/image/v5/types"
 )
 
@@ -65,10 +66,17 @@ func Commit(ctx context.Context, c *container.Container, dest string, opts Optio
 	if opts.Protection.SignBy != "" && dest == "" {
 		return "", fmt.Errorf("commit %s: --sign-by needs an image name to sign for", c.Name)
 	}
-	if len(opts.Protection.EncryptionKeys) > 0 {
-		if ref, err := storage.ParseReference(c.Store(), dest); dest == "" || err == nil && storage.IsLocal(c.Store(), ref) {
-			return "", fmt.Errorf("commit %s: %w", c.Name, storage.ErrEncryptLocal)
+	// The destination is parsed before anything is written: a bad name
+	// leaves no unnamed image behind.
+	var ref types.ImageReference
+	if dest != "" {
+		var err error
+		if ref, err = storage.ParseReference(c.Store(), dest); err != nil {
+			return "", fmt.Errorf("commit %s to %q: %w", c.Name, dest, err)
 		}
+	}
+	if len(opts.Protection.EncryptionKeys) > 0 && (ref == nil || storage.IsLocal(c.Store(), ref)) {
+		return "", fmt.Errorf("commit %s: %w", c.Name, storage.ErrEncryptLocal)
 	}
 	j, err := storage.BeginWrite(c.Store())
 	if err != nil {
@@ -79,7 +87,7 @@ func Commit(ctx context.Context, c *container.Container, dest string, opts Optio
 	if err != nil {
 		return "", fmt.Errorf("commit %s: %w", c.Name, err)
 	}
-	if err := publish(ctx, c, img, dest, opts); err != nil {
+	if err := publish(ctx, c, img, ref, opts); err != nil {
 		return "", fmt.Errorf("commit %s to %q: %w", c.Name, dest, err)
 	}
 	failpoint.Hit("commit-after-name")
@@ -113,19 +121,15 @@ func Checkpoint(ctx context.Context, c *container.Container, opts Options) (stri
 }
 
 // publish names the image or copies it to another transport.
-func publish(ctx context.Context, c *container.Container, img *written, dest string, opts Options) error {
+func publish(ctx context.Context, c *container.Container, img *written, ref types.ImageReference, opts Options) error {
 	store := c.Store()
-	if dest == "" {
+	if ref == nil {
 		return nil
-	}
-	ref, err := storage.ParseReference(store, dest)
-	if err != nil {
-		return err
 	}
 	if storage.IsLocal(store, ref) {
 		name := ref.DockerReference()
 		if name == nil {
-			return fmt.Errorf("no image name in %q", dest)
+			return fmt.Errorf("no image name in %q", transports.ImageName(ref))
 		}
 		if opts.Protection.SignBy == "" {
 			return store.AddNames(img.id, []string{name.String()})

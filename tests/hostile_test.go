@@ -299,3 +299,19 @@ func damageBlob(t *testing.T, dir, which string, data []byte) {
 		t.Fatal(err)
 	}
 }
+
+// A commit to a name that does not parse fails before writing anything:
+// no unnamed image is left behind (issue 20 item 7).
+func TestCommitBadNameWritesNothing(t *testing.T) {
+	h := newHodEnv(t)
+	h.must("from", "--name", "c", "scratch")
+	for _, name := range []string{"a b", "UPPER/case", "x:y:z", "docker://", "oci:"} {
+		_, errs, code := h.run("commit", "c", name)
+		if code != 125 || !strings.Contains(errs, name) {
+			t.Errorf("commit c %q: exit %d, stderr %q; want 125 naming it", name, code, errs)
+		}
+		if ids := h.must("images", "-a", "-q"); strings.TrimSpace(ids) != "" {
+			t.Fatalf("commit c %q left images: %s", name, ids)
+		}
+	}
+}
