@@ -24,6 +24,9 @@ func setupRoot(cfg chrootConfig) error {
 	if err := unix.Mount(cfg.Root, cfg.Root, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
 		return fmt.Errorf("bind rootfs %s: %w", cfg.Root, err)
 	}
+	if err := remountNodev(cfg.Root); err != nil {
+		return err
+	}
 	proc, err := mountIfDir(filepath.Join(cfg.Root, "proc"), "proc", "proc", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC)
 	if errors.Is(err, unix.EPERM) {
 		// In a container whose runtime masked parts of /proc (a pod), the
@@ -138,13 +141,30 @@ func mask(target string) error {
 	return nil
 }
 
-// setupDev gives the container a small /dev: a tmpfs with the host's
+// remountNodev makes the rootfs mount nodev, as a runtime's is: a device
+// node made in it (with CAP_MKNOD) cannot be opened, so the host's devices
+// stay out of reach. The flags the mount has are kept, as a user
+// namespace requires of a remount.
+func remountNodev(root string) error {
+	var st unix.Statfs_t
+	if err := unix.Statfs(root, &st); err != nil {
+		return fmt.Errorf("statfs %s: %w", root, err)
+	}
+	keep := uintptr(st.Flags) & (unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NOEXEC | unix.MS_NOATIME | unix.MS_NODIRATIME | unix.MS_RELATIME)
+	if err := unix.Mount("", root, "", unix.MS_REMOUNT|unix.MS_BIND|unix.MS_NODEV|keep, ""); err != nil {
+		return fmt.Errorf("remount rootfs %s nodev: %w", root, err)
+	}
+	return nil
+}
+
+// setupDev gives the container a small /dev (nodev itself; the nodes are
+// bind mounts of the host's, each a mount of its own): a tmpfs with the host's
 // harmless character devices bound in, its own devpts, and shm.
 func setupDev(dev, shmOption string) error {
 	if fi, err := os.Lstat(dev); err != nil || !fi.IsDir() {
 		return nil
 	}
-	if err := unix.Mount("tmpfs", dev, "tmpfs", unix.MS_NOSUID|unix.MS_NOEXEC, "mode=755,size=65536k"); err != nil {
+	if err := unix.Mount("tmpfs", dev, "tmpfs", unix.MS_NOSUID|unix.MS_NOEXEC|unix.MS_NODEV, "mode=755,size=65536k"); err != nil {
 		return fmt.Errorf("mount tmpfs on %s: %w", dev, err)
 	}
 	for _, name := range []string{"null", "zero", "full", "random", "urandom", "tty"} {
