@@ -71,13 +71,21 @@ func newCopyCommand(g *globals, verb, summary string, add bool, example string) 
 				// "copy CTR SRC" copies into the working directory, as buildah does.
 				sources, dest = args[1:], "."
 			}
+			given := sources
+			if o.contextDir != "" && o.from == "" {
+				// Sources may not leave the context directory.
+				if sources, err = copier.ContextSources(o.contextDir, sources); err != nil {
+					return err
+				}
+				opts.Confine = true
+			}
 			digest, err := copier.Copy(cmd.Context(), c, sources, dest, opts)
 			if err != nil {
 				return err
 			}
 			if short.AddHistory(cmd) {
 				// buildah's entry: "COPY file:HEX", "ADD dir:HEX", "COPY multi:HEX".
-				entry := fmt.Sprintf("/bin/sh -c #(nop) %s %s:%s", strings.ToUpper(verb), contentType(sources, o.from), strings.TrimPrefix(digest, "sha256:"))
+				entry := fmt.Sprintf("/bin/sh -c #(nop) %s %s:%s", strings.ToUpper(verb), contentType(given, o.from), strings.TrimPrefix(digest, "sha256:"))
 				if err := c.AddHistory(entry); err != nil {
 					return err
 				}
@@ -95,7 +103,7 @@ func newCopyCommand(g *globals, verb, summary string, add bool, example string) 
 	f.StringVar(&o.chown, "chown", "", "owner USER[:GROUP] of the copies, looked up in the container (default 0:0)")
 	f.StringVar(&o.chmod, "chmod", "", "octal mode of the copies")
 	f.StringVar(&o.from, "from", "", "copy from this container or image instead of the host")
-	f.StringVar(&o.contextDir, "contextdir", "", "directory the ignore patterns are relative to")
+	f.StringVar(&o.contextDir, "contextdir", "", "directory the sources must lie in (no .., absolute path or symlink out of it) and the ignore patterns are relative to")
 	f.StringVar(&o.ignoreFile, "ignorefile", "", "file of .dockerignore patterns (default CONTEXTDIR/.containerignore or .dockerignore)")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "print nothing")
 	if add {

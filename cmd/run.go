@@ -92,7 +92,7 @@ func NewRun(g *globals) *cobra.Command {
 	f.StringVar(&o.workDir, "workingdir", "", "working directory (default: the image's)")
 	f.StringArrayVarP(&o.env, "env", "e", nil, "set KEY=VALUE for the command (repeatable)")
 	f.StringArrayVar(&o.mounts, "mount", nil, "mount type=bind|tmpfs|cache,dst=...,... (repeatable)")
-	f.StringVar(&o.contextDir, "contextdir", "", "resolve --mount type=bind sources inside this directory (they cannot leave it)")
+	f.StringVar(&o.contextDir, "contextdir", "", "resolve --mount type=bind sources inside this directory; -v sources must lie in it (neither can leave it)")
 	f.StringVar(&o.hostname, "hostname", "", "hostname inside the run (default: the container ID's prefix)")
 	f.BoolVarP(&o.tty, "terminal", "t", false, "allocate a pseudo-terminal")
 	f.BoolVar(&o.noPivot, "no-pivot", false, "have the runtime use chroot instead of pivot_root (runc --no-pivot)")
@@ -231,6 +231,12 @@ func (o runFlags) options(store cstorage.Store) (run.Options, error) {
 		m, err := mount.ParseVolume(v)
 		if err != nil {
 			return opts, err
+		}
+		if o.contextDir != "" && m.Type == "bind" {
+			// With --contextdir, -v sources may not leave it either.
+			if m.Source, err = mount.InContext(o.contextDir, m.Source); err != nil {
+				return opts, fmt.Errorf("parse --volume %q: %w", v, err)
+			}
 		}
 		opts.Mounts = append(opts.Mounts, m)
 	}

@@ -94,3 +94,32 @@ func checkPattern(p string) error {
 	_, err = pm.MatchesOrParentMatches("a/b")
 	return err
 }
+
+// ContextSources confines host sources to contextDir (copy --contextdir):
+// each, relative to the working directory or absolute, must lie inside
+// it, and comes back relative to it, for Options.Confine to resolve there
+// (so no symlink leads out either). URLs pass as they are.
+func ContextSources(contextDir string, sources []string) ([]string, error) {
+	root, err := filepath.Abs(contextDir)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(sources))
+	for i, src := range sources {
+		if isURL(src) {
+			out[i] = src
+			continue
+		}
+		abs, err := filepath.Abs(src)
+		if err != nil {
+			return nil, err
+		}
+		rel, err := filepath.Rel(root, abs)
+		if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+			// buildah's words.
+			return nil, fmt.Errorf("possible escaping context directory error: %q is outside of %q", abs, root)
+		}
+		out[i] = rel
+	}
+	return out, nil
+}

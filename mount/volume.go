@@ -214,6 +214,20 @@ func Cache(root, id, dst string) (rspec.Mount, error) {
 	return bind(dir, dst), os.MkdirAll(dir, 0o755)
 }
 
+// InContext confines an absolute host path to dir: it must lie inside dir,
+// and symbolic links on the way are resolved inside dir (run --contextdir).
+func InContext(dir, source string) (string, error) {
+	root, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	rel, err := filepath.Rel(root, source)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+		return "", fmt.Errorf("%s is outside of the context directory %s", source, root)
+	}
+	return securejoin.SecureJoin(root, rel)
+}
+
 // CacheName is the directory name of cache id under the cache root.
 func CacheName(id string) string {
 	sum := sha256.Sum256([]byte(id))

@@ -170,6 +170,38 @@ func TestHostileInputs(t *testing.T) {
 		os.WriteFile(filepath.Join(h.dir, "ctx", "Dockerfile"), []byte("FROM scratch\nCOPY l /l\n"), 0o644)
 	}, []string{"bud", "-q", "ctx"}, 125, "")
 
+	// --contextdir confines sources (issue 20 item 4): no "..", absolute
+	// path or symlink out of it
+	ctxSetup := func(t *testing.T, h *hodEnv, canary string) {
+		os.Mkdir(filepath.Join(h.dir, "ctx"), 0o755)
+		os.WriteFile(filepath.Join(h.dir, "ctx", "f"), []byte("f"), 0o644)
+		os.WriteFile(filepath.Join(h.dir, "secret"), []byte("secret"), 0o644)
+		os.Symlink(filepath.Join(canary, "canary"), filepath.Join(h.dir, "ctx", "abs-link"))
+		os.Symlink("../secret", filepath.Join(h.dir, "ctx", "up-link"))
+	}
+	for _, c := range []struct {
+		name string
+		args []string
+		code int
+		msg  string
+	}{
+		{"copy-dotdot", []string{"copy", "--contextdir", "ctx", "c", "secret", "/s"}, 125, "escaping context directory"},
+		{"copy-absolute", []string{"copy", "--contextdir", "ctx", "c", "CANARY/canary", "/s"}, 125, "escaping context directory"},
+		{"copy-abs-link", []string{"copy", "--contextdir", "ctx", "c", "ctx/abs-link", "/s"}, 125, "no such file"},
+		{"copy-up-link", []string{"copy", "--contextdir", "ctx", "c", "ctx/up-link", "/s"}, 125, "no such file"},
+		{"copy-inside", []string{"copy", "--contextdir", "ctx", "c", "ctx/f", "/s"}, 0, ""},
+		{"run-volume-outside", []string{"run", "--contextdir", "ctx", "-v", "CANARY:/h", "c", "--", "touch", "/h/evil"}, 125, "outside of the context directory"},
+		{"run-volume-dotdot", []string{"run", "--contextdir", "ctx", "-v", "CTXDIR/..:/h", "c", "--", "touch", "/h/evil"}, 125, "outside of the context directory"},
+	} {
+		args := c.args
+		add("contextdir/"+c.name, func(t *testing.T, h *hodEnv, canary string) {
+			ctxSetup(t, h, canary)
+			for i, a := range args {
+				args[i] = strings.NewReplacer("CANARY", canary, "CTXDIR", filepath.Join(h.dir, "ctx")).Replace(a)
+			}
+		}, args, c.code, c.msg)
+	}
+
 	// images that lie
 	for _, c := range []struct {
 		name   string
