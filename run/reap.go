@@ -133,8 +133,13 @@ func Stop(c *container.Container) error {
 		if !lockdir.Live(dir) {
 			continue
 		}
-		stopProcesses(dir)
-		for lockdir.Live(dir) {
+		// Killed again until the run ends: a run still starting has no
+		// runtime container (or child) yet when the first kill comes, and
+		// would otherwise go on to run its command.
+		for i := 0; lockdir.Live(dir); i++ {
+			if i%5 == 0 {
+				stopProcesses(dir)
+			}
 			if time.Now().After(deadline) {
 				return fmt.Errorf("stop the run in %s: %s is still running", c.Name, strconv.Quote(dir))
 			}

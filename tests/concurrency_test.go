@@ -3,10 +3,12 @@ package tests
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // parallel runs f(0..n-1) at once and reports each failure.
@@ -119,5 +121,40 @@ func TestConcurrentRuns(t *testing.T) {
 		t.Errorf("%d of 16 runs left their file: %q", n, out)
 	}
 	h.must("rm", ctr)
+	h.checkNoTemp()
+}
+
+// rm right after a run starts (issue 20 item 5) stops the command however
+// far the run got, and removes the container; nothing keeps running.
+func TestRmStopsAStartingRun(t *testing.T) {
+	h := newHodEnv(t)
+	for i, delay := range []time.Duration{0, 50 * time.Millisecond, 100 * time.Millisecond, 150 * time.Millisecond, 200 * time.Millisecond, 300 * time.Millisecond} {
+		ctr := h.must("from", "oci:"+shared.busybox+":latest")
+		marker := fmt.Sprintf("%d", 7700+i)
+		run := h.cmd(nil, "run", "--network", "none", ctr, "--", "sleep", marker)
+		if err := run.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(delay)
+		start := time.Now()
+		if _, errs, code := h.run("rm", ctr); code != 0 {
+			t.Errorf("rm %v after the run started: exit %d: %s", delay, code, errs)
+		}
+		waited := make(chan error, 1)
+		go func() { waited <- run.Wait() }()
+		select {
+		case <-waited:
+		case <-time.After(15 * time.Second):
+			t.Errorf("rm %v after the run started: the run still goes on after 15 s", delay)
+			_ = run.Process.Kill()
+		}
+		if took := time.Since(start); took > 8*time.Second {
+			t.Errorf("rm %v after the run started took %v", delay, took)
+		}
+		if out, _ := exec.Command("pgrep", "-f", "^sleep "+marker+"$").Output(); len(out) > 0 {
+			t.Errorf("rm %v after the run started: sleep %s still runs (pid %s)", delay, marker, strings.TrimSpace(string(out)))
+			_ = exec.Command("pkill", "-KILL", "-f", "^sleep "+marker+"$").Run()
+		}
+	}
 	h.checkNoTemp()
 }
