@@ -52,6 +52,12 @@ func prepareEtc(root, dir, hostname, ctrName string, reach bool, opts Options) (
 	if opts.NoHosts {
 		delete(provided, "hosts")
 	}
+	if network == NetworkNone {
+		// As buildah: a run without a network gets the image's own
+		// hosts and resolv.conf, and what it writes there stays.
+		delete(provided, "hosts")
+		delete(provided, "resolv.conf")
+	}
 	var files etcFiles
 	for name, content := range provided {
 		f := etcFile{name: name, hostPath: filepath.Join(dir, name), written: content}
