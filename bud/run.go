@@ -3,6 +3,7 @@ package bud
 import (
 	"cmp"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -26,6 +27,10 @@ import (
 // secrets are neither.
 func (s *stage) run(c *instructions.RunCommand) error {
 	argv := s.argv(c.ShellDependantCmdLine)
+	if slices.ContainsFunc(argv, func(a string) bool { return strings.ContainsRune(a, 0) }) {
+		// No exec can take it; say so before a runtime says "invalid argument".
+		return errors.New("the command line holds a NUL byte")
+	}
 	opts := s.b.opts.Run
 	for _, k := range keys(s.args) {
 		// An ENV of the same name wins over the ARG in the run, so the

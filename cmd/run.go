@@ -7,6 +7,7 @@ import (
 	"github.com/hodbuild/hod/cmd/short"
 	"github.com/hodbuild/hod/run/policy"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -187,6 +188,11 @@ func (o runFlags) options(store cstorage.Store) (run.Options, error) {
 	opts := run.Options{
 		Runtime: o.runtime, RuntimeFlags: runtimeFlags(o.runtimeFlags), User: o.user, WorkDir: o.workDir,
 		Env: o.env, Hostname: o.hostname, CapAdd: o.capAdd, CapDrop: o.capDrop, Terminal: o.tty, NoHosts: o.noHosts,
+	}
+	if o.workDir != "" && !path.IsAbs(o.workDir) {
+		// The runtime would refuse it with its own words, and chroot
+		// isolation would take it relative to wherever it starts.
+		return opts, fmt.Errorf("--workingdir %q: must be an absolute path in the container", o.workDir)
 	}
 	var err error
 	if opts.Limits, err = o.limits.options(); err != nil {

@@ -202,6 +202,11 @@ func TestHostileInputs(t *testing.T) {
 		}, args, c.code, c.msg)
 	}
 
+	add("bud/nul-in-run", func(t *testing.T, h *hodEnv, _ string) {
+		os.Mkdir(filepath.Join(h.dir, "ctx"), 0o755)
+		os.WriteFile(filepath.Join(h.dir, "ctx", "Dockerfile"), []byte("FROM scratch\nRUN echo a\x00b\n"), 0o644)
+	}, []string{"bud", "-q", "ctx"}, 125, "Dockerfile:2: building at STEP")
+
 	// images that lie
 	for _, c := range []struct {
 		name   string
@@ -246,6 +251,7 @@ func TestHostileInputs(t *testing.T) {
 		{"env-name", []string{"config", "--env", "=x", "c"}, "=x"},
 		{"decryption-key", []string{"pull", "--decryption-key", "/nonexistent.pem", "oci:img:x"}, "nonexistent.pem"},
 		{"unknown-flag", []string{"from", "--bogus", "scratch"}, "bogus"},
+		{"workingdir-relative", []string{"run", "--workingdir", "../x", "c", "--", "true"}, "../x"},
 	} {
 		add("flag/"+c.name, func(t *testing.T, h *hodEnv, _ string) {
 			os.WriteFile(filepath.Join(h.dir, "f"), []byte("f"), 0o644)
