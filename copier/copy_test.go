@@ -153,3 +153,25 @@ func TestCopyIntoWorkingDirectory(t *testing.T) {
 		})
 	}
 }
+
+// A file that holds more than its stat said when it is read (a /proc file,
+// a growing log) is copied as stat'ed, as tar does: no "archive/tar: write
+// too long" (issue 20 item 11).
+func TestCopyWhatWasStated(t *testing.T) {
+	ctx := context.Background()
+	c, err := container.From(ctx, newStore(t), nil, "scratch", container.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Copy(ctx, c, []string{"/proc/self/status"}, "/status", Options{}); err != nil {
+		t.Fatal(err)
+	}
+	root, err := c.Mount()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Unmount(true) //nolint:errcheck
+	if fi, err := os.Stat(filepath.Join(root, "status")); err != nil || fi.Size() != 0 {
+		t.Errorf("/status: %v %v, want the 0 bytes stat gave", fi, err)
+	}
+}

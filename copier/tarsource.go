@@ -17,6 +17,7 @@ import (
 	securejoin "github.com/cyphar/filepath-securejoin"
 	"github.com/hodbuild/hod/container"
 	"github.com/moby/patternmatcher"
+	"github.com/sirupsen/logrus"
 	"go.podman.io/storage/pkg/archive"
 )
 
@@ -416,17 +417,32 @@ func (s *tarSource) writeInfo(tw *tar.Writer, p, name string, fi os.FileInfo, mo
 	if !fi.Mode().IsRegular() {
 		return nil
 	}
-	return copyFileInto(tw, p)
+	return copyFileInto(tw, p, hdr.Size)
 }
 
-func copyFileInto(w io.Writer, p string) error {
+// copyFileInto writes the size bytes the file had when it was stat'ed, as
+// tar does: a file that grew since (a log, a /proc file, whose size is 0)
+// is cut there; one that shrank is padded with zeros, with a warning.
+func copyFileInto(w io.Writer, p string, size int64) error {
 	f, err := os.Open(p)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	_, err = io.Copy(w, f)
+	n, err := io.CopyN(w, f, size)
+	if errors.Is(err, io.EOF) {
+		logrus.Warnf("%s: file shrank by %d bytes while it was copied; padding with zeros", p, size-n)
+		_, err = io.CopyN(w, zeros{}, size-n)
+	}
 	return err
+}
+
+// zeros reads as an endless run of zero bytes.
+type zeros struct{}
+
+func (zeros) Read(b []byte) (int, error) {
+	clear(b)
+	return len(b), nil
 }
 
 // writeArchive passes a local archive's entries through; they keep their
