@@ -40,7 +40,15 @@ func putLayer(c *container.Container, parent string, j *storage.Journal, opts Op
 	if err != nil {
 		return nil, false, err
 	}
-	defer c.Unmount(false) //nolint:errcheck // a failed unmount leaves a mount, not a wrong image
+	// Noted, so a killed commit's reference is dropped by the next hod.
+	if err := j.Mounted(c.ID); err != nil {
+		_ = c.Unmount(false)
+		return nil, false, err
+	}
+	defer func() {
+		j.Unmounted(c.ID)
+		_ = c.Unmount(false) // a failed unmount leaves a mount, not a wrong image
+	}()
 	if opts.Squash {
 		parent = ""
 	}

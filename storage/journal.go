@@ -68,6 +68,20 @@ func (j *Journal) CreateContainer(store cstorage.Store, id string, names []strin
 	return store.CreateContainer(id, names, image, layer, metadata, opts)
 }
 
+// Mounted records that the write holds a mount reference on container
+// id, taken just before; Unmounted forgets it, just before the reference is
+// dropped. A killed write's reference is dropped by ReapWrites (that order
+// may leak a reference in the instant between the two, never drop one
+// the write did not hold).
+func (j *Journal) Mounted(id string) error { return j.note("mount", id) }
+
+// Unmounted forgets a reference Mounted recorded.
+func (j *Journal) Unmounted(id string) {
+	if err := os.Remove(filepath.Join(j.dir.Path, "mount-"+id)); err != nil {
+		logrus.Debugf("journal: %v", err)
+	}
+}
+
 // Image records that the write creates image id.
 func (j *Journal) Image(id string) error { return j.note("image", id) }
 
@@ -102,6 +116,7 @@ func ReapWrites(store cstorage.Store) error {
 			if err := finishMoves(store, dir); err != nil {
 				return err
 			}
+			dropMountRefs(store, dir)
 			l, i, tc, err := readJournal(dir)
 			if err != nil {
 				return err
@@ -181,6 +196,18 @@ func finishMoves(store cstorage.Store, dir string) error {
 		}
 	}
 	return nil
+}
+
+// dropMountRefs drops the mount references a killed write held.
+func dropMountRefs(store cstorage.Store, dir string) {
+	refs, _ := filepath.Glob(filepath.Join(dir, "mount-*"))
+	for _, ref := range refs {
+		id := strings.TrimPrefix(filepath.Base(ref), "mount-")
+		logrus.Debugf("dropping the mount of %s a killed write held", id)
+		if _, err := store.Unmount(id, false); err != nil {
+			logrus.Debugf("unmount %s: %v", id, err)
+		}
+	}
 }
 
 func readJournal(dir string) (layers, images, temps []string, err error) {

@@ -88,6 +88,10 @@ func TestCrashSafety(t *testing.T) {
 			h.checkReachable()
 			h.checkNoTemp()
 			h.checkOnlyContainer("c")
+			// no mount reference of the killed write is left (issue 20)
+			if out := h.must("mount"); strings.TrimSpace(out) != "" {
+				t.Errorf("containers still mounted after the kill: %s", out)
+			}
 			// the retry works and its image is whole (a commit --rm that
 			// finished before the kill took its container with it)
 			if _, _, code := h.run("inspect", "c"); code != 0 {
