@@ -46,8 +46,10 @@ func putLayer(c *container.Container, parent string, j *storage.Journal, opts Op
 		return nil, false, err
 	}
 	defer func() {
-		j.Unmounted(c.ID)
+		// Unmounting (which can take a while) comes first: a kill during
+		// it leaves the note, and the next hod drops the reference.
 		_ = c.Unmount(false) // a failed unmount leaves a mount, not a wrong image
+		j.Unmounted(c.ID)
 	}()
 	if opts.Squash {
 		parent = ""

@@ -69,10 +69,11 @@ func (j *Journal) CreateContainer(store cstorage.Store, id string, names []strin
 }
 
 // Mounted records that the write holds a mount reference on container
-// id, taken just before; Unmounted forgets it, just before the reference is
-// dropped. A killed write's reference is dropped by ReapWrites (that order
-// may leak a reference in the instant between the two, never drop one
-// the write did not hold).
+// id, taken just before; Unmounted forgets it once the reference is
+// dropped. A killed write's reference is dropped by ReapWrites. The
+// instants between mount and note, and between unmount and forgetting,
+// are the only windows left (an unmount of a layer no longer mounted is
+// a no-op).
 func (j *Journal) Mounted(id string) error { return j.note("mount", id) }
 
 // Unmounted forgets a reference Mounted recorded.
