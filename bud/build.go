@@ -382,6 +382,9 @@ func (b *builder) finish(s *stage) (id string, err error) {
 	pushed := ""
 	if hit {
 		b.printf("%s", hitMessage(id, pulled))
+		if pulled == "" {
+			pushed = b.cache.share(id, st)
+		}
 	} else {
 		if err := s.materialize(); err != nil {
 			return "", err

@@ -30,14 +30,14 @@ type builder struct {
 	cache      *cache
 	// used marks the stages a later needed stage builds on, copies or
 	// mounts from: they end as images.
-	used  map[int]bool
+	used map[int]bool
 	// deferred is a line printed before the next step or after COMMIT.
 	deferred string
 	// messages are the instructions by line as buildah's errors name them.
 	messages map[int]string
 	// usedAsBase marks those a later stage starts FROM.
 	usedAsBase map[int]bool
-	built int // how many stages the build runs, for "[i/n]" prefixes
+	built      int // how many stages the build runs, for "[i/n]" prefixes
 	// consumed are the --build-args an ARG took (under mu).
 	consumed map[string]bool
 	journal  *storage.Journal

@@ -125,6 +125,16 @@ func (c *cache) explain(s step) string {
 	return "the step was not built before"
 }
 
+// share pushes a step's image found in the local cache to --cache-to, as
+// buildah does (it cannot know whether the registry has it); it returns
+// buildah's line for the push ("" if none).
+func (c *cache) share(id string, s step) string {
+	if ref := c.remote.publish(id, s.key()); ref != "" {
+		return "--> Pushing cache " + ref + "\n"
+	}
+	return ""
+}
+
 // store records step s's image, and pushes it with --cache-to; it
 // returns buildah's line for the push ("" if none).
 func (c *cache) store(id string, s step) string {

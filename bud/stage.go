@@ -52,7 +52,8 @@ type stage struct {
 	// group per instruction) made since. A run of cache hits thus costs no
 	// container work at all; materialize catches up when something runs.
 	hit    string
-	replay [][]state.Change}
+	replay [][]state.Change
+}
 
 // dependencies are the earlier stages this one builds on or copies from.
 func (s *stage) dependencies() []int {
@@ -361,5 +362,8 @@ func (s *stage) cached(parts ...string) (bool, error) {
 	s.hit, s.replay, s.top = id, nil, id
 	s.chain, s.pending = st.key(), nil
 	s.b.printf("%s", hitMessage(id, pulled))
+	if pulled == "" {
+		s.b.deferPrint(s.b.cache.share(id, st))
+	}
 	return true, nil
 }

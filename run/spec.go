@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/hodbuild/hod/run/policy"
-	"github.com/moby/sys/capability"
 	"github.com/moby/profiles/seccomp"
+	"github.com/moby/sys/capability"
 	rspec "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/opencontainers/runtime-tools/generate"
 	"golang.org/x/sys/unix"
