@@ -540,10 +540,14 @@ func (b *builder) flushDeferred() {
 	b.printf("%s", line)
 }
 
+// printf prints a line behind LogPrefix; nothing at all for empty text
+// (a cache line that has nothing to say), which must not leave a prefix.
 func (b *builder) printf(format string, args ...any) {
-	if b.opts.Out != nil {
-		b.mu.Lock()
-		defer b.mu.Unlock()
-		fmt.Fprintf(b.opts.Out, b.opts.LogPrefix+format, args...)
+	text := fmt.Sprintf(format, args...)
+	if b.opts.Out == nil || text == "" {
+		return
 	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	fmt.Fprint(b.opts.Out, b.opts.LogPrefix+text)
 }
