@@ -96,7 +96,7 @@ func Copy(ctx context.Context, c *container.Container, sources []string, dest st
 	err = chrootarchive.UntarWithRoot(pr, hostDir, &archive.TarOptions{UIDMaps: c.IDMap.UIDs, GIDMaps: c.IDMap.GIDs, IgnoreChownErrors: ignoreChownErrors(c)}, root)
 	pr.CloseWithError(err)
 	if err != nil && len(w.outsideLinks) > 0 {
-		err = fmt.Errorf("%s (hard links may point only at files inside the destination): %w", w.outsideLinks[0], err)
+		err = fmt.Errorf("%s: %w", w.outsideLinks[0], err)
 	}
 	if err != nil {
 		return "", fmt.Errorf("copy to %s in container %s: %w", dest, c.Name, inContainerTerms(root, err))

@@ -471,7 +471,9 @@ func (s *tarSource) writeArchive(tw *tar.Writer, p string) error {
 		}
 		seen[path.Clean("/"+hdr.Name)] = true
 		if hdr.Typeflag == tar.TypeLink && !seen[path.Clean("/"+hdr.Linkname)] {
-			s.outsideLinks = append(s.outsideLinks, fmt.Sprintf("entry %q of %s is a hard link to %q, which is not in the archive", hdr.Name, filepath.Base(p), hdr.Linkname))
+			// Recorded before the entry reaches the extraction, which fails
+			// on it. The target may still come later: tar extracts in order.
+			s.outsideLinks = append(s.outsideLinks, fmt.Sprintf("entry %q of %s is a hard link to %q, which is not earlier in the archive (a hard link must follow the file it links to)", hdr.Name, filepath.Base(p), hdr.Linkname))
 		}
 		if s.opts.Chown != "" {
 			hdr.Uid, hdr.Gid, hdr.Uname, hdr.Gname = s.owner.UID, s.owner.GID, "", ""

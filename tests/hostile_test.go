@@ -105,6 +105,7 @@ func TestHostileInputs(t *testing.T) {
 		{"hardlink-abs", 125, "hard link", []string{"h=>CANARY/canary"}},
 		{"hardlink-up", 125, "hard link", []string{"h=>" + up + "etc/passwd"}},
 		{"hardlink-shadow", 125, "hard link", []string{"h=>/etc/shadow"}},
+		{"hardlink-forward", 125, "not earlier in the archive", []string{"h=>f", "f=x"}},
 		{"hardlink-via-symlink", 125, "", []string{"l->CANARY", "h=>l/canary"}},
 		{"hardlink-to-symlink-out", 0, "", []string{"l->CANARY/canary", "h=>l"}},
 		{"char-device", 0, "", []string{"c:null"}},
