@@ -107,8 +107,13 @@ func (b *builder) targetIndex() (int, error) {
 	return i, nil
 }
 
-// stageRef resolves a FROM or --from name to an earlier stage.
+// stageRef resolves a FROM or --from name to an earlier stage. A build
+// context of that name wins over a stage, as in buildah: the name is then
+// no stage's.
 func (b *builder) stageRef(name string, before int) (int, bool) {
+	if _, isContext := b.opts.Contexts[strings.ToLower(name)]; isContext {
+		return 0, false
+	}
 	if i, ok := b.byName[stageName(name)]; ok && i < before {
 		return i, true
 	}
@@ -133,11 +138,8 @@ func (b *builder) needed(target int) []int {
 			b.used[dep] = true
 			visit(dep)
 		}
-		name := b.stages[i].baseName()
-		if _, isContext := b.opts.Contexts[strings.ToLower(name)]; !isContext {
-			if base, ok := b.stageRef(name, i); ok {
-				b.usedAsBase[base] = true
-			}
+		if base, ok := b.stageRef(b.stages[i].baseName(), i); ok {
+			b.usedAsBase[base] = true
 		}
 	}
 	visit(target)

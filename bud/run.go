@@ -66,7 +66,9 @@ func (s *stage) run(c *instructions.RunCommand) error {
 	if err := s.ensureWorkDir(); err != nil {
 		return err
 	}
-	if err := run.Run(s.b.ctx, s.c, argv, opts); err != nil {
+	err = run.Run(s.b.ctx, s.c, argv, opts)
+	s.workDirMade = "" // the command may have removed it
+	if err != nil {
 		return err
 	}
 	_, err = s.layer(parts...)
@@ -336,12 +338,11 @@ func (s *stage) bindMount(m *instructions.Mount) (rspec.Mount, func(), error) {
 	return rspec.Mount{Type: "bind", Source: src, Destination: m.Target, Options: []string{"rbind"}}, release, nil
 }
 
-// sourceRoot mounts the image an earlier stage ended as, or another image,
-// for reading. A stage's working container is never shared: stages built
-// at once may read one stage's image together.
+// sourceRoot mounts what a --from names for reading: an earlier stage (its
+// image, or its finished working container when readsContainer says no
+// other stage can race it), a build context, or another image.
 func (s *stage) sourceRoot(from string) (string, func(), error) {
-	_, isContext := s.b.opts.Contexts[strings.ToLower(from)]
-	if i, ok := s.b.stageRef(from, s.index); ok && !isContext {
+	if i, ok := s.b.stageRef(from, s.index); ok {
 		if s.b.readsContainer(i) {
 			c := s.b.stages[i].c
 			root, err := c.Mount()

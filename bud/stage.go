@@ -53,15 +53,14 @@ type stage struct {
 	// container work at all; materialize catches up when something runs.
 	hit    string
 	replay [][]state.Change
+	// workDirMade is the working directory ensureWorkDir last made sure of.
+	workDirMade string
 }
 
 // dependencies are the earlier stages this one builds on or copies from.
 func (s *stage) dependencies() []int {
 	var deps []int
 	add := func(name string) {
-		if _, ok := s.b.opts.Contexts[strings.ToLower(name)]; ok {
-			return // a build context of that name wins over a stage
-		}
 		if i, ok := s.b.stageRef(name, s.index); ok {
 			deps = append(deps, i)
 		}
@@ -85,10 +84,10 @@ func (s *stage) dependencies() []int {
 // FROM's flags.
 func (s *stage) fromText() string {
 	base := s.baseName()
-	if nc, ok := s.b.opts.Contexts[strings.ToLower(base)]; ok && nc.Image != "" {
-		base = nc.Image
-	} else if i, ok := s.b.stageRef(base, s.index); ok {
+	if i, ok := s.b.stageRef(base, s.index); ok {
 		base = s.b.stages[i].imageID
+	} else if nc, ok := s.b.opts.Contexts[strings.ToLower(base)]; ok && nc.Image != "" {
+		base = nc.Image
 	}
 	text := "FROM " + base
 	if s.parsed.Name != "" {
@@ -186,15 +185,14 @@ func (s *stage) from() error {
 		return errors.New("base name expands to nothing")
 	}
 	image, pull := base, s.b.opts.Pull
-	// A build context of that name wins over a stage, as in buildah.
-	if nc, ok := s.b.opts.Contexts[strings.ToLower(base)]; ok {
+	if i, ok := s.b.stageRef(base, s.index); ok {
+		// An earlier stage's image is local: no pull policy applies.
+		image, pull.Policy = s.b.stages[i].imageID, storage.PullNever
+	} else if nc, ok := s.b.opts.Contexts[strings.ToLower(base)]; ok {
 		if nc.Image == "" {
 			return fmt.Errorf("build context %q is a directory: FROM needs an image (docker-image://)", base)
 		}
 		image = nc.Image
-	} else if i, ok := s.b.stageRef(base, s.index); ok {
-		// An earlier stage's image is local: no pull policy applies.
-		image, pull.Policy = s.b.stages[i].imageID, storage.PullNever
 	}
 	sys, err := s.platform()
 	if err != nil {
@@ -282,7 +280,7 @@ func (s *stage) apply(changes ...state.Change) error {
 func (s *stage) materialize() error {
 	if s.hit != "" {
 		id, replay := s.hit, s.replay
-		s.hit, s.replay = "", nil
+		s.hit, s.replay, s.workDirMade = "", nil, ""
 		if err := s.c.RebaseOnImage(s.b.ctx, s.b.opts.Sys, id); err != nil {
 			return err
 		}
@@ -298,12 +296,19 @@ func (s *stage) materialize() error {
 // also when WORKDIR sets it (buildah's config-only steps keep their
 // changes then; with --layers they are committed as empty layers and
 // the directory goes with them).
+//
+// Once made, a working directory is not looked at again (a mount each step)
+// until a RUN, which may remove it, or a move onto a cached image.
 func (s *stage) ensureWorkDir() error {
 	cfg := s.c.Config.Config
-	if cfg.WorkingDir == "" || cfg.WorkingDir == "/" {
+	if cfg.WorkingDir == "" || cfg.WorkingDir == "/" || cfg.WorkingDir == s.workDirMade {
 		return nil
 	}
-	return copier.EnsureDir(s.c, cfg.WorkingDir, cfg.User)
+	if err := copier.EnsureDir(s.c, cfg.WorkingDir, cfg.User); err != nil {
+		return err
+	}
+	s.workDirMade = cfg.WorkingDir
+	return nil
 }
 
 // step describes the layer-making step about to run for the cache: its

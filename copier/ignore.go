@@ -2,12 +2,14 @@ package copier
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/hodbuild/hod/mount"
 	"github.com/moby/patternmatcher"
 	"github.com/moby/patternmatcher/ignorefile"
 )
@@ -100,24 +102,20 @@ func checkPattern(p string) error {
 // it, and comes back relative to it, for Options.Confine to resolve there
 // (so no symlink leads out either). URLs pass as they are.
 func ContextSources(contextDir string, sources []string) ([]string, error) {
-	root, err := filepath.Abs(contextDir)
-	if err != nil {
-		return nil, err
-	}
 	out := make([]string, len(sources))
 	for i, src := range sources {
 		if isURL(src) {
 			out[i] = src
 			continue
 		}
-		abs, err := filepath.Abs(src)
+		rel, err := mount.Within(contextDir, src)
+		var outside *mount.OutsideError
+		if errors.As(err, &outside) {
+			// buildah's words.
+			return nil, fmt.Errorf("possible escaping context directory error: %q is outside of %q", outside.Path, outside.Dir)
+		}
 		if err != nil {
 			return nil, err
-		}
-		rel, err := filepath.Rel(root, abs)
-		if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
-			// buildah's words.
-			return nil, fmt.Errorf("possible escaping context directory error: %q is outside of %q", abs, root)
 		}
 		out[i] = rel
 	}

@@ -3,12 +3,12 @@ package copier
 import (
 	"errors"
 	"fmt"
-	"path/filepath"
 	"syscall"
 
 	securejoin "github.com/cyphar/filepath-securejoin"
 
 	"github.com/hodbuild/hod/container"
+	"github.com/hodbuild/hod/mount"
 )
 
 // EnsureDir makes dir (absolute in the container) and its missing parents
@@ -33,17 +33,11 @@ func EnsureDir(c *container.Container, dir, user string) error {
 	if err != nil {
 		return err
 	}
-	// Symbolic links on the way are followed inside the rootfs, dangling
-	// ones too (their targets are made), as buildah and Docker do.
-	resolved, err := securejoin.SecureJoin(root, dir)
+	inRoot, err := mount.InRoot(root, dir)
 	if err != nil {
 		return err
 	}
-	inRoot, err := filepath.Rel(root, resolved)
-	if err != nil {
-		return err
-	}
-	if _, err := makeDestDir(root, "/"+filepath.ToSlash(inRoot), &hostOwner, true); err != nil {
+	if _, err := makeDestDir(root, inRoot, &hostOwner, true); err != nil {
 		return fmt.Errorf("create working directory %s in container %s: %w", dir, c.Name, inContainerTerms(root, err))
 	}
 	return nil

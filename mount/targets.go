@@ -63,11 +63,10 @@ func isFile(source string) bool {
 // dangling symlink gets its confined target created, as the runtime will
 // mount there.
 func (t *Targets) ensure(unsafeDest string, file bool) error {
-	resolved, err := securejoin.SecureJoin(t.Root, unsafeDest)
+	dest, err := InRoot(t.Root, unsafeDest)
 	if err != nil {
 		return err
 	}
-	dest := path.Join("/", strings.TrimPrefix(resolved, t.Root))
 	var missing []string
 	for p := dest; p != "/"; p = path.Dir(p) {
 		if _, err := os.Lstat(path.Join(t.Root, p)); err == nil {

@@ -217,13 +217,13 @@ func Cache(root, id, dst string) (rspec.Mount, error) {
 // InContext confines an absolute host path to dir: it must lie inside dir,
 // and symbolic links on the way are resolved inside dir (run --contextdir).
 func InContext(dir, source string) (string, error) {
-	root, err := filepath.Abs(dir)
+	rel, err := Within(dir, source)
 	if err != nil {
 		return "", err
 	}
-	rel, err := filepath.Rel(root, source)
-	if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
-		return "", fmt.Errorf("%s is outside of the context directory %s", source, root)
+	root, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
 	}
 	return securejoin.SecureJoin(root, rel)
 }

@@ -11,6 +11,7 @@ import (
 	securejoin "github.com/cyphar/filepath-securejoin"
 	"github.com/cyphar/filepath-securejoin/pathrs-lite"
 	"github.com/hodbuild/hod/container"
+	"github.com/hodbuild/hod/mount"
 	rspec "github.com/opencontainers/runtime-spec/specs-go"
 	"go.podman.io/storage/pkg/archive"
 )
@@ -85,13 +86,9 @@ func mkdirInRoot(root, path string) error {
 	if err == nil || !errors.Is(err, syscall.ENOTDIR) && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
-	resolved, jerr := securejoin.SecureJoin(root, path)
+	inRoot, jerr := mount.InRoot(root, path)
 	if jerr != nil {
 		return err
 	}
-	inRoot, jerr := filepath.Rel(root, resolved)
-	if jerr != nil {
-		return err
-	}
-	return pathrs.MkdirAll(root, "/"+inRoot, 0o755)
+	return pathrs.MkdirAll(root, inRoot, 0o755)
 }
