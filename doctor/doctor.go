@@ -4,12 +4,17 @@ package doctor
 
 import (
 	"fmt"
-	"github.com/hodbuild/hod/storage/storeconf"
 	"os"
 	"os/exec"
 	"os/user"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/hodbuild/hod/container"
+	"github.com/hodbuild/hod/storage/storeconf"
+	"go.podman.io/storage/pkg/idtools"
 	"golang.org/x/sys/unix"
 )
 
@@ -30,6 +35,9 @@ func Run(uid int, store func() (driver, root string, err error)) []Check {
 	}
 	if uid != 0 {
 		checks = append(checks, subIDs("/etc/subuid", name, "--add-subuids"), subIDs("/etc/subgid", name, "--add-subgids"))
+		if os.Getenv("_CONTAINERS_USERNS_CONFIGURED") != "" { // in hod's namespace, not a pod's
+			checks = append(checks, mapped("/proc/self/uid_map", "/etc/subuid", name), mapped("/proc/self/gid_map", "/etc/subgid", name))
+		}
 		for _, helper := range []string{"newuidmap", "newgidmap"} {
 			checks = append(checks, setuidHelper(helper))
 		}
@@ -49,13 +57,70 @@ func subIDs(file, name, flag string) Check {
 	c := Check{Name: file, Fix: fmt.Sprintf("sudo usermod %s 100000-165535 %s   # or add the line %s:100000:65536 to %s", flag, name, name, file)}
 	ranges, err := container.SubIDs(file, name)
 	switch {
+	case err == nil && overlap(ranges) != "":
+		c.Detail = fmt.Sprintf("%s for %s overlap: newuidmap refuses them, so hod maps your own ID only", overlap(ranges), name)
+		c.Fix = fmt.Sprintf("keep one line for %s in %s (or ranges that do not overlap), then pkill -u %s hod-pause", name, file, name)
 	case err == nil:
-		c.OK, c.Detail, c.Fix = true, fmt.Sprintf("range %d+%d for %s", ranges[0].HostID, ranges[0].Size, name), ""
+		c.OK, c.Detail, c.Fix = true, fmt.Sprintf("%s for %s", rangeText(ranges), name), ""
 	case os.IsNotExist(err):
 		c.Detail = err.Error()
 	default:
 		c.Detail = err.Error() + ": only your own ID can be mapped (files owned by other users cannot be stored)"
 	}
+	return c
+}
+
+// rangeText names ranges as "range 100000+65536" or "ranges A+N, B+M".
+func rangeText(ranges []idtools.IDMap) string {
+	parts := make([]string, len(ranges))
+	for i, r := range ranges {
+		parts[i] = fmt.Sprintf("%d+%d", r.HostID, r.Size)
+	}
+	if len(parts) == 1 {
+		return "range " + parts[0]
+	}
+	return "ranges " + strings.Join(parts, ", ")
+}
+
+// overlap names two of ranges whose host IDs overlap, or is "": the kernel
+// refuses such a mapping, newuidmap fails, and containers/storage falls
+// back to a single ID with a warning on every call that makes a namespace.
+func overlap(ranges []idtools.IDMap) string {
+	sorted := slices.Clone(ranges)
+	slices.SortFunc(sorted, func(a, b idtools.IDMap) int { return a.HostID - b.HostID })
+	for i := 1; i < len(sorted); i++ {
+		if prev := sorted[i-1]; sorted[i].HostID < prev.HostID+prev.Size {
+			return rangeText(sorted[i-1 : i+1])
+		}
+	}
+	return ""
+}
+
+// mapped checks the namespace hod runs in (procMap, its uid_map or
+// gid_map) against the user's ranges in file: when newuidmap failed for a
+// reason the files do not show, or the pause process still holds a
+// namespace made before the ranges were fixed, only one ID is mapped.
+func mapped(procMap, file, name string) Check {
+	c := Check{Name: "user namespace (" + filepath.Base(procMap) + ")"}
+	data, err := os.ReadFile(procMap)
+	if err != nil {
+		c.Detail = err.Error()
+		return c
+	}
+	total := 0
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		if f := strings.Fields(line); len(f) == 3 {
+			n, _ := strconv.Atoi(f[2])
+			total += n
+		}
+	}
+	ranges, err := container.SubIDs(file, name)
+	if err != nil || total > 1 {
+		c.OK, c.Detail = true, fmt.Sprintf("%d IDs mapped", total)
+		return c
+	}
+	c.Detail = fmt.Sprintf("only your own ID is mapped, not the %s in %s: newuidmap/newgidmap failed when the namespace was made (see the warning it printed)", rangeText(ranges), file)
+	c.Fix = fmt.Sprintf("fix what the checks above show, then pkill -u %s hod-pause   # the next hod call makes a new namespace", name)
 	return c
 }
 

@@ -39,14 +39,18 @@ func main() {
 		unshare.MaybeReexecUsingUserNamespace(false)
 	}
 	userns.EnsureRuntimeDir()
-	if os.Getenv("_CONTAINERS_USERNS_CONFIGURED") != "" { // hod made this namespace (not a pod's)
-		userns.StartPause()
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	root, closeStore := cmd.New()
 	err := root.ExecuteContext(ctx)
 	closeStore()
 	stop()
+	// The pause process keeps this namespace, and the mounts made in it,
+	// for the next call; a call that failed (a bad flag, an unknown name)
+	// made nothing worth keeping, so it leaves none behind. Started after
+	// the work, it still joins this namespace: it is this process's child.
+	if err == nil && os.Getenv("_CONTAINERS_USERNS_CONFIGURED") != "" { // hod made this namespace (not a pod's)
+		userns.StartPause()
+	}
 	if msg := cmd.Message(err); msg != "" {
 		fmt.Fprintln(os.Stderr, msg)
 	}
