@@ -4,13 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/hodbuild/hod/container/state"
 	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/hodbuild/hod/container/state"
+	"github.com/hodbuild/hod/storage/transfer"
 
 	"github.com/hodbuild/hod/commit"
 	"github.com/hodbuild/hod/run"
@@ -48,7 +50,7 @@ type Options struct {
 	// Jobs is how many independent stages are built at once (0 or 1: one).
 	Jobs    int
 	NoCache bool
-	Pull    storage.PullOptions
+	Pull    transfer.PullOptions
 	Commit  commit.Options
 	// Secrets maps a secret's id to the host file RUN --mount=type=secret reads.
 	Secrets map[string]string
@@ -501,7 +503,7 @@ func (b *builder) tag(id, pushed string) (string, error) {
 		if b.opts.SignBy == "" {
 			break
 		}
-		if err := storage.Sign(b.ctx, b.store, b.opts.Sys, id, t, b.opts.SignBy); err != nil {
+		if err := transfer.Sign(b.ctx, b.store, b.opts.Sys, id, t, b.opts.SignBy); err != nil {
 			_ = b.store.SetNames(id, img.Names) // no tag names an unsigned image
 			return "", err
 		}

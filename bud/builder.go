@@ -3,12 +3,13 @@ package bud
 import (
 	"context"
 	"fmt"
-	"github.com/sirupsen/logrus"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/sirupsen/logrus"
 
 	"github.com/hodbuild/hod/copier"
 	"github.com/hodbuild/hod/storage"

@@ -4,9 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"github.com/hodbuild/hod/container/state"
 	"slices"
 	"strings"
+
+	"github.com/hodbuild/hod/container/state"
 
 	"github.com/hodbuild/hod/container"
 	"github.com/hodbuild/hod/copier"

@@ -6,7 +6,6 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
-	"github.com/hodbuild/hod/run"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,6 +13,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hodbuild/hod/run"
 )
 
 func tarOf(t *testing.T, files map[string]string) []byte {

@@ -10,6 +10,7 @@ import (
 	"github.com/hodbuild/hod/container"
 	"github.com/hodbuild/hod/mount"
 	"github.com/hodbuild/hod/storage"
+	"github.com/hodbuild/hod/storage/transfer"
 	"github.com/sirupsen/logrus"
 	"go.podman.io/storage/pkg/chrootarchive"
 )
@@ -50,7 +51,7 @@ func (b *builder) useCacheMount(id string) {
 }
 
 func (b *builder) importCacheMount(name, dir string) error {
-	return b.withTemporary("docker://"+name, storage.PullAlways, func(_ *container.Container, root string) error {
+	return b.withTemporary("docker://"+name, transfer.PullAlways, func(_ *container.Container, root string) error {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return err
 		}
@@ -90,15 +91,15 @@ func (b *builder) exportCacheMount(dir, name string) error {
 			return err
 		}
 		defer storage.Remove(b.store, id, true) //nolint:errcheck // an unnamed image the next prune removes
-		_, err = storage.Push(b.cache.remote.ctx, b.store, b.opts.Sys, id, "docker://"+name, storage.PushOptions{})
+		_, err = transfer.Push(b.cache.remote.ctx, b.store, b.opts.Sys, id, "docker://"+name, transfer.PushOptions{})
 		return err
 	})
 }
 
 // withTemporary runs f on a mounted helper container from image, then
 // removes the container and the image it came from.
-func (b *builder) withTemporary(image string, pull storage.PullPolicy, f func(c *container.Container, root string) error) error {
-	c, err := container.From(b.cache.remote.ctx, b.store, b.opts.Sys, image, container.Options{Pull: storage.PullOptions{Policy: pull}, Journal: b.journal})
+func (b *builder) withTemporary(image string, pull transfer.PullPolicy, f func(c *container.Container, root string) error) error {
+	c, err := container.From(b.cache.remote.ctx, b.store, b.opts.Sys, image, container.Options{Pull: transfer.PullOptions{Policy: pull}, Journal: b.journal})
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/hodbuild/hod/storage"
+	"github.com/hodbuild/hod/storage/manifest"
 	cstorage "go.podman.io/storage"
 )
 
@@ -33,7 +33,7 @@ func BasePlatforms(ctx context.Context, store cstorage.Store, opts Options) ([]s
 		if _, ok := b.stageRef(base, s.index); ok || base == "" || base == "scratch" {
 			continue
 		}
-		platforms, err := storage.ImagePlatforms(ctx, store, opts.Sys, base)
+		platforms, err := manifest.Platforms(ctx, store, opts.Sys, base)
 		if err != nil {
 			return nil, fmt.Errorf("--all-platforms: %w", err)
 		}

@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/hodbuild/hod/storage"
+	"github.com/hodbuild/hod/storage/transfer"
 	"github.com/sirupsen/logrus"
 	"go.podman.io/image/v5/docker/reference"
 	"go.podman.io/image/v5/types"
@@ -106,7 +106,7 @@ func (r *remoteCache) fetch(key string) (id, name string, ok bool) {
 		return "", "", false
 	}
 	name = r.from.ref(key)
-	img, err := storage.Pull(r.ctx, r.store, r.sys, "docker://"+name, storage.PullOptions{Policy: storage.PullAlways})
+	img, err := transfer.Pull(r.ctx, r.store, r.sys, "docker://"+name, transfer.PullOptions{Policy: transfer.PullAlways})
 	if err != nil {
 		logrus.Debugf("cache-from %s: %v", name, err)
 		return "", "", false
@@ -142,7 +142,7 @@ func (r *remoteCache) publish(id, key string) string {
 		if prev != nil {
 			<-prev
 		}
-		if _, err := storage.Push(r.ctx, r.store, r.sys, id, "docker://"+name, storage.PushOptions{}); err != nil {
+		if _, err := transfer.Push(r.ctx, r.store, r.sys, id, "docker://"+name, transfer.PushOptions{}); err != nil {
 			logrus.Warnf("cache-to %s: %v", name, err)
 		}
 	}()

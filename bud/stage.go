@@ -13,6 +13,7 @@ import (
 	"github.com/hodbuild/hod/container/state"
 	"github.com/hodbuild/hod/copier"
 	"github.com/hodbuild/hod/storage"
+	"github.com/hodbuild/hod/storage/transfer"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"go.podman.io/image/v5/types"
@@ -187,7 +188,7 @@ func (s *stage) from() error {
 	image, pull := base, s.b.opts.Pull
 	if i, ok := s.b.stageRef(base, s.index); ok {
 		// An earlier stage's image is local: no pull policy applies.
-		image, pull.Policy = s.b.stages[i].imageID, storage.PullNever
+		image, pull.Policy = s.b.stages[i].imageID, transfer.PullNever
 	} else if nc, ok := s.b.opts.Contexts[strings.ToLower(base)]; ok {
 		if nc.Image == "" {
 			return fmt.Errorf("build context %q is a directory: FROM needs an image (docker-image://)", base)

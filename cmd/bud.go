@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/hodbuild/hod/container/state"
 	"io"
 	"os"
 	"path/filepath"
@@ -14,6 +13,10 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/hodbuild/hod/container/state"
+	"github.com/hodbuild/hod/storage/manifest"
+	"github.com/hodbuild/hod/storage/transfer"
 
 	"github.com/hodbuild/hod/bud"
 	"github.com/hodbuild/hod/commit"
@@ -260,7 +263,7 @@ func (o budFlags) options(cmd *cobra.Command, store cstorage.Store, contextDir s
 	opts := bud.Options{
 		ContextDir: contextDir, Dockerfiles: o.files, IIDFile: o.iidfile, Stdin: cmd.InOrStdin(), Tags: o.tags, Target: o.target,
 		NoLayers: !o.layers, NoCache: o.noCache || zeroTTL(cmd, o.remoteCache.TTL), KeepUnusedStages: !o.skipUnusedStages, Jobs: o.jobs, IgnoreFile: o.ignoreFile, Run: run, Out: out,
-		Pull:   storage.PullOptions{Policy: policy, Retry: o.retry, RetryDelay: o.retryDelay, DecryptionKeys: o.decryptionKeys, Report: progress(cmd, o.quiet)},
+		Pull:   transfer.PullOptions{Policy: policy, Retry: o.retry, RetryDelay: o.retryDelay, DecryptionKeys: o.decryptionKeys, Report: progress(cmd, o.quiet)},
 		Commit: commit.Options{Format: format, Squash: o.squash, Timestamp: ts},
 		Final:  o.final, From: o.from, SignBy: o.signBy, CPPFlags: o.cppFlags, IDMap: ids, RemoteCache: o.remoteCache,
 	}
@@ -457,10 +460,10 @@ func secrets(list []string) (out map[string]string, temps []string, err error) {
 // addToList adds image id to the manifest list called list, creating the
 // list first if there is none (bud --manifest, commit --manifest).
 func addToList(cmd *cobra.Command, store cstorage.Store, list, id string, platform storage.Platform) error {
-	if _, err := storage.ManifestCreate(store, list, true); err != nil {
+	if _, err := manifest.Create(store, list, true); err != nil {
 		return err
 	}
-	_, err := storage.ManifestAdd(cmd.Context(), store, nil, list, id, storage.Instance{Platform: platform}, false)
+	_, err := transfer.AddToList(cmd.Context(), store, nil, list, id, manifest.Instance{Platform: platform}, false)
 	return err
 }
 

@@ -3,8 +3,10 @@ package cmd
 import (
 	"errors"
 	"fmt"
-	"github.com/hodbuild/hod/cmd/short"
 	"time"
+
+	"github.com/hodbuild/hod/cmd/short"
+	"github.com/hodbuild/hod/storage/transfer"
 
 	"github.com/hodbuild/hod/commit"
 	"github.com/hodbuild/hod/container"
@@ -102,7 +104,7 @@ type commitFlags struct {
 	noCompression               bool
 	unsetEnv                    []string
 	seconds                     int64
-	protection                  storage.Protection
+	protection                  transfer.Protection
 }
 
 func addCommitFlags(cmd *cobra.Command, o *commitFlags) {

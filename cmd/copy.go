@@ -3,14 +3,15 @@ package cmd
 import (
 	"errors"
 	"fmt"
-	"github.com/hodbuild/hod/cmd/short"
 	"os"
 	"strings"
 	"time"
 
+	"github.com/hodbuild/hod/cmd/short"
+	"github.com/hodbuild/hod/storage/transfer"
+
 	"github.com/hodbuild/hod/container"
 	"github.com/hodbuild/hod/copier"
-	"github.com/hodbuild/hod/storage"
 	"github.com/spf13/cobra"
 )
 
@@ -59,7 +60,7 @@ func newCopyCommand(g *globals, verb, summary string, add bool, example string) 
 				return err
 			}
 			if o.from != "" {
-				root, release, err := container.MountSource(cmd.Context(), store, sys, o.from, storage.PullOptions{Retry: o.retry, RetryDelay: o.retryDelay})
+				root, release, err := container.MountSource(cmd.Context(), store, sys, o.from, transfer.PullOptions{Retry: o.retry, RetryDelay: o.retryDelay})
 				if err != nil {
 					return err
 				}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hodbuild/hod/commit"
 	"github.com/hodbuild/hod/storage"
+	"github.com/hodbuild/hod/storage/transfer"
 	"github.com/spf13/cobra"
 	"go.podman.io/image/v5/types"
 )
@@ -46,8 +47,8 @@ func (r registryFlags) checkAuthFile() error {
 	return nil
 }
 
-func (r registryFlags) options() storage.RegistryOptions {
-	o := storage.RegistryOptions{CertDir: r.certDir, Creds: r.creds, AuthFile: r.authFile}
+func (r registryFlags) options() transfer.RegistryOptions {
+	o := transfer.RegistryOptions{CertDir: r.certDir, Creds: r.creds, AuthFile: r.authFile}
 	if r.cmd != nil && r.cmd.Flags().Changed("tls-verify") {
 		o.TLSVerify = &r.tlsVerify
 	}
@@ -143,7 +144,7 @@ func parseEach[T any](values []string, parse func(string) (T, error)) ([]T, erro
 
 // addProtectionFlags adds commit's and push's --encryption-key,
 // --encrypt-layer and --sign-by.
-func addProtectionFlags(cmd *cobra.Command, p *storage.Protection) {
+func addProtectionFlags(cmd *cobra.Command, p *transfer.Protection) {
 	f := cmd.Flags()
 	f.StringVar(&p.SignBy, "sign-by", "", "sign the image with this GnuPG key (fingerprint, ID or e-mail; $GNUPGHOME's keyring)")
 	f.StringSliceVar(&p.EncryptionKeys, "encryption-key", nil, "encrypt layers for this ocicrypt recipient: jwe:PUBKEY.pem, pkcs7:CERT.pem or pgp:EMAIL (repeatable)")
@@ -173,7 +174,7 @@ func addPullFlags(cmd *cobra.Command, p *pullFlags) {
 	cobra.CheckErr(f.MarkHidden("pull-never"))
 }
 
-func (p pullFlags) policy(cmd *cobra.Command) (storage.PullPolicy, error) {
+func (p pullFlags) policy(cmd *cobra.Command) (transfer.PullPolicy, error) {
 	set := 0
 	for _, name := range []string{"pull", "pull-always", "pull-never"} {
 		if cmd.Flags().Changed(name) {
@@ -185,9 +186,9 @@ func (p pullFlags) policy(cmd *cobra.Command) (storage.PullPolicy, error) {
 	}
 	switch {
 	case p.pullAlways:
-		return storage.PullAlways, nil
+		return transfer.PullAlways, nil
 	case p.pullNever:
-		return storage.PullNever, nil
+		return transfer.PullNever, nil
 	}
-	return storage.PullFlagPolicy(p.pull), nil
+	return transfer.PullFlagPolicy(p.pull), nil
 }

@@ -2,12 +2,13 @@ package cmd
 
 import (
 	"fmt"
-	"github.com/hodbuild/hod/cmd/short"
 	"time"
+
+	"github.com/hodbuild/hod/cmd/short"
+	"github.com/hodbuild/hod/storage/transfer"
 
 	"github.com/hodbuild/hod/commit"
 	"github.com/hodbuild/hod/container"
-	"github.com/hodbuild/hod/storage"
 	"github.com/spf13/cobra"
 )
 
@@ -56,7 +57,7 @@ func NewFrom(g *globals) *cobra.Command {
 			}
 			c, err := container.From(cmd.Context(), store, sys, args[0], container.Options{
 				Name: name, RunDefaults: runDefaults(cmd), IDMap: ids,
-				Pull: storage.PullOptions{Policy: policy, Retry: retry, RetryDelay: retryDelay, DecryptionKeys: decryptionKeys, Report: progress(cmd, quiet)},
+				Pull: transfer.PullOptions{Policy: policy, Retry: retry, RetryDelay: retryDelay, DecryptionKeys: decryptionKeys, Report: progress(cmd, quiet)},
 			})
 			if err != nil {
 				return err

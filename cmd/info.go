@@ -4,11 +4,12 @@ import (
 	"bufio"
 	"cmp"
 	"fmt"
-	"github.com/hodbuild/hod/cmd/short"
 	"os"
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/hodbuild/hod/cmd/short"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"

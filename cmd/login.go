@@ -4,10 +4,11 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"github.com/hodbuild/hod/cmd/short"
 	"strings"
 
-	"github.com/hodbuild/hod/storage"
+	"github.com/hodbuild/hod/cmd/short"
+	"github.com/hodbuild/hod/storage/transfer"
+
 	"github.com/spf13/cobra"
 )
 
@@ -32,7 +33,7 @@ func NewLogin(g *globals) *cobra.Command {
 				return err
 			}
 			if getLogin {
-				name, err := storage.LoginUser(sys, args[0])
+				name, err := transfer.LoginUser(sys, args[0])
 				if err == nil {
 					fmt.Fprintln(cmd.OutOrStdout(), name)
 				}
@@ -48,7 +49,7 @@ func NewLogin(g *globals) *cobra.Command {
 			if user == "" || password == "" {
 				return errors.New("log in needs --username and --password or --password-stdin")
 			}
-			if err := storage.Login(cmd.Context(), sys, args[0], user, password); err != nil {
+			if err := transfer.Login(cmd.Context(), sys, args[0], user, password); err != nil {
 				return err
 			}
 			fmt.Fprintln(cmd.OutOrStdout(), "Login Succeeded!")
@@ -94,7 +95,7 @@ func NewLogout(g *globals) *cobra.Command {
 			if !all {
 				registry = args[0]
 			}
-			if err := storage.Logout(sys, registry); err != nil {
+			if err := transfer.Logout(sys, registry); err != nil {
 				return err
 			}
 			if all {

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"github.com/hodbuild/hod/cmd/short"
 	"strings"
+
+	"github.com/hodbuild/hod/cmd/short"
+	"github.com/hodbuild/hod/storage/manifest"
+	"github.com/hodbuild/hod/storage/transfer"
 
 	"github.com/hodbuild/hod/run"
 	"github.com/hodbuild/hod/storage"
@@ -43,12 +46,12 @@ func newManifestCreate(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			id, err := storage.ManifestCreate(store, args[0], amend)
+			id, err := manifest.Create(store, args[0], amend)
 			if err != nil {
 				return err
 			}
 			for _, image := range args[1:] {
-				if _, err := storage.ManifestAdd(cmd.Context(), store, sys, args[0], image, storage.Instance{}, all); err != nil {
+				if _, err := transfer.AddToList(cmd.Context(), store, sys, args[0], image, manifest.Instance{}, all); err != nil {
 					return err
 				}
 			}
@@ -66,7 +69,7 @@ func newManifestCreate(g *globals) *cobra.Command {
 // instanceFlags are what manifest add and annotate record about an
 // instance.
 type instanceFlags struct {
-	in          storage.Instance
+	in          manifest.Instance
 	annotations []string
 	features    []string
 }
@@ -82,7 +85,7 @@ func addInstanceFlags(cmd *cobra.Command, i *instanceFlags) {
 	f.StringArrayVar(&i.annotations, "annotation", nil, "annotation KEY=VALUE to record on the instance (repeatable)")
 }
 
-func (i *instanceFlags) instance() (storage.Instance, error) {
+func (i *instanceFlags) instance() (manifest.Instance, error) {
 	in := i.in
 	for _, a := range i.annotations {
 		k, v, ok := strings.Cut(a, "=")
@@ -119,7 +122,7 @@ func newManifestAdd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			d, err := storage.ManifestAdd(cmd.Context(), store, sys, args[0], args[1], in, all)
+			d, err := transfer.AddToList(cmd.Context(), store, sys, args[0], args[1], in, all)
 			if err != nil {
 				return err
 			}
@@ -154,7 +157,7 @@ func newManifestAnnotate(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			id, d, err := storage.ManifestAnnotate(store, args[0], args[1], in)
+			id, d, err := manifest.Annotate(store, args[0], args[1], in)
 			if err != nil {
 				return err
 			}
@@ -177,7 +180,7 @@ func newManifestExists(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ok, err := storage.ManifestExists(store, args[0])
+			ok, err := manifest.Exists(store, args[0])
 			if err == nil && !ok {
 				return &run.ExitError{Code: 1}
 			}
@@ -201,7 +204,7 @@ func newManifestRemove(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return storage.ManifestRemove(store, args[0], d)
+			return manifest.Remove(store, args[0], d)
 		},
 	}
 }
@@ -217,7 +220,7 @@ func newManifestInspect(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			raw, err := storage.ManifestInspect(store, args[0])
+			raw, err := manifest.Inspect(store, args[0])
 			if err != nil {
 				return err
 			}
@@ -234,7 +237,7 @@ func newManifestInspect(g *globals) *cobra.Command {
 func newManifestPush(g *globals) *cobra.Command {
 	var (
 		reg            registryFlags
-		opts           storage.PushOptions
+		opts           transfer.PushOptions
 		all, rm, quiet bool
 		digestFile     string
 	)
@@ -250,7 +253,7 @@ func newManifestPush(g *globals) *cobra.Command {
 				return err
 			}
 			opts.Report = progress(cmd, quiet)
-			d, err := storage.ManifestPush(cmd.Context(), store, sys, args[0], args[1], all, opts)
+			d, err := transfer.PushList(cmd.Context(), store, sys, args[0], args[1], all, opts)
 			if err != nil {
 				return err
 			}
@@ -287,7 +290,7 @@ func newManifestRm(g *globals) *cobra.Command {
 				return err
 			}
 			return removeEach(cmd.OutOrStdout(), args, func(name string) ([]string, error) {
-				if _, err := storage.ManifestInspect(store, name); err != nil {
+				if _, err := manifest.Inspect(store, name); err != nil {
 					return nil, err
 				}
 				return storage.Remove(store, name, false)

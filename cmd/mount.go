@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"fmt"
+
 	"github.com/hodbuild/hod/cmd/short"
 
 	"github.com/hodbuild/hod/container"

@@ -2,8 +2,10 @@ package cmd
 
 import (
 	"fmt"
-	"github.com/hodbuild/hod/cmd/short"
 	"time"
+
+	"github.com/hodbuild/hod/cmd/short"
+	"github.com/hodbuild/hod/storage/transfer"
 
 	"github.com/hodbuild/hod/storage"
 	"github.com/spf13/cobra"
@@ -30,7 +32,7 @@ func NewPull(g *globals) *cobra.Command {
   hod pull --platform linux/arm64 docker://registry.local:5000/team/app:multi`,
 		Args: short.Args(1, 1, "an image name must be specified", short.TooMany),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := storage.ParsePullPolicy(policy)
+			p, err := transfer.ParsePullPolicy(policy)
 			if err != nil {
 				return err
 			}
@@ -46,15 +48,15 @@ func NewPull(g *globals) *cobra.Command {
 				os, arch, vrt = p.OS, p.Arch, p.Variant
 			}
 			sys.OSChoice, sys.ArchitectureChoice, sys.VariantChoice = os, arch, vrt
-			opts := storage.PullOptions{Policy: p, Retry: retry, RetryDelay: retryDelay, RemoveSignatures: removeSigs, DecryptionKeys: decryptionKeys, Report: progress(cmd, quiet)}
+			opts := transfer.PullOptions{Policy: p, Retry: retry, RetryDelay: retryDelay, RemoveSignatures: removeSigs, DecryptionKeys: decryptionKeys, Report: progress(cmd, quiet)}
 			names := []string{args[0]}
 			if allTags {
-				if names, err = storage.RepositoryTags(cmd.Context(), sys, args[0]); err != nil {
+				if names, err = transfer.RepositoryTags(cmd.Context(), sys, args[0]); err != nil {
 					return err
 				}
 			}
 			for _, name := range names {
-				img, err := storage.Pull(cmd.Context(), store, sys, name, opts)
+				img, err := transfer.Pull(cmd.Context(), store, sys, name, opts)
 				if err != nil {
 					return err
 				}
@@ -67,7 +69,7 @@ func NewPull(g *globals) *cobra.Command {
 	f.IntVar(&retry, "retry", 3, "times to retry a failed pull")
 	f.DurationVar(&retryDelay, "retry-delay", 2*time.Second, "delay between pull retries")
 	f.BoolVar(&removeSigs, "remove-signatures", false, "do not copy signatures")
-	f.StringVar(&policy, "policy", string(storage.PullAlways), "pull policy: always, missing, never")
+	f.StringVar(&policy, "policy", string(transfer.PullAlways), "pull policy: always, missing, never")
 	f.BoolVarP(&allTags, "all-tags", "a", false, "pull every tag of the repository")
 	f.StringVar(&platform, "platform", "", "OS/ARCH[/VARIANT] to pick from a manifest list")
 	f.StringVar(&arch, "arch", "", "architecture to pick from a manifest list")

@@ -2,9 +2,12 @@ package cmd
 
 import (
 	"cmp"
-	"github.com/hodbuild/hod/cmd/short"
 	"os"
 	"time"
+
+	"github.com/hodbuild/hod/cmd/short"
+	"github.com/hodbuild/hod/storage/manifest"
+	"github.com/hodbuild/hod/storage/transfer"
 
 	"github.com/hodbuild/hod/storage"
 	"github.com/opencontainers/go-digest"
@@ -22,7 +25,7 @@ func NewPush(g *globals) *cobra.Command {
 		retryDelay                            time.Duration
 		removeSignatures, all, noCompress     bool
 		rm, quiet                             bool
-		protection                            storage.Protection
+		protection                            transfer.Protection
 	)
 	cmd := &cobra.Command{
 		Use:   "push [flags] IMAGE [DESTINATION]",
@@ -43,7 +46,7 @@ func NewPush(g *globals) *cobra.Command {
 			if len(args) > 1 {
 				dest = args[1]
 			}
-			opts := storage.PushOptions{Format: format, Compression: compressionFormat, Retry: retry, RetryDelay: retryDelay, RemoveSignatures: removeSignatures, DisableCompression: noCompress, Protection: protection, Report: progress(cmd, quiet)}
+			opts := transfer.PushOptions{Format: format, Compression: compressionFormat, Retry: retry, RetryDelay: retryDelay, RemoveSignatures: removeSignatures, DisableCompression: noCompress, Protection: protection, Report: progress(cmd, quiet)}
 			if cmd.Flags().Changed("compression-level") {
 				opts.CompressionLevel = &level
 			}
@@ -80,11 +83,11 @@ func NewPush(g *globals) *cobra.Command {
 }
 
 // pushOne pushes an image, or with --all a manifest list and its images.
-func pushOne(cmd *cobra.Command, store cstorage.Store, sys *types.SystemContext, name, dest string, all bool, opts storage.PushOptions) (digest.Digest, error) {
+func pushOne(cmd *cobra.Command, store cstorage.Store, sys *types.SystemContext, name, dest string, all bool, opts transfer.PushOptions) (digest.Digest, error) {
 	if all {
-		if _, err := storage.ManifestInspect(store, name); err == nil {
-			return storage.ManifestPush(cmd.Context(), store, sys, name, cmp.Or(dest, name), true, opts)
+		if _, err := manifest.Inspect(store, name); err == nil {
+			return transfer.PushList(cmd.Context(), store, sys, name, cmp.Or(dest, name), true, opts)
 		}
 	}
-	return storage.Push(cmd.Context(), store, sys, name, dest, opts)
+	return transfer.Push(cmd.Context(), store, sys, name, dest, opts)
 }

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+
 	ispecs "github.com/opencontainers/image-spec/specs-go"
 	rspecs "github.com/opencontainers/runtime-spec/specs-go"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/hodbuild/hod/run/policy"
 	"github.com/hodbuild/hod/storage"
 	"github.com/hodbuild/hod/storage/catalog"
+	"github.com/hodbuild/hod/storage/transfer"
 	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -57,7 +59,7 @@ func (g *globals) storeAndSys(r registryFlags) (cstorage.Store, *types.SystemCon
 	if err != nil {
 		return nil, nil, err
 	}
-	sys, err := storage.SystemContext(g.Opts, r.options())
+	sys, err := transfer.SystemContext(g.Opts, r.options())
 	return store, sys, err
 }
 

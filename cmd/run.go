@@ -4,13 +4,14 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
-	"github.com/hodbuild/hod/cmd/short"
-	"github.com/hodbuild/hod/run/policy"
 	"os"
 	"path"
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/hodbuild/hod/cmd/short"
+	"github.com/hodbuild/hod/run/policy"
 
 	"github.com/hodbuild/hod/container"
 	"github.com/hodbuild/hod/mount"

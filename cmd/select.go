@@ -3,8 +3,9 @@ package cmd
 import (
 	"errors"
 	"fmt"
-	"github.com/hodbuild/hod/cmd/short"
 	"io"
+
+	"github.com/hodbuild/hod/cmd/short"
 
 	"github.com/hodbuild/hod/container"
 	"github.com/hodbuild/hod/mount"

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"errors"
+
 	"github.com/hodbuild/hod/container/state"
 
 	"github.com/hodbuild/hod/container"

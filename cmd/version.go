@@ -2,9 +2,10 @@ package cmd
 
 import (
 	"fmt"
-	"github.com/hodbuild/hod/cmd/short"
 	"runtime"
 	"runtime/debug"
+
+	"github.com/hodbuild/hod/cmd/short"
 
 	ispecs "github.com/opencontainers/image-spec/specs-go"
 	rspecs "github.com/opencontainers/runtime-spec/specs-go"

@@ -9,6 +9,7 @@ import (
 	"github.com/hodbuild/hod/container"
 	"github.com/hodbuild/hod/internal/failpoint"
 	"github.com/hodbuild/hod/storage"
+	"github.com/hodbuild/hod/storage/transfer"
 	istorage "go.podman.io/image/v5/storage"
 	"go.podman.io/image/v5/transports"
 	"go.podman.io/image/v5/types"
@@ -53,7 +54,7 @@ type Options struct {
 	Sys            *types.SystemContext
 	// Protection encrypts the image written to another transport, and
 	// signs the image written.
-	Protection storage.Protection
+	Protection transfer.Protection
 	// Report receives progress of copies to other transports; nil is quiet.
 	Report io.Writer
 }
@@ -76,7 +77,7 @@ func Commit(ctx context.Context, c *container.Container, dest string, opts Optio
 		}
 	}
 	if len(opts.Protection.EncryptionKeys) > 0 && (ref == nil || storage.IsLocal(c.Store(), ref)) {
-		return "", fmt.Errorf("commit %s: %w", c.Name, storage.ErrEncryptLocal)
+		return "", fmt.Errorf("commit %s: %w", c.Name, transfer.ErrEncryptLocal)
 	}
 	j, err := storage.BeginWrite(c.Store())
 	if err != nil {
@@ -135,7 +136,7 @@ func publish(ctx context.Context, c *container.Container, img *written, ref type
 			return store.AddNames(img.id, []string{name.String()})
 		}
 		// Signing names the image too: a key that cannot sign leaves no name.
-		err := storage.Sign(ctx, store, opts.Sys, img.id, name.String(), opts.Protection.SignBy)
+		err := transfer.Sign(ctx, store, opts.Sys, img.id, name.String(), opts.Protection.SignBy)
 		if err != nil && img.created {
 			_, _ = store.DeleteImage(img.id, true)
 		}
@@ -145,7 +146,7 @@ func publish(ctx context.Context, c *container.Container, img *written, ref type
 	if err != nil {
 		return err
 	}
-	err = storage.Copy(ctx, store, opts.Sys, ref, src, opts.Report, opts.Protection)
+	err = transfer.Copy(ctx, store, opts.Sys, ref, src, opts.Report, opts.Protection)
 	if img.created {
 		// The local image was only a means to reach dest.
 		if _, derr := store.DeleteImage(img.id, true); err == nil {

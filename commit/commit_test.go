@@ -3,11 +3,12 @@ package commit
 import (
 	"context"
 	"encoding/json"
-	"github.com/hodbuild/hod/container/state"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/hodbuild/hod/container/state"
 
 	"github.com/hodbuild/hod/container"
 	"github.com/hodbuild/hod/storage/storetest"

@@ -2,6 +2,7 @@ package commit
 
 import (
 	"encoding/json"
+
 	"github.com/hodbuild/hod/container/state"
 
 	"github.com/opencontainers/go-digest"

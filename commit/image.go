@@ -6,10 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/hodbuild/hod/container/state"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/hodbuild/hod/container/state"
 
 	"github.com/hodbuild/hod/container"
 	"github.com/hodbuild/hod/internal/failpoint"

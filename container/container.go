@@ -13,6 +13,7 @@ import (
 	"github.com/hodbuild/hod/mount"
 	"github.com/hodbuild/hod/storage"
 	"github.com/hodbuild/hod/storage/catalog"
+	"github.com/hodbuild/hod/storage/transfer"
 	digest "github.com/opencontainers/go-digest"
 	ispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"go.podman.io/image/v5/pkg/shortnames"
@@ -40,7 +41,7 @@ type Container struct {
 // after the image and pulls the image only if it is missing.
 type Options struct {
 	Name string
-	Pull storage.PullOptions
+	Pull transfer.PullOptions
 	// RunDefaults are run flags kept for the container's later runs.
 	RunDefaults []string
 	// IDMap gives the container a user namespace mapping.
@@ -66,7 +67,7 @@ func From(ctx context.Context, store cstorage.Store, sys *types.SystemContext, i
 			st.Config.Variant = sys.VariantChoice
 		}
 	} else {
-		img, err := storage.Pull(ctx, store, sys, image, opts.Pull)
+		img, err := transfer.Pull(ctx, store, sys, image, opts.Pull)
 		if err != nil {
 			return nil, err
 		}

@@ -4,10 +4,11 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"github.com/hodbuild/hod/container/state"
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/hodbuild/hod/container/state"
 
 	cstorage "go.podman.io/storage"
 	"go.podman.io/storage/pkg/idtools"

@@ -1,12 +1,13 @@
 package container
 
 import (
-	"github.com/hodbuild/hod/container/state"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/hodbuild/hod/container/state"
 )
 
 func TestParseIDMap(t *testing.T) {

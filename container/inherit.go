@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+
 	"github.com/hodbuild/hod/container/state"
 
 	ispec "github.com/opencontainers/image-spec/specs-go/v1"

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+
 	"github.com/hodbuild/hod/container/state"
 
 	"github.com/hodbuild/hod/internal/failpoint"

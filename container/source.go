@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/hodbuild/hod/storage"
+	"github.com/hodbuild/hod/storage/transfer"
 	"go.podman.io/image/v5/types"
 	cstorage "go.podman.io/storage"
 )
@@ -12,7 +13,7 @@ import (
 // MountSource mounts the root filesystem of a working container or, if no
 // container has that name, of an image (pulled as pull says), for copying
 // from it. release undoes the mount.
-func MountSource(ctx context.Context, store cstorage.Store, sys *types.SystemContext, name string, pull storage.PullOptions) (root string, release func(), err error) {
+func MountSource(ctx context.Context, store cstorage.Store, sys *types.SystemContext, name string, pull transfer.PullOptions) (root string, release func(), err error) {
 	c, err := Open(store, name)
 	if err == nil {
 		root, err := c.Mount()
@@ -21,7 +22,7 @@ func MountSource(ctx context.Context, store cstorage.Store, sys *types.SystemCon
 	if !errors.Is(err, ErrNotFound) {
 		return "", nil, err
 	}
-	img, err := storage.Pull(ctx, store, sys, name, pull)
+	img, err := transfer.Pull(ctx, store, sys, name, pull)
 	if err != nil {
 		return "", nil, err
 	}

@@ -5,9 +5,10 @@ import (
 
 	"errors"
 	"fmt"
+	"slices"
+
 	"github.com/hodbuild/hod/storage/catalog"
 	"go.podman.io/image/v5/pkg/shortnames"
-	"slices"
 
 	"go.podman.io/image/v5/docker/reference"
 	cstorage "go.podman.io/storage"
@@ -20,14 +21,14 @@ var ErrImageNotFound = catalog.ErrImageNotFound
 // trying the "localhost/" and docker.io spellings a short name may be stored
 // under.
 func Lookup(store cstorage.Store, name string) (*cstorage.Image, error) {
-	img, _, err := lookupNamed(store, name)
+	img, _, err := LookupNamed(store, name)
 	return img, err
 }
 
-// lookupNamed is Lookup that also returns the name the image was found
+// LookupNamed is Lookup that also returns the name the image was found
 // under: a pull of a short name that is stored goes to where that name
 // points (buildah's "localhost/image" for "image").
-func lookupNamed(store cstorage.Store, name string) (*cstorage.Image, string, error) {
+func LookupNamed(store cstorage.Store, name string) (*cstorage.Image, string, error) {
 	if rest, ok := strings.CutPrefix(name, "containers-storage:"); ok {
 		// The store in use, named with its transport (rmi containers-storage:x).
 		if rest, other, err := inThisStore(store, rest); err == nil && !other {

@@ -4,11 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/hodbuild/hod/storage/storeconf"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/hodbuild/hod/storage/storeconf"
 
 	"github.com/hodbuild/hod/internal/lockdir"
 	"github.com/opencontainers/go-digest"
@@ -311,13 +312,13 @@ func anyContainer(store cstorage.Store, uses func(cstorage.Container) bool) (boo
 func (j *Journal) Source(ctx context.Context, sys *types.SystemContext, src types.ImageReference) {
 	img, err := src.NewImage(ctx, sys)
 	if err != nil {
-		logrus.Debugf("journal %s: %v", transportsName(src), err)
+		logrus.Debugf("journal %s: %v", RefName(src), err)
 		return
 	}
 	defer img.Close()
 	cfg, err := img.OCIConfig(ctx)
 	if err != nil {
-		logrus.Debugf("journal %s: %v", transportsName(src), err)
+		logrus.Debugf("journal %s: %v", RefName(src), err)
 		return
 	}
 	parent := ""

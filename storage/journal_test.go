@@ -2,11 +2,12 @@ package storage
 
 import (
 	"bytes"
-	"github.com/hodbuild/hod/storage/storeconf"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hodbuild/hod/storage/storeconf"
 
 	"github.com/hodbuild/hod/storage/storetest"
 	"go.podman.io/storage/pkg/archive"

@@ -2,16 +2,11 @@ package storage
 
 import (
 	"cmp"
-	"context"
 	"fmt"
 	"runtime"
 	"strings"
 
-	"go.podman.io/image/v5/image"
-	"go.podman.io/image/v5/manifest"
-	istorage "go.podman.io/image/v5/storage"
 	"go.podman.io/image/v5/types"
-	cstorage "go.podman.io/storage"
 )
 
 // Platform is an image's OS, architecture and variant.
@@ -74,65 +69,11 @@ func (p Platform) Choose(sys *types.SystemContext) *types.SystemContext {
 	return &chosen
 }
 
-// ImagePlatforms lists the platforms an image exists for, "OS/ARCH[/VARIANT]":
-// a manifest list's instances, or a single image's own platform. A name
-// that is not local is read from its registry or transport.
-func ImagePlatforms(ctx context.Context, store cstorage.Store, sys *types.SystemContext, name string) ([]string, error) {
-	if l, err := openList(store, name); err == nil {
-		var out []string
-		for _, d := range l.index.Manifests {
-			if d.Platform != nil {
-				out = append(out, Platform{OS: d.Platform.OS, Arch: d.Platform.Architecture, Variant: d.Platform.Variant}.String())
-			}
-		}
-		return out, nil
+// Completed is p with what it leaves open taken from sys's choices, then
+// from this machine.
+func (p Platform) Completed(sys *types.SystemContext) Platform {
+	if sys != nil {
+		p.OS, p.Arch, p.Variant = cmp.Or(p.OS, sys.OSChoice), cmp.Or(p.Arch, sys.ArchitectureChoice), cmp.Or(p.Variant, sys.VariantChoice)
 	}
-	ref, err := sourceReference(store, name)
-	if err != nil {
-		return nil, err
-	}
-	src, err := ref.NewImageSource(ctx, sys)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", name, err)
-	}
-	defer src.Close()
-	raw, mime, err := src.GetManifest(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", name, err)
-	}
-	if manifest.MIMETypeIsMultiImage(mime) {
-		list, err := manifest.ListFromBlob(raw, mime)
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", name, err)
-		}
-		var out []string
-		for _, d := range list.Instances() {
-			if in, err := list.Instance(d); err == nil && in.ReadOnly.Platform != nil {
-				p := in.ReadOnly.Platform
-				out = append(out, Platform{OS: p.OS, Arch: p.Architecture, Variant: p.Variant}.String())
-			}
-		}
-		return out, nil
-	}
-	img, err := image.FromUnparsedImage(ctx, sys, image.UnparsedInstance(src, nil))
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", name, err)
-	}
-	cfg, err := img.OCIConfig(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", name, err)
-	}
-	return []string{Platform{OS: cfg.OS, Arch: cfg.Architecture, Variant: cfg.Variant}.String()}, nil
-}
-
-// sourceReference is a local image's reference, or else name's in its
-// transport (a registry when it has none).
-func sourceReference(store cstorage.Store, name string) (types.ImageReference, error) {
-	if img, err := Lookup(store, name); err == nil {
-		return istorage.Transport.NewStoreReference(store, nil, img.ID)
-	}
-	if !HasTransport(name) {
-		name = "docker://" + name
-	}
-	return ParseReference(store, name)
+	return Platform{OS: cmp.Or(p.OS, runtime.GOOS), Arch: cmp.Or(p.Arch, runtime.GOARCH), Variant: p.Variant}
 }

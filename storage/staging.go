@@ -2,17 +2,16 @@ package storage
 
 import (
 	"errors"
-	"fmt"
-	"github.com/hodbuild/hod/storage/storeconf"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 
+	"github.com/hodbuild/hod/storage/storeconf"
+
 	"github.com/hodbuild/hod/internal/flock"
 	"github.com/hodbuild/hod/internal/lockdir"
 	"github.com/sirupsen/logrus"
-	"go.podman.io/image/v5/types"
 	cstorage "go.podman.io/storage"
 	"golang.org/x/sys/unix"
 )
@@ -20,26 +19,6 @@ import (
 // ReapStaging removes what copies of killed hod processes staged.
 func ReapStaging(store cstorage.Store) error {
 	return lockdir.Reap(storeconf.StagingDir(store.GraphRoot()), storeconf.StagingPrefix, nil)
-}
-
-// newStaging makes a directory of this process's own for a copy's big
-// files (containers/image's staged layers) and returns what points a
-// system context there, and the release that removes it. What killed
-// copies left there went when the store was opened (ReapStaging).
-func newStaging(graphRoot string) (func(*types.SystemContext) *types.SystemContext, func(), error) {
-	dir, err := lockdir.New(storeconf.StagingDir(graphRoot), storeconf.StagingPrefix)
-	if err != nil {
-		return nil, nil, fmt.Errorf("staging directory: %w", err)
-	}
-	point := func(sys *types.SystemContext) *types.SystemContext {
-		staged := types.SystemContext{}
-		if sys != nil {
-			staged = *sys
-		}
-		staged.BigFilesTemporaryDir = dir.Path
-		return &staged
-	}
-	return point, func() { _ = dir.Release() }, nil
 }
 
 // DriverStagingLock is held while a commit has the storage driver make a

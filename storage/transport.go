@@ -98,3 +98,9 @@ func inThisStore(store cstorage.Store, name string) (rest string, other bool, er
 	root, _, _ := strings.Cut(roots, "+")
 	return rest, filepath.Clean(root) != filepath.Clean(store.GraphRoot()), nil
 }
+
+// RefName is ref as the user writes it, with its transport ("docker://…"
+// reads "docker://…", a local image "containers-storage:…").
+func RefName(ref types.ImageReference) string {
+	return ref.Transport().Name() + ":" + ref.StringWithinTransport()
+}

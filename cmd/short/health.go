@@ -2,9 +2,10 @@ package short
 
 import (
 	"fmt"
-	"github.com/hodbuild/hod/container/state"
 	"strings"
 	"time"
+
+	"github.com/hodbuild/hod/container/state"
 
 	"github.com/spf13/cobra"
 )

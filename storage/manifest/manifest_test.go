@@ -1,4 +1,4 @@
-package storage
+package manifest
 
 import (
 	"encoding/json"

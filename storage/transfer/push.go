@@ -1,4 +1,4 @@
-package storage
+package transfer
 
 import (
 	"cmp"
@@ -7,6 +7,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/hodbuild/hod/storage"
 	"github.com/opencontainers/go-digest"
 	ispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"go.podman.io/image/v5/copy"
@@ -44,24 +45,24 @@ func Push(ctx context.Context, store cstorage.Store, sys *types.SystemContext, n
 	if _, err := manifestType(opts.Format); err != nil {
 		return "", err // before the image, as buildah
 	}
-	img, err := Lookup(store, name)
+	img, err := storage.Lookup(store, name)
 	if err != nil {
 		shown := cmp.Or(dest, name)
-		if !HasTransport(shown) {
+		if !storage.HasTransport(shown) {
 			shown = "docker://" + shown
 		}
 		return "", fmt.Errorf("pushing image %q to %q: %w", name, shown, err) // buildah's words
 	}
 	if dest == "" {
-		if dest, err = NormalizeName(name); err != nil {
+		if dest, err = storage.NormalizeName(name); err != nil {
 			return "", err
 		}
 	}
-	destRef, err := ParseDestination(store, dest)
+	destRef, err := storage.ParseDestination(store, dest)
 	if err != nil {
 		return "", err
 	}
-	if len(opts.Protection.EncryptionKeys) > 0 && IsLocal(store, destRef) {
+	if len(opts.Protection.EncryptionKeys) > 0 && storage.IsLocal(store, destRef) {
 		return "", ErrEncryptLocal
 	}
 	src, err := istorage.Transport.NewStoreReference(store, nil, img.ID)
@@ -93,7 +94,7 @@ func (o PushOptions) copyOptions(sys *types.SystemContext, name string, dest typ
 		// dir:, oci: and archives name no registry: sign for the image's name.
 		named, err := reference.ParseNormalizedNamed(name)
 		if err != nil {
-			return nil, fmt.Errorf("--sign-by: %s names no image to sign for: %w", transportsName(dest), err)
+			return nil, fmt.Errorf("--sign-by: %s names no image to sign for: %w", storage.RefName(dest), err)
 		}
 		opts.SignIdentity = reference.TagNameOnly(named)
 	}

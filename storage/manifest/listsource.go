@@ -1,4 +1,4 @@
-package storage
+package manifest
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	istorage "go.podman.io/image/v5/storage"
 	"go.podman.io/image/v5/transports/alltransports"
 	"go.podman.io/image/v5/types"
+	cstorage "go.podman.io/storage"
 )
 
 // listReference is a manifest list in the store whose instances are read
@@ -18,6 +19,16 @@ import (
 type listReference struct {
 	types.ImageReference // the list image
 	instances            map[digest.Digest]types.ImageReference
+}
+
+// Reference is the list called name as a source to copy from (push):
+// every instance is read from the image it was added from.
+func Reference(store cstorage.Store, name string) (types.ImageReference, error) {
+	l, err := openList(store, name)
+	if err != nil {
+		return nil, err
+	}
+	return l.reference()
 }
 
 func (l *list) reference() (types.ImageReference, error) {

@@ -1,4 +1,4 @@
-package storage
+package transfer
 
 import (
 	"errors"
@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"strings"
 
+	"github.com/hodbuild/hod/storage"
 	"github.com/sirupsen/logrus"
 	"go.podman.io/image/v5/signature"
 	"go.podman.io/image/v5/types"
@@ -22,7 +23,7 @@ type RegistryOptions struct {
 
 // SystemContext returns the containers/image context for the global options
 // plus the per-command registry options.
-func SystemContext(o Options, r RegistryOptions) (*types.SystemContext, error) {
+func SystemContext(o storage.Options, r RegistryOptions) (*types.SystemContext, error) {
 	sys := &types.SystemContext{
 		SystemRegistriesConfPath:    o.RegistriesConf,
 		SystemRegistriesConfDirPath: o.RegistriesConfDir,

@@ -1,4 +1,4 @@
-package storage
+package transfer
 
 import (
 	"cmp"
@@ -11,6 +11,8 @@ import (
 
 	"github.com/containers/ocicrypt/config"
 	"github.com/google/uuid"
+	"github.com/hodbuild/hod/storage"
+	"github.com/hodbuild/hod/storage/manifest"
 	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/sirupsen/logrus"
 	"go.podman.io/image/v5/copy"
@@ -94,7 +96,7 @@ func Pull(ctx context.Context, store cstorage.Store, sys *types.SystemContext, n
 	}
 	// Only a registry can fail and then work: a path's error is final.
 	retries := opts.Retry
-	if HasTransport(name) && !strings.HasPrefix(name, "docker://") {
+	if storage.HasTransport(name) && !strings.HasPrefix(name, "docker://") {
 		retries = 0
 	}
 	var img *cstorage.Image
@@ -105,7 +107,7 @@ func Pull(ctx context.Context, store cstorage.Store, sys *types.SystemContext, n
 	if err != nil {
 		return nil, err
 	}
-	return listInstance(ctx, store, sys, img)
+	return manifest.Resolve(ctx, store, sys, img)
 }
 
 func pull(ctx context.Context, store cstorage.Store, sys *types.SystemContext, name string, opts PullOptions) (*cstorage.Image, error) {
@@ -119,12 +121,12 @@ func pull(ctx context.Context, store cstorage.Store, sys *types.SystemContext, n
 		}
 		name = ref.DockerReference().String()
 	}
-	if HasTransport(name) {
-		src, err := ParseReference(store, name)
+	if storage.HasTransport(name) {
+		src, err := storage.ParseReference(store, name)
 		if err != nil {
 			return nil, err
 		}
-		if IsLocal(store, src) {
+		if storage.IsLocal(store, src) {
 			return istorage.Transport.GetStoreImage(store, src)
 		}
 		return copyIn(ctx, store, sys, src, opts)
@@ -136,9 +138,9 @@ func pull(ctx context.Context, store cstorage.Store, sys *types.SystemContext, n
 	if custom && opts.Policy != PullAlways && opts.Policy != PullNever {
 		opts.Policy = PullNewer
 	}
-	img, found, err := lookupNamed(store, name)
+	img, found, err := storage.LookupNamed(store, name)
 	if err == nil && custom && !platformMatches(ctx, store, sys, img) {
-		img, err = nil, fmt.Errorf("%s: %w", name, ErrImageNotFound)
+		img, err = nil, fmt.Errorf("%s: %w", name, storage.ErrImageNotFound)
 	}
 	switch {
 	case opts.Policy == PullNever, err == nil && (opts.Policy == PullMissing || opts.Policy == ""):
@@ -161,15 +163,15 @@ func pull(ctx context.Context, store cstorage.Store, sys *types.SystemContext, n
 // platformMatches says whether a stored image is of the platform sys asks
 // for (its OS, architecture and, when asked, variant).
 func platformMatches(ctx context.Context, store cstorage.Store, sys *types.SystemContext, img *cstorage.Image) bool {
-	platforms, err := ImagePlatforms(ctx, store, nil, img.ID)
+	platforms, err := manifest.Platforms(ctx, store, nil, img.ID)
 	if err != nil || len(platforms) != 1 {
 		return true // a list, or unreadable: leave it to the copy
 	}
-	p, err := ParsePlatform(platforms[0])
+	p, err := storage.ParsePlatform(platforms[0])
 	if err != nil {
 		return true
 	}
-	want := platformOf(sys, Platform{})
+	want := storage.Platform{}.Completed(sys)
 	return p.OS == want.OS && p.Arch == want.Arch && (want.Variant == "" || p.Variant == want.Variant)
 }
 
@@ -257,14 +259,14 @@ func copyIn(ctx context.Context, store cstorage.Store, sys *types.SystemContext,
 	if err != nil {
 		return nil, err
 	}
-	j, err := BeginWrite(store)
+	j, err := storage.BeginWrite(store)
 	if err != nil {
 		return nil, err
 	}
 	defer j.Done()
 	j.Source(ctx, sys, src)
 	if _, err := copyImage(ctx, store, sys, dest, src, &copy.Options{ReportWriter: opts.Report, RemoveSignatures: opts.RemoveSignatures, OciDecryptConfig: opts.decrypt}); err != nil {
-		return nil, fmt.Errorf("pull %s: %w", transportsName(src), err)
+		return nil, fmt.Errorf("pull %s: %w", storage.RefName(src), err)
 	}
 	img, err := istorage.Transport.GetStoreImage(store, dest)
 	if err != nil {
@@ -289,7 +291,7 @@ func copyIn(ctx context.Context, store cstorage.Store, sys *types.SystemContext,
 			return nil, err
 		}
 	}
-	logrus.Debugf("pulled %s as %s", transportsName(src), img.ID)
+	logrus.Debugf("pulled %s as %s", storage.RefName(src), img.ID)
 	return img, nil
 }
 
@@ -332,21 +334,17 @@ func copyImage(ctx context.Context, store cstorage.Store, sys *types.SystemConte
 	opts.SourceCtx = staging(cmp.Or(opts.SourceCtx, sys))
 	opts.DestinationCtx = staging(cmp.Or(opts.DestinationCtx, sys))
 	var raw []byte
-	err = RetryStagingRace("copy to "+transportsName(dest), func() (err error) {
+	err = storage.RetryStagingRace("copy to "+storage.RefName(dest), func() (err error) {
 		raw, err = copy.Image(ctx, policy, dest, src, opts)
 		return err
 	})
 	return raw, err
 }
 
-func transportsName(ref types.ImageReference) string {
-	return ref.Transport().Name() + ":" + ref.StringWithinTransport()
-}
-
 // RepositoryTags lists name's repository's tags as pullable references
 // ("pull --all-tags").
 func RepositoryTags(ctx context.Context, sys *types.SystemContext, name string) ([]string, error) {
-	if HasTransport(name) && !strings.HasPrefix(name, "docker://") {
+	if storage.HasTransport(name) && !strings.HasPrefix(name, "docker://") {
 		transport, _, _ := strings.Cut(name, ":")
 		return nil, fmt.Errorf("pulling all tags is not supported for %s transport", transport) // buildah's words
 	}

@@ -1,4 +1,4 @@
-package storage
+package transfer
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 
 	"github.com/docker/distribution/registry/api/errcode"
 	v2 "github.com/docker/distribution/registry/api/v2"
+	"github.com/hodbuild/hod/storage"
 	"go.podman.io/image/v5/docker"
 )
 
@@ -32,7 +33,7 @@ func TestTransient(t *testing.T) {
 		{"unauthorized", errcode.ErrorCodeUnauthorized.WithMessage("no"), false},
 		{"bad credentials", docker.ErrUnauthorizedForCredentials{Err: errors.New("401")}, false},
 		{"invalid reference", errors.New("invalid reference format"), false},
-		{"image not known", fmt.Errorf("x: %w", ErrImageNotFound), false},
+		{"image not known", fmt.Errorf("x: %w", storage.ErrImageNotFound), false},
 		{"no such host", &net.DNSError{Err: "no such host", IsNotFound: true}, false},
 	} {
 		if got := transient(c.err); got != c.want {

@@ -1,4 +1,4 @@
-package storage
+package manifest
 
 import (
 	"cmp"
@@ -7,12 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"runtime"
 	"strings"
 
+	"github.com/hodbuild/hod/storage"
 	"github.com/opencontainers/go-digest"
 	ispec "github.com/opencontainers/image-spec/specs-go/v1"
-	"go.podman.io/image/v5/copy"
 	"go.podman.io/image/v5/manifest"
 	istorage "go.podman.io/image/v5/storage"
 	"go.podman.io/image/v5/transports"
@@ -44,10 +43,10 @@ type list struct {
 	instances map[digest.Digest]string
 }
 
-// ManifestCreate creates an empty manifest list called name and returns
+// Create creates an empty manifest list called name and returns
 // its ID. With amend, an existing list of that name is returned instead.
-func ManifestCreate(store cstorage.Store, name string, amend bool) (string, error) {
-	normalized, err := NormalizeName(name)
+func Create(store cstorage.Store, name string, amend bool) (string, error) {
+	normalized, err := storage.NormalizeName(name)
 	if err != nil {
 		return "", err
 	}
@@ -68,10 +67,10 @@ func ManifestCreate(store cstorage.Store, name string, amend bool) (string, erro
 	return img.ID, nil
 }
 
-// ManifestExists reports whether a manifest list called name exists; an
+// Exists reports whether a manifest list called name exists; an
 // image of that name that is not a list is an error, as in buildah.
-func ManifestExists(store cstorage.Store, name string) (bool, error) {
-	if _, err := Lookup(store, name); errors.Is(err, ErrImageNotFound) {
+func Exists(store cstorage.Store, name string) (bool, error) {
+	if _, err := storage.Lookup(store, name); errors.Is(err, storage.ErrImageNotFound) {
 		return false, nil
 	}
 	if _, err := openList(store, name); err != nil {
@@ -81,7 +80,7 @@ func ManifestExists(store cstorage.Store, name string) (bool, error) {
 }
 
 func openList(store cstorage.Store, name string) (*list, error) {
-	img, err := Lookup(store, name)
+	img, err := storage.Lookup(store, name)
 	if err != nil {
 		return nil, err
 	}
@@ -146,7 +145,7 @@ func (l *list) save() error {
 // Instance is what manifest add and annotate record about an instance
 // beyond (or instead of) what its image's configuration says.
 type Instance struct {
-	Platform    Platform
+	Platform    storage.Platform
 	OSVersion   string
 	OSFeatures  []string
 	Annotations map[string]string
@@ -170,10 +169,10 @@ func (in Instance) apply(d *ispec.Descriptor) {
 	}
 }
 
-// ManifestAdd adds the local image to the list and returns its manifest
+// Add adds the local image to the list and returns its manifest
 // digest. An image that is itself a list adds its instance for sys's
 // platform, or with all every instance (the last one's digest is returned).
-func ManifestAdd(ctx context.Context, store cstorage.Store, sys *types.SystemContext, listName, image string, in Instance, all bool) (digest.Digest, error) {
+func Add(ctx context.Context, store cstorage.Store, sys *types.SystemContext, listName, image string, in Instance, all bool) (digest.Digest, error) {
 	l, err := openList(store, listName)
 	if err != nil {
 		return "", err
@@ -203,13 +202,8 @@ type instance struct {
 
 // instancesOf describes image as list instances: itself, or if it is a
 // list, its instance for the platform (or all of them).
-func instancesOf(ctx context.Context, store cstorage.Store, sys *types.SystemContext, image string, p Platform, all bool) ([]instance, error) {
-	img, err := Lookup(store, image)
-	if errors.Is(err, ErrImageNotFound) && (!HasTransport(image) || strings.HasPrefix(image, "docker://")) {
-		// buildah adds a registry image that is not stored; hod's lists
-		// hold local images, so it is pulled (for this platform) first.
-		img, err = Pull(ctx, store, platformOf(sys, p).Choose(sys), image, PullOptions{Policy: PullMissing})
-	}
+func instancesOf(ctx context.Context, store cstorage.Store, sys *types.SystemContext, image string, p storage.Platform, all bool) ([]instance, error) {
+	img, err := storage.Lookup(store, image)
 	if err != nil {
 		return nil, err
 	}
@@ -218,7 +212,7 @@ func instancesOf(ctx context.Context, store cstorage.Store, sys *types.SystemCon
 		desc, err := describe(ctx, store, sys, img.ID)
 		return []instance{{desc, img.ID}}, err
 	}
-	want := platformOf(sys, p)
+	want := p.Completed(sys)
 	var out []instance
 	for _, d := range inner.index.Manifests {
 		id, ok := inner.localImage(d.Digest)
@@ -238,32 +232,24 @@ func instancesOf(ctx context.Context, store cstorage.Store, sys *types.SystemCon
 	return out, nil
 }
 
-// listInstance is img, or if img is a list hod made, its instance for
-// sys's platform: FROM and from on a local list use that image.
-func listInstance(ctx context.Context, store cstorage.Store, sys *types.SystemContext, img *cstorage.Image) (*cstorage.Image, error) {
+// Resolve is img, or if img is a list hod made, its instance for sys's
+// platform: FROM and from on a local list use that image.
+func Resolve(ctx context.Context, store cstorage.Store, sys *types.SystemContext, img *cstorage.Image) (*cstorage.Image, error) {
 	l, err := openList(store, img.ID)
 	if err != nil || len(l.instances) == 0 {
 		return img, nil
 	}
-	in, err := instancesOf(ctx, store, sys, img.ID, Platform{}, false)
+	in, err := instancesOf(ctx, store, sys, img.ID, storage.Platform{}, false)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", img.ID, err)
 	}
 	return store.Image(in[0].imageID)
 }
 
-// platformOf is p completed from sys's choices and then the machine's.
-func platformOf(sys *types.SystemContext, p Platform) Platform {
-	if sys != nil {
-		p.OS, p.Arch, p.Variant = cmp.Or(p.OS, sys.OSChoice), cmp.Or(p.Arch, sys.ArchitectureChoice), cmp.Or(p.Variant, sys.VariantChoice)
-	}
-	return Platform{OS: cmp.Or(p.OS, runtime.GOOS), Arch: cmp.Or(p.Arch, runtime.GOARCH), Variant: p.Variant}
-}
-
-// ManifestAnnotate changes what the list records about one instance, named
+// Annotate changes what the list records about one instance, named
 // by its manifest digest or by the local image it was added from. buildah
 // 1.28 reports success for a digest the list does not have; hod refuses it.
-func ManifestAnnotate(store cstorage.Store, listName, instanceName string, in Instance) (string, digest.Digest, error) {
+func Annotate(store cstorage.Store, listName, instanceName string, in Instance) (string, digest.Digest, error) {
 	l, err := openList(store, listName)
 	if err != nil {
 		return "", "", err
@@ -290,7 +276,7 @@ func (l *list) find(name string) (digest.Digest, error) {
 		}
 		return "", fmt.Errorf("%s is not an instance of manifest list %s", d, l.img.ID)
 	}
-	img, err := Lookup(l.store, name)
+	img, err := storage.Lookup(l.store, name)
 	if err != nil {
 		return "", err
 	}
@@ -341,8 +327,8 @@ func removeDigest(ds []ispec.Descriptor, d digest.Digest) []ispec.Descriptor {
 	return out
 }
 
-// ManifestRemove removes the instance with manifest digest d from the list.
-func ManifestRemove(store cstorage.Store, listName string, d digest.Digest) error {
+// Remove removes the instance with manifest digest d from the list.
+func Remove(store cstorage.Store, listName string, d digest.Digest) error {
 	l, err := openList(store, listName)
 	if err != nil {
 		return err
@@ -355,42 +341,11 @@ func ManifestRemove(store cstorage.Store, listName string, d digest.Digest) erro
 	return l.save()
 }
 
-// ManifestInspect returns the list's index.
-func ManifestInspect(store cstorage.Store, listName string) ([]byte, error) {
+// Inspect returns the list's index.
+func Inspect(store cstorage.Store, listName string) ([]byte, error) {
 	l, err := openList(store, listName)
 	if err != nil {
 		return nil, err
 	}
 	return l.index.Serialize()
-}
-
-// ManifestPush copies the list to dest: with all, every instance; without,
-// the one for this platform. opts.Format names the list's format ("oci" an
-// OCI index, "docker"/"v2s2" a Docker manifest list). It returns the digest
-// of the list written.
-func ManifestPush(ctx context.Context, store cstorage.Store, sys *types.SystemContext, listName, dest string, all bool, opts PushOptions) (digest.Digest, error) {
-	l, err := openList(store, listName)
-	if err != nil {
-		return "", err
-	}
-	src, err := l.reference()
-	if err != nil {
-		return "", err
-	}
-	destRef, err := ParseDestination(store, dest)
-	if err != nil {
-		return "", err
-	}
-	copyOpts, err := opts.copyOptions(sys, listName, destRef)
-	if err != nil {
-		return "", err
-	}
-	if all {
-		copyOpts.ImageListSelection = copy.CopyAllImages
-	}
-	raw, err := copyImage(ctx, store, sys, destRef, src, copyOpts)
-	if err != nil {
-		return "", fmt.Errorf("push manifest list %q to %s: %w", listName, dest, err)
-	}
-	return manifest.Digest(raw)
 }
