@@ -10,6 +10,7 @@ import (
 	"github.com/hodbuild/hod/container"
 	"github.com/hodbuild/hod/mount"
 	"github.com/hodbuild/hod/storage"
+	"github.com/hodbuild/hod/storage/storeconf"
 	"github.com/hodbuild/hod/storage/transfer"
 	"github.com/sirupsen/logrus"
 	"go.podman.io/storage/pkg/chrootarchive"
@@ -23,7 +24,7 @@ import (
 // unchanged cache pushes no new blob.
 
 // cacheRoot is where a store keeps cache mounts' directories.
-func (b *builder) cacheRoot() string { return filepath.Join(b.store.GraphRoot(), "hod-cache") }
+func (b *builder) cacheRoot() string { return storeconf.CacheDir(b.store.GraphRoot()) }
 
 // mountTag is the tag a cache mount travels under.
 func mountTag(id string) string { return "mount-" + mount.CacheName(id) }

@@ -13,6 +13,7 @@ import (
 	"github.com/hodbuild/hod/run/policy"
 	"github.com/hodbuild/hod/storage"
 	"github.com/hodbuild/hod/storage/catalog"
+	"github.com/hodbuild/hod/storage/lease"
 	"github.com/hodbuild/hod/storage/transfer"
 	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
@@ -36,14 +37,8 @@ func (g *globals) Store() (cstorage.Store, error) {
 		}
 		// What killed hod processes left goes first: runs' processes and
 		// mounts, half-done writes, staged copies.
-		if err := run.ReapAll(store); err != nil {
-			logrus.Warnf("clean up after killed runs: %v", err)
-		}
-		if err := storage.ReapWrites(store); err != nil {
-			logrus.Warnf("clean up after killed writes: %v", err)
-		}
-		if err := storage.ReapStaging(store); err != nil {
-			logrus.Debugf("clean up staged copies: %v", err)
+		if err := lease.Reap(storage.Roots(store), lease.Handlers{Run: run.Reaper(store), Write: storage.ReapWrites(store), Unmount: storage.Unmount(store)}); err != nil {
+			logrus.Warnf("%v", err)
 		}
 		g.store = store
 	}

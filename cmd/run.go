@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"os"
 	"path"
-	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/hodbuild/hod/cmd/short"
 	"github.com/hodbuild/hod/run/policy"
+	"github.com/hodbuild/hod/storage/storeconf"
 
 	"github.com/hodbuild/hod/container"
 	"github.com/hodbuild/hod/mount"
@@ -248,7 +248,7 @@ func (o runFlags) options(store cstorage.Store) (run.Options, error) {
 		opts.Mounts = append(opts.Mounts, m)
 	}
 	for _, v := range o.mounts {
-		m, err := mount.ParseMount(v, mount.Roots{Cache: filepath.Join(store.GraphRoot(), "hod-cache"), Context: o.contextDir})
+		m, err := mount.ParseMount(v, mount.Roots{Cache: storeconf.CacheDir(store.GraphRoot()), Context: o.contextDir})
 		if err != nil {
 			return opts, err
 		}

@@ -31,7 +31,7 @@ type written struct {
 }
 
 // j notes the layer and image before they are created: if hod is killed
-// before the commit is done, the next hod removes them (storage.ReapWrites).
+// before the commit is done, the next hod removes them (lease.Reap with storage.ReapWrites).
 func write(ctx context.Context, c *container.Container, j *storage.Journal, opts Options) (_ *written, err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err

@@ -16,6 +16,7 @@ import (
 	"github.com/hodbuild/hod/internal/failpoint"
 	"github.com/hodbuild/hod/internal/flock"
 	"github.com/hodbuild/hod/storage"
+	"github.com/hodbuild/hod/storage/storeconf"
 	"github.com/opencontainers/go-digest"
 	cstorage "go.podman.io/storage"
 	graphdriver "go.podman.io/storage/drivers"
@@ -114,7 +115,7 @@ func (w layerWrite) staged() (_ *cstorage.Layer, created bool, err error) {
 	// under a mounted container: concurrent commits of one layer take turns,
 	// and the later one reuses the earlier one's layer.
 	var layer *cstorage.Layer
-	err = flock.With(filepath.Join(w.store.RunRoot(), "hod-layer-apply.lock"), func() error {
+	err = flock.With(storeconf.LayerApplyLock(w.store.RunRoot()), func() error {
 		if l, err := w.store.Layer(id); err == nil {
 			layer = l
 			return nil

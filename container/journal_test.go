@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/hodbuild/hod/storage"
+	"github.com/hodbuild/hod/storage/lease"
 	"github.com/hodbuild/hod/storage/storetest"
 	ispec "github.com/opencontainers/image-spec/specs-go/v1"
 	cstorage "go.podman.io/storage"
@@ -59,7 +60,7 @@ func killAndReap(t *testing.T, store cstorage.Store, j *storage.Journal, layer s
 		t.Errorf("the container's layer %s is not noted before it is made: %v", layer, notes)
 	}
 	j.Done()
-	must(t, storage.ReapWrites(store))
+	must(t, lease.Reap(storage.Roots(store), lease.Handlers{Write: storage.ReapWrites(store), Unmount: storage.Unmount(store)}))
 }
 
 func layerOf(t *testing.T, store cstorage.Store, id string) string {

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 
 	"github.com/hodbuild/hod/mount"
+	"github.com/hodbuild/hod/storage/storeconf"
 	"go.podman.io/storage/pkg/unshare"
 )
 
@@ -22,7 +23,7 @@ func (c *Container) MountPoint() (string, error) { return mount.Point(c.store, c
 // under the run root bound to it, which stays the container's path when
 // "commit --layer" moves the container onto a new storage container.
 func (c *Container) StablePath() string {
-	return filepath.Join(c.store.RunRoot(), "hod-mounts", cmp.Or(c.MountKey, c.ID))
+	return filepath.Join(storeconf.MountsDir(c.store.RunRoot()), cmp.Or(c.MountKey, c.ID))
 }
 
 // MountStable mounts the root filesystem and returns its stable path.

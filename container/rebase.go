@@ -20,7 +20,7 @@ import (
 // are the image's.
 //
 // j notes the new storage container and its layer first: if hod is killed
-// halfway, the next hod finishes the move or undoes it (storage.ReapWrites),
+// halfway, the next hod finishes the move or undoes it (lease.Reap with storage.ReapWrites),
 // so the container's name always names one of them.
 func (c *Container) Rebase(j *storage.Journal, imageID string, rootFS ispec.RootFS, history []ispec.History) (err error) {
 	id := stringid.GenerateRandomID()

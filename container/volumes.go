@@ -7,6 +7,8 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+
+	"github.com/hodbuild/hod/storage/storeconf"
 )
 
 // VolumeCopyDir is where a run keeps its copy of the image volume at path
@@ -14,7 +16,7 @@ import (
 // its runs, never committed.
 func (c *Container) VolumeCopyDir(volume string) string {
 	sum := sha256.Sum256([]byte(filepath.Clean(volume)))
-	return filepath.Join(c.Dir(), "hod-volumes", hex.EncodeToString(sum[:16]))
+	return filepath.Join(storeconf.VolumesDir(c.Dir()), hex.EncodeToString(sum[:16]))
 }
 
 // DropVolumeCopies forgets the run copies of the volumes a copy into dest

@@ -2,8 +2,9 @@ package run
 
 import (
 	"cmp"
-	"github.com/hodbuild/hod/storage/storeconf"
 	"os"
+
+	"github.com/hodbuild/hod/storage/storeconf"
 )
 
 // DefaultNetwork is --network's default: $HOD_NETWORK or $BUILDAH_NETWORK,

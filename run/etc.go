@@ -2,12 +2,13 @@ package run
 
 import (
 	"bytes"
-	"github.com/hodbuild/hod/storage/storeconf"
 	"net"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/hodbuild/hod/storage/storeconf"
 
 	securejoin "github.com/cyphar/filepath-securejoin"
 	rspec "github.com/opencontainers/runtime-spec/specs-go"

@@ -4,12 +4,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/hodbuild/hod/run/policy"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
+
+	"github.com/hodbuild/hod/run/policy"
 
 	rspec "github.com/opencontainers/runtime-spec/specs-go"
 )

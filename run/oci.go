@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hodbuild/hod/container"
+	"github.com/hodbuild/hod/storage/storeconf"
 	rspec "github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -27,7 +28,7 @@ func runOCI(ctx context.Context, c *container.Container, bundle string, s *rspec
 		return err
 	}
 	runtime := cmp.Or(opts.Runtime, "runc")
-	state := filepath.Join(c.Store().RunRoot(), "hod-runtime")
+	state := storeconf.RuntimeStateDir(c.Store().RunRoot())
 	id := filepath.Base(bundle)
 	if err := note(bundle, "runtime", runtime+"\n"+state); err != nil {
 		return err

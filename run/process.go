@@ -3,11 +3,12 @@ package run
 import (
 	"cmp"
 	"fmt"
-	"github.com/hodbuild/hod/container/state"
 	"os"
 	"path"
 	"slices"
 	"strings"
+
+	"github.com/hodbuild/hod/container/state"
 
 	securejoin "github.com/cyphar/filepath-securejoin"
 	"github.com/hodbuild/hod/container"

@@ -3,7 +3,6 @@ package run
 import (
 	"errors"
 	"fmt"
-	"github.com/hodbuild/hod/storage/storeconf"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,8 +11,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/hodbuild/hod/storage/lease"
+	"github.com/hodbuild/hod/storage/storeconf"
+
 	"github.com/hodbuild/hod/container"
-	"github.com/hodbuild/hod/internal/lockdir"
 	"github.com/hodbuild/hod/mount"
 	"github.com/sirupsen/logrus"
 	cstorage "go.podman.io/storage"
@@ -23,7 +24,7 @@ import (
 // lasts, and notes what a killed hod would leave behind: the runtime
 // container ("runtime": binary and state root), chroot isolation's child
 // ("pid": PID and start time, so a reused PID is never killed), and the
-// container mount the run holds ("mounted").
+// container mount the run holds (lease.NoteMount; lease.Reap drops it).
 
 // bundlePrefix names a container's bundle directories.
 func bundlePrefix(c *container.Container) string { return c.ID[:12] + "-" }
@@ -100,9 +101,6 @@ func cleanBundle(c *container.Container, dir string) error {
 			return err
 		}
 	}
-	if _, err := os.Stat(filepath.Join(dir, "mounted")); err == nil {
-		_ = c.Unmount(false)
-	}
 	// The mount points it made go unless another run still uses them.
 	return locked(c, func() error {
 		root, err := c.Mount()
@@ -116,12 +114,28 @@ func cleanBundle(c *container.Container, dir string) error {
 
 // Reap cleans up after runs in c whose hod was killed.
 func Reap(c *container.Container) error {
-	for _, parent := range bundleParents(c.Store()) {
-		if err := lockdir.Reap(parent, bundlePrefix(c), func(dir string) error { return cleanBundle(c, dir) }); err != nil {
-			return fmt.Errorf("clean up after killed runs in %s: %w", c.Name, err)
+	return lease.ReapRuns(roots(c.Store()), bundlePrefix(c), lease.Handlers{
+		Run: func(string) (func(string) error, bool) {
+			return func(dir string) error { return cleanBundle(c, dir) }, true
+		},
+		Unmount: func(id string) error { _ = c.Unmount(false); return nil },
+	})
+}
+
+// Reaper is lease.Reap's handler of dead run bundles in store: the
+// cleanup of the container a bundle prefix names, if it is store's.
+func Reaper(store cstorage.Store) func(prefix string) (func(dir string) error, bool) {
+	return func(prefix string) (func(dir string) error, bool) {
+		c, err := container.Open(store, strings.TrimSuffix(prefix, "-"))
+		if err != nil {
+			return nil, false // another store's, or its container is gone
 		}
+		return func(dir string) error { return cleanBundle(c, dir) }, true
 	}
-	return nil
+}
+
+func roots(store cstorage.Store) lease.Roots {
+	return lease.Roots{GraphRoot: store.GraphRoot(), RunRoot: store.RunRoot()}
 }
 
 // Stop ends every run in c before c is removed: live runs' processes are
@@ -130,13 +144,13 @@ func Reap(c *container.Container) error {
 func Stop(c *container.Container) error {
 	deadline := time.Now().Add(stopWait)
 	for _, dir := range bundles(c) {
-		if !lockdir.Live(dir) {
+		if !lease.Live(dir) {
 			continue
 		}
 		// Killed again until the run ends: a run still starting has no
 		// runtime container (or child) yet when the first kill comes, and
 		// would otherwise go on to run its command.
-		for i := 0; lockdir.Live(dir); i++ {
+		for i := 0; lease.Live(dir); i++ {
 			if i%5 == 0 {
 				stopProcesses(dir)
 			}
@@ -151,41 +165,10 @@ func Stop(c *container.Container) error {
 
 // bundles are the bundle directories of c's runs, live or not.
 func bundles(c *container.Container) []string {
-	var all []string
-	for _, parent := range bundleParents(c.Store()) {
-		dirs, _ := filepath.Glob(filepath.Join(parent, bundlePrefix(c)+"[0-9]*"))
-		all = append(all, dirs...)
-	}
-	return all
+	return lease.RunLeases(roots(c.Store()), bundlePrefix(c))
 }
 
 const stopWait = 10 * time.Second
 
 // bundleRoot is where the bundles of runs without a user namespace live.
 func bundleRoot(store cstorage.Store) string { return storeconf.RunsDir(store.RunRoot()) }
-
-// bundleParents are the directories run bundles live in.
-func bundleParents(store cstorage.Store) []string {
-	return []string{bundleRoot(store), storeconf.UsernsRunDir}
-}
-
-// ReapAll cleans up after killed runs in any container of store.
-func ReapAll(store cstorage.Store) error {
-	for _, parent := range bundleParents(store) {
-		dirs, _ := filepath.Glob(filepath.Join(parent, storeconf.RunPattern))
-		for _, dir := range dirs {
-			if lockdir.Live(dir) {
-				continue
-			}
-			prefix, _, _ := strings.Cut(filepath.Base(dir), "-")
-			c, err := container.Open(store, prefix)
-			if err != nil {
-				continue // another store's, or its container is gone
-			}
-			if err := Reap(c); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}

@@ -3,17 +3,18 @@ package run
 import (
 	"context"
 	"fmt"
-	"github.com/hodbuild/hod/container/state"
-	"github.com/hodbuild/hod/run/policy"
-	"github.com/hodbuild/hod/storage/storeconf"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
 
+	"github.com/hodbuild/hod/container/state"
+	"github.com/hodbuild/hod/run/policy"
+	"github.com/hodbuild/hod/storage/lease"
+	"github.com/hodbuild/hod/storage/storeconf"
+
 	"github.com/hodbuild/hod/container"
-	"github.com/hodbuild/hod/internal/lockdir"
 	"github.com/hodbuild/hod/mount"
 	rspec "github.com/opencontainers/runtime-spec/specs-go"
 	"go.podman.io/storage/pkg/idtools"
@@ -82,7 +83,7 @@ func Run(ctx context.Context, c *container.Container, argv []string, opts Option
 	if err := Reap(c); err != nil {
 		return err
 	}
-	bundle, err := lockdir.New(runDir(c), bundlePrefix(c))
+	bundle, err := lease.Run.Take(runDir(c), bundlePrefix(c))
 	if err == nil && !c.IDMap.Empty() {
 		err = os.Chmod(bundle.Path, 0o711)
 	}
@@ -100,10 +101,17 @@ func Run(ctx context.Context, c *container.Container, argv []string, opts Option
 	if err != nil {
 		return err
 	}
-	defer c.Unmount(false) //nolint:errcheck // a failed unmount leaves a mount, not a wrong image
-	if err := note(dir, "mounted", ""); err != nil {
+	if err := lease.NoteMount(dir, c.ID); err != nil {
+		_ = c.Unmount(false)
 		return err
 	}
+	defer func() {
+		// Forgotten only once dropped: a bundle kept (keepDir) must not
+		// have its reference dropped twice when it is reaped.
+		if c.Unmount(false) == nil {
+			lease.ForgetMount(dir, c.ID)
+		}
+	}()
 	opts.idMap, opts.bundle = c.IDMap, dir
 	p, err := newProcess(c, root, argv, opts)
 	if err != nil {

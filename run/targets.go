@@ -4,12 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
-	"path/filepath"
 
 	"github.com/hodbuild/hod/container"
 	"github.com/hodbuild/hod/internal/flock"
-	"github.com/hodbuild/hod/internal/lockdir"
 	"github.com/hodbuild/hod/mount"
+	"github.com/hodbuild/hod/storage/lease"
+	"github.com/hodbuild/hod/storage/storeconf"
 	rspec "github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -34,7 +34,7 @@ func targetsFile(c *container.Container) string {
 	if err != nil {
 		dir = bundleRoot(c.Store())
 	}
-	return filepath.Join(dir, "hod-targets")
+	return storeconf.TargetsFile(dir)
 }
 
 // locked runs f holding the container's targets lock.
@@ -67,7 +67,7 @@ func (s *sharedTargets) Remove() {
 
 func removeTargets(c *container.Container, root, except string) error {
 	for _, d := range bundles(c) {
-		if d != except && lockdir.Live(d) {
+		if d != except && lease.Live(d) {
 			return nil
 		}
 	}

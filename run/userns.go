@@ -2,10 +2,11 @@ package run
 
 import (
 	"fmt"
-	"github.com/hodbuild/hod/container/state"
 	"os"
 	"path/filepath"
 	"slices"
+
+	"github.com/hodbuild/hod/container/state"
 
 	"github.com/hodbuild/hod/container"
 	"github.com/hodbuild/hod/mount"

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/hodbuild/hod/storage/lease"
 	"github.com/hodbuild/hod/storage/storeconf"
 
 	"github.com/hodbuild/hod/internal/lockdir"
@@ -21,7 +22,7 @@ import (
 
 // A Journal records the layers and images a write (a commit) creates, in
 // a locked directory of the store, until the write is done. If the process
-// dies first, the next hod (ReapWrites) deletes the images it left without
+// dies first, the next hod (lease.Reap with ReapWrites) deletes the images it left without
 // a name or a container, and the layers nothing references: containers/
 // storage marks a layer incomplete only while PutLayer runs, so a commit
 // killed after writing its layer but before recording its image would
@@ -32,9 +33,14 @@ func journalRoot(store cstorage.Store) string {
 	return storeconf.JournalDir(store.GraphRoot())
 }
 
-// BeginWrite starts a journal in store.
+// Roots places store's leases (package lease).
+func Roots(store cstorage.Store) lease.Roots {
+	return lease.Roots{GraphRoot: store.GraphRoot(), RunRoot: store.RunRoot()}
+}
+
+// BeginWrite starts a journal in store: a lease of kind lease.Write.
 func BeginWrite(store cstorage.Store) (*Journal, error) {
-	d, err := lockdir.New(journalRoot(store), storeconf.JournalPrefix)
+	d, err := lease.Write.Take(journalRoot(store), "")
 	if err != nil {
 		return nil, fmt.Errorf("begin write: %w", err)
 	}
@@ -70,17 +76,23 @@ func (j *Journal) CreateContainer(store cstorage.Store, id string, names []strin
 }
 
 // Mounted records that the write holds a mount reference on container
-// id, taken just before; Unmounted forgets it once the reference is
-// dropped. A killed write's reference is dropped by ReapWrites. The
-// instants between mount and note, and between unmount and forgetting,
-// are the only windows left (an unmount of a layer no longer mounted is
-// a no-op).
-func (j *Journal) Mounted(id string) error { return j.note("mount", id) }
+// id, taken just before (lease.NoteMount); Unmounted forgets it once the
+// reference is dropped. A killed write's reference is dropped by
+// lease.Reap.
+func (j *Journal) Mounted(id string) error { return lease.NoteMount(j.dir.Path, id) }
 
 // Unmounted forgets a reference Mounted recorded.
-func (j *Journal) Unmounted(id string) {
-	if err := os.Remove(filepath.Join(j.dir.Path, "mount-"+id)); err != nil {
-		logrus.Debugf("journal: %v", err)
+func (j *Journal) Unmounted(id string) { lease.ForgetMount(j.dir.Path, id) }
+
+// Unmount is lease.Reap's handler of the mount references dead leases
+// noted: an unmount of a container no longer there is no error.
+func Unmount(store cstorage.Store) func(id string) error {
+	return func(id string) error {
+		logrus.Debugf("dropping the mount of %s a killed hod held", id)
+		if _, err := store.Unmount(id, false); err != nil && !errors.Is(err, cstorage.ErrContainerUnknown) && !errors.Is(err, cstorage.ErrLayerNotMounted) {
+			logrus.Debugf("unmount %s: %v", id, err)
+		}
+		return nil
 	}
 }
 
@@ -102,23 +114,20 @@ func (j *Journal) Done() {
 	}
 }
 
-// ReapWrites removes what writes of killed processes left unreachable:
-// container moves are finished or undone first, then temporary containers,
-// unnamed unused images and unreferenced layers go. Layers a live write
-// has noted are left alone.
-func ReapWrites(store cstorage.Store) error {
+// ReapWrites is lease.Reap's handler of dead journals: it removes what
+// writes of killed processes left unreachable. Container moves are
+// finished or undone first, then temporary containers, unnamed unused
+// images and unreferenced layers go. Layers a live write has noted are
+// left alone.
+func ReapWrites(store cstorage.Store) func(dirs []string) error {
 	root := journalRoot(store)
-	if entries, err := os.ReadDir(root); err != nil || len(entries) == 0 {
-		return nil
-	}
-	return lockdir.ReapAll(root, storeconf.JournalPrefix, func(dirs []string) error {
+	return func(dirs []string) error {
 		reapDriverStaging(store)
 		var layers, images, temps []string
 		for _, dir := range dirs {
 			if err := finishMoves(store, dir); err != nil {
 				return err
 			}
-			dropMountRefs(store, dir)
 			l, i, tc, err := readJournal(dir)
 			if err != nil {
 				return err
@@ -162,7 +171,7 @@ func ReapWrites(store cstorage.Store) error {
 			}
 		}
 		return nil
-	})
+	}
 }
 
 // finishMoves completes or undoes the container moves (Rebase) a killed
@@ -200,18 +209,6 @@ func finishMoves(store cstorage.Store, dir string) error {
 	return nil
 }
 
-// dropMountRefs drops the mount references a killed write held.
-func dropMountRefs(store cstorage.Store, dir string) {
-	refs, _ := filepath.Glob(filepath.Join(dir, "mount-*"))
-	for _, ref := range refs {
-		id := strings.TrimPrefix(filepath.Base(ref), "mount-")
-		logrus.Debugf("dropping the mount of %s a killed write held", id)
-		if _, err := store.Unmount(id, false); err != nil {
-			logrus.Debugf("unmount %s: %v", id, err)
-		}
-	}
-}
-
 func readJournal(dir string) (layers, images, temps []string, err error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -245,7 +242,7 @@ func liveLayers(root string, reaping []string) (map[string]bool, error) {
 	}
 	for _, e := range entries {
 		dir := filepath.Join(root, e.Name())
-		if !strings.HasPrefix(e.Name(), storeconf.JournalPrefix) || slices.Contains(reaping, dir) || !lockdir.Live(dir) {
+		if !strings.HasPrefix(e.Name(), storeconf.JournalPrefix) || slices.Contains(reaping, dir) || !lease.Live(dir) {
 			continue
 		}
 		layers, _, _, err := readJournal(dir)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hodbuild/hod/storage/lease"
 	"github.com/hodbuild/hod/storage/storeconf"
 
 	"github.com/hodbuild/hod/storage/storetest"
@@ -43,7 +44,7 @@ func TestReapWritesChain(t *testing.T) {
 		}
 		parent = id
 	}
-	if err := ReapWrites(store); err != nil {
+	if err := lease.Reap(Roots(store), lease.Handlers{Write: ReapWrites(store), Unmount: Unmount(store)}); err != nil {
 		t.Fatal(err)
 	}
 	layers, err := store.Layers()

@@ -7,19 +7,12 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/hodbuild/hod/storage/storeconf"
-
 	"github.com/hodbuild/hod/internal/flock"
-	"github.com/hodbuild/hod/internal/lockdir"
+	"github.com/hodbuild/hod/storage/storeconf"
 	"github.com/sirupsen/logrus"
 	cstorage "go.podman.io/storage"
 	"golang.org/x/sys/unix"
 )
-
-// ReapStaging removes what copies of killed hod processes staged.
-func ReapStaging(store cstorage.Store) error {
-	return lockdir.Reap(storeconf.StagingDir(store.GraphRoot()), storeconf.StagingPrefix, nil)
-}
 
 // DriverStagingLock is held while a commit has the storage driver make a
 // staging directory, until the directory's staging.lock is taken: the
@@ -27,7 +20,7 @@ func ReapStaging(store cstorage.Store) error {
 // without one is either being made or was left by a writer killed right
 // then, and only this lock tells which.
 func DriverStagingLock(store cstorage.Store) string {
-	return filepath.Join(store.RunRoot(), "hod-driver-staging.lock")
+	return storeconf.DriverStagingLock(store.RunRoot())
 }
 
 // reapDriverStaging removes layers killed commits staged in the storage

@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/hodbuild/hod/storage/storeconf"
+	"github.com/hodbuild/hod/storage/lease"
 	stypes "go.podman.io/storage/types"
 )
 
@@ -27,15 +27,8 @@ func Open(so stypes.StoreOptions) (*Store, error) {
 		}
 	}
 	s := &Store{GraphRoot: so.GraphRoot, RunRoot: so.RunRoot, Driver: so.GraphDriverName}
-	for _, w := range []struct{ dir, pattern string }{
-		{storeconf.JournalDir(s.GraphRoot), storeconf.JournalPrefix + "*"},
-		{storeconf.RunsDir(s.RunRoot), storeconf.RunPattern},
-		{storeconf.UsernsRunDir, storeconf.RunPattern},
-		{storeconf.StagingDir(s.GraphRoot), storeconf.StagingPrefix + "*"},
-	} {
-		if matches, _ := filepath.Glob(filepath.Join(w.dir, w.pattern)); len(matches) > 0 {
-			return nil, fmt.Errorf("%s: %w", matches[0], ErrHandOver)
-		}
+	if held, busy := lease.Busy(lease.Roots{GraphRoot: s.GraphRoot, RunRoot: s.RunRoot}); busy {
+		return nil, fmt.Errorf("%s: %w", held, ErrHandOver)
 	}
 	if _, err := os.Stat(s.dir(s.GraphRoot, "images")); err != nil {
 		return nil, fmt.Errorf("a store never opened: %w", ErrHandOver)

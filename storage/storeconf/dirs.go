@@ -24,6 +24,35 @@ const (
 	RunPattern = "[0-9a-f]*-[0-9]*"
 )
 
+// The other paths hod owns in a store, each named here only.
+
+// CacheDir holds RUN --mount=type=cache directories (bud, run --mount).
+func CacheDir(graphRoot string) string { return filepath.Join(graphRoot, "hod-cache") }
+
+// MountsDir holds the bind mounts that give a rootless caller a container's
+// mount path (hod mount).
+func MountsDir(runRoot string) string { return filepath.Join(runRoot, "hod-mounts") }
+
+// RuntimeStateDir is the OCI runtime's state root (runc --root) for runs.
+func RuntimeStateDir(runRoot string) string { return filepath.Join(runRoot, "hod-runtime") }
+
+// LayerApplyLock serialises commits applying staged layers (commit).
+func LayerApplyLock(runRoot string) string { return filepath.Join(runRoot, "hod-layer-apply.lock") }
+
+// DriverStagingLock is held while the storage driver makes a staging
+// directory and takes its lock (storage.DriverStagingLock).
+func DriverStagingLock(runRoot string) string {
+	return filepath.Join(runRoot, "hod-driver-staging.lock")
+}
+
+// TargetsFile lists the mount points runs in a container made, in the
+// container's run directory.
+func TargetsFile(containerRunDir string) string { return filepath.Join(containerRunDir, "hod-targets") }
+
+// VolumesDir holds the copies of a container's volumes (container.VolumeCopyDir)
+// in its directory.
+func VolumesDir(containerDir string) string { return filepath.Join(containerDir, "hod-volumes") }
+
 // JournalDir holds the journals of writes in the store at graphRoot.
 func JournalDir(graphRoot string) string { return filepath.Join(graphRoot, "hod-journal") }
 

@@ -3,7 +3,7 @@ package transfer
 import (
 	"fmt"
 
-	"github.com/hodbuild/hod/internal/lockdir"
+	"github.com/hodbuild/hod/storage/lease"
 	"github.com/hodbuild/hod/storage/storeconf"
 	"go.podman.io/image/v5/types"
 )
@@ -11,9 +11,9 @@ import (
 // newStaging makes a directory of this process's own for a copy's big
 // files (containers/image's staged layers) and returns what points a
 // system context there, and the release that removes it. What killed
-// copies left there went when the store was opened (storage.ReapStaging).
+// copies left there went when the store was opened (lease.Reap).
 func newStaging(graphRoot string) (func(*types.SystemContext) *types.SystemContext, func(), error) {
-	dir, err := lockdir.New(storeconf.StagingDir(graphRoot), storeconf.StagingPrefix)
+	dir, err := lease.Staging.Take(storeconf.StagingDir(graphRoot), "")
 	if err != nil {
 		return nil, nil, fmt.Errorf("staging directory: %w", err)
 	}
