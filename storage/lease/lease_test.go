@@ -87,7 +87,10 @@ func TestReap(t *testing.T) {
 			}
 			return func(dir string) error { runs, events = append(runs, dir), append(events, "run"); return nil }, true
 		},
-		Write:   func(dirs []string) error { writes, events = append(writes, dirs...), append(events, "write"); return nil },
+		Write: func(dirs []string) error {
+			writes, events = append(writes, dirs...), append(events, "write")
+			return nil
+		},
 		Unmount: func(id string) error { events = append(events, "unmount "+id); return nil },
 	})
 	if err != nil {
