@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -71,9 +72,13 @@ func (s *Store) dir(root, kind string) string { return filepath.Join(root, s.Dri
 
 // Images are the store's images.
 func (s *Store) Images() ([]Image, error) {
-	var images []Image
-	if err := read(s.dir(s.GraphRoot, "images"), "images", "images.json", &images); err != nil {
+	records, err := readRecords[imageRecord](s.dir(s.GraphRoot, "images"), "images", imageEntry, false)
+	if err != nil {
 		return nil, err
+	}
+	images := make([]Image, len(records))
+	for i, r := range records {
+		images[i] = r.Image
 	}
 	seen := map[string]bool{}
 	for _, img := range images {
@@ -101,9 +106,13 @@ func hasManifestDigest(img Image) bool {
 
 // Layers are the store's layers, the volatile ones included.
 func (s *Store) Layers() ([]Layer, error) {
-	layers, err := readRecords[Layer](s.dir(s.GraphRoot, "layers"), "layers")
+	records, err := readRecords[layerRecord](s.dir(s.GraphRoot, "layers"), "layers", layerEntry, true)
 	if err != nil {
 		return nil, err
+	}
+	layers := make([]Layer, len(records))
+	for i, r := range records {
+		layers[i] = r.Layer
 	}
 	for _, l := range layers {
 		if l.Flags["incomplete"] == true { // removed at containers/storage's next write
@@ -115,49 +124,133 @@ func (s *Store) Layers() ([]Layer, error) {
 
 // Containers are the store's containers, the volatile ones included.
 func (s *Store) Containers() ([]Container, error) {
-	return readRecords[Container](s.dir(s.GraphRoot, "containers"), "containers")
-}
-
-// readRecords reads dir's KIND.json and volatile-KIND.json (where
-// containers/storage keeps the records of volatile layers and containers).
-func readRecords[T any](dir, kind string) ([]T, error) {
-	var records, volatile []T
-	if err := read(dir, kind, kind+".json", &records); err != nil {
-		return nil, err
-	}
-	if err := read(dir, kind, "volatile-"+kind+".json", &volatile); err != nil {
-		return nil, err
-	}
-	return append(records, volatile...), nil
-}
-
-// Mounts are the mounted layers.
-func (s *Store) Mounts() ([]Mount, error) {
-	var mounts []Mount
-	err := read(s.dir(s.RunRoot, "layers"), "mountpoints", "mountpoints.json", &mounts)
-	return mounts, err
-}
-
-// read decodes file in dir holding dir's LOCK.lock for reading, as
-// containers/storage's readers do. A missing file is an empty list.
-func read(dir, lock, file string, v any) error {
-	file = filepath.Join(dir, file)
-	unlock, err := readLock(filepath.Join(dir, lock+".lock"))
+	records, err := readRecords[containerRecord](s.dir(s.GraphRoot, "containers"), "containers", containerEntry, true)
 	if err != nil {
-		return err
+		return nil, err
+	}
+	containers := make([]Container, len(records))
+	for i, r := range records {
+		containers[i] = r.Container
+	}
+	return containers, nil
+}
+
+// Mounts are the mounted layers. Their file is in the run root, which a
+// reboot empties: missing, it means no mounts, as to containers/storage.
+func (s *Store) Mounts() ([]Mount, error) {
+	dir := s.dir(s.RunRoot, "layers")
+	unlock, err := readLock(filepath.Join(dir, "mountpoints.lock"))
+	if err != nil {
+		return nil, err
 	}
 	defer unlock()
+	if err := knownEntries(dir, func(name string, _ bool) bool { return name == "mountpoints.json" || name == "mountpoints.lock" }); err != nil {
+		return nil, err
+	}
+	var mounts []Mount
+	if _, err := decode(filepath.Join(dir, "mountpoints.json"), &mounts); err != nil {
+		return nil, err
+	}
+	return mounts, nil
+}
+
+// readRecords reads dir's KIND.json (and, with volatile, the
+// volatile-KIND.json where containers/storage keeps the records of
+// volatile layers and containers) holding dir's KIND.lock for reading, as
+// containers/storage's readers do. It fails closed: the front reads these
+// files without containers/storage, so anything it does not know exactly
+// hands the call over (ErrHandOver) rather than be read as "nothing": a
+// file or directory beside them that entry does not accept, a key in a
+// record this version of containers/storage does not write, or a missing
+// KIND.json where records were written.
+func readRecords[T any](dir, kind string, entry func(name string, isDir bool) bool, volatile bool) ([]T, error) {
+	unlock, err := readLock(filepath.Join(dir, kind+".lock"))
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	known := func(name string, isDir bool) bool {
+		return name == kind+".json" || name == kind+".lock" || volatile && name == "volatile-"+kind+".json" || entry(name, isDir)
+	}
+	if err := knownEntries(dir, known); err != nil {
+		return nil, err
+	}
+	var records, more []T
+	found, err := decode(filepath.Join(dir, kind+".json"), &records)
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		// No records is believable only where nothing was ever written:
+		// no record's data, and a lock whose write token (containers/
+		// storage writes one at every change) was never set.
+		data, err := hasData(dir, kind)
+		if lock, statErr := os.Stat(filepath.Join(dir, kind+".lock")); err != nil || data || statErr == nil && lock.Size() > 0 {
+			return nil, fmt.Errorf("%s was written but has no %s.json: %w", dir, kind, ErrHandOver)
+		}
+	}
+	if volatile {
+		if _, err := decode(filepath.Join(dir, "volatile-"+kind+".json"), &more); err != nil {
+			return nil, err
+		}
+	}
+	return append(records, more...), nil
+}
+
+// decode reads a records file strictly (DisallowUnknownFields) into v; a
+// missing or empty file is no records (found false).
+func decode(file string, v any) (found bool, err error) {
 	data, err := os.ReadFile(file)
 	if errors.Is(err, fs.ErrNotExist) || len(data) == 0 && err == nil {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		if strings.Contains(err.Error(), "unknown field") {
+			return false, fmt.Errorf("read %s: %v: %w", file, err, ErrHandOver)
+		}
+		return false, fmt.Errorf("read %s: %w", file, err)
+	}
+	return true, nil
+}
+
+// knownEntries fails with ErrHandOver if dir holds a name known does not
+// accept: a newer containers/storage's file, moved records, anything the
+// catalog cannot say it reads as containers/storage would.
+func knownEntries(dir string, known func(name string, isDir bool) bool) error {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	if err := json.Unmarshal(data, v); err != nil {
-		return fmt.Errorf("read %s: %w", file, err)
+	for _, e := range entries {
+		if !known(e.Name(), e.IsDir()) {
+			return fmt.Errorf("%s: not a file the catalog knows: %w", filepath.Join(dir, e.Name()), ErrHandOver)
+		}
 	}
 	return nil
+}
+
+// hasData says whether dir holds any record's data (an image's or a
+// container's directory, a layer's tar-split): then its records file
+// cannot be missing.
+func hasData(dir, kind string) (bool, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), kind+".") {
+			return true, err
+		}
+	}
+	return false, err
 }
 
 // readLock takes containers/storage's lock on path for reading: a fcntl

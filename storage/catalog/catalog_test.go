@@ -123,3 +123,102 @@ func TestCatalogHandsOverWhileWritersAreAround(t *testing.T) {
 		t.Fatalf("a store with a journal: %v, want ErrHandOver", err)
 	}
 }
+
+// The catalog fails closed: what it does not know exactly is handed over,
+// never read as "nothing".
+func TestCatalogFailsClosed(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		mess func(t *testing.T, root string)
+	}{
+		{"unknown key in a record", func(t *testing.T, root string) {
+			rewrite(t, filepath.Join(root, "vfs-images", "images.json"), `"id"`, `"new-key":1,"id"`)
+		}},
+		{"unknown file beside the records", func(t *testing.T, root string) {
+			write(t, filepath.Join(root, "vfs-images", "images-v2.json"), "[]")
+		}},
+		{"records file moved away", func(t *testing.T, root string) {
+			if err := os.Rename(filepath.Join(root, "vfs-images", "images.json"), filepath.Join(root, "images.json.moved")); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"container records moved away", func(t *testing.T, root string) {
+			if err := os.Remove(filepath.Join(root, "vfs-containers", "containers.json")); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			store := storetest.New(t)
+			layer, _, err := store.PutLayer("", "", nil, "", false, nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			img, err := store.CreateImage("", []string{"localhost/x"}, layer.ID, "", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := store.SetImageBigData(img.ID, "manifest", []byte(`{}`), manifest.Digest); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := store.CreateContainer("", []string{"c"}, img.ID, "", "", nil); err != nil {
+				t.Fatal(err)
+			}
+			cat, err := Open(stypes.StoreOptions{GraphRoot: store.GraphRoot(), RunRoot: store.RunRoot(), GraphDriverName: "vfs"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := cat.Images(); err != nil {
+				t.Fatalf("before: %v", err)
+			}
+			tc.mess(t, store.GraphRoot())
+			_, err1 := cat.Images()
+			_, err2 := cat.Containers()
+			if !errors.Is(err1, ErrHandOver) && !errors.Is(err2, ErrHandOver) {
+				t.Errorf("read as if nothing were wrong: images %v, containers %v", err1, err2)
+			}
+		})
+	}
+	// A store opened but never written has locks and no records: empty.
+	store := storetest.New(t)
+	cat, err := Open(stypes.StoreOptions{GraphRoot: store.GraphRoot(), RunRoot: store.RunRoot(), GraphDriverName: "vfs"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if images, err := cat.Images(); err != nil || len(images) != 0 {
+		t.Errorf("an empty store: %v, %v", images, err)
+	}
+}
+
+// Store options the catalog does not model hand the call over.
+func TestOpenHandsOverUnknownOptions(t *testing.T) {
+	store := storetest.New(t)
+	for opt, served := range map[string]bool{
+		"overlay.mountopt=nodev": true, "overlay.ignore_chown_errors=true": true,
+		"overlay.additionallayerstore=/x": false, "overlay.imagestore=/y": false, "overlay.use_composefs=true": false, "overlay.newthing=1": false,
+	} {
+		_, err := Open(stypes.StoreOptions{GraphRoot: store.GraphRoot(), RunRoot: store.RunRoot(), GraphDriverName: "vfs", GraphDriverOptions: []string{opt}})
+		if (err == nil) != served || err != nil && !errors.Is(err, ErrHandOver) {
+			t.Errorf("%s: %v, want served %v", opt, err, served)
+		}
+	}
+}
+
+func write(t *testing.T, file, content string) {
+	t.Helper()
+	if err := os.WriteFile(file, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func rewrite(t *testing.T, file, old, new string) {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(data, []byte(old)) {
+		t.Fatalf("%s has no %s", file, old)
+	}
+	write(t, file, string(bytes.Replace(data, []byte(old), []byte(new), 1)))
+}

@@ -22,8 +22,8 @@ func Open(so stypes.StoreOptions) (*Store, error) {
 		return nil, fmt.Errorf("driver %q, transient store, image store: %w", so.GraphDriverName, ErrHandOver)
 	}
 	for _, o := range so.GraphDriverOptions {
-		if strings.Contains(o, "imagestore") {
-			return nil, fmt.Errorf("additional image stores: %w", ErrHandOver)
+		if !readNeutral(o) {
+			return nil, fmt.Errorf("storage option %q: %w", o, ErrHandOver)
 		}
 	}
 	s := &Store{GraphRoot: so.GraphRoot, RunRoot: so.RunRoot, Driver: so.GraphDriverName}
@@ -50,4 +50,20 @@ func priorDriver(graphRoot string) string {
 		return ""
 	}
 	return "overlay"
+}
+
+// readNeutral says whether a graph driver option leaves what the catalog
+// reads as it is: it shapes mounts and new layers only. Any other option
+// (additional image or layer stores, composefs, a newer option) hands the
+// call over: the front models only what it knows.
+func readNeutral(option string) bool {
+	key, _, _ := strings.Cut(option, "=")
+	if _, k, ok := strings.Cut(key, "."); ok {
+		key = k // overlay.mountopt, overlay2.size
+	}
+	switch strings.ToLower(key) {
+	case "mountopt", "mount_program", "ignore_chown_errors", "skip_mount_home", "force_mask", "size", "inodes", "mount-program":
+		return true
+	}
+	return false
 }
