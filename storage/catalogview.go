@@ -1,8 +1,12 @@
 package storage
 
 import (
+	"errors"
+	"path/filepath"
+
 	"github.com/hodbuild/hod/storage/catalog"
 	cstorage "go.podman.io/storage"
+	"go.podman.io/storage/pkg/lockfile"
 )
 
 // CatalogView is store's records as the catalog's types, read through
@@ -60,6 +64,38 @@ func (v view) Mounts() ([]catalog.Mount, error) {
 }
 
 func (v view) ImageBigData(id, key string) ([]byte, error) { return v.store.ImageBigData(id, key) }
+
+// UpdateContainers takes containers/storage's own lock object for the
+// container store (lockfile keeps one per path in a process, so this is
+// the one the store itself locks) and reads the records under it without
+// the store, whose readers would wait for that same lock. Records the
+// catalog cannot read exactly (a transient store's, a newer
+// containers/storage's) are read through the store just before instead.
+func (v view) UpdateContainers(update func([]catalog.Container) error) error {
+	dir := filepath.Join(v.store.GraphRoot(), v.store.GraphDriverName()+"-containers")
+	lockDir := dir
+	if v.store.TransientStore() {
+		lockDir = filepath.Join(v.store.RunRoot(), v.store.GraphDriverName()+"-containers")
+	}
+	lock, err := lockfile.GetLockFile(filepath.Join(lockDir, "containers.lock"))
+	if err != nil {
+		return err
+	}
+	before, err := v.Containers()
+	if err != nil {
+		return err
+	}
+	lock.Lock()
+	defer lock.Unlock()
+	containers, err := catalog.ReadContainersHeld(dir)
+	if v.store.TransientStore() || errors.Is(err, catalog.ErrHandOver) {
+		containers, err = before, nil
+	}
+	if err != nil {
+		return err
+	}
+	return update(containers)
+}
 
 func (v view) ContainerDir(id string) string {
 	return catalog.ContainerDir(v.store.GraphRoot(), v.store.GraphDriverName(), id)

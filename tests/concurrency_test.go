@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -157,4 +158,51 @@ func TestRmStopsAStartingRun(t *testing.T) {
 		}
 	}
 	h.checkNoTemp()
+}
+
+// 24 configs of one container at once, half served by the front and half
+// by the full binary: each is read, changed and written under the
+// container store's lock, so every label lands (a config reading the
+// state while another writes it lost that one's change before).
+func TestConcurrentConfigs(t *testing.T) {
+	h := newHodEnv(t)
+	ctr := strings.TrimSpace(h.must("from", "scratch"))
+	binaries := []string{filepath.Join(shared.bin, "hod"), filepath.Join(shared.bin, "hod-full")}
+	parallel(t, 24, func(i int) error {
+		c := exec.Command(binaries[i%2], "config", "--label", fmt.Sprintf("k%d=v", i), ctr)
+		c.Env, c.Dir = h.env, h.dir
+		if out, err := c.CombinedOutput(); err != nil {
+			return fmt.Errorf("config #%d: %v: %s", i, err, out)
+		}
+		return nil
+	})
+	labels := strings.Fields(h.must("inspect", "--format", "{{range $k, $v := .OCIv1.Config.Labels}}{{$k}} {{end}}", ctr))
+	for i := range 24 {
+		if !slices.Contains(labels, fmt.Sprintf("k%d", i)) {
+			t.Errorf("label k%d lost: %s", i, labels)
+		}
+	}
+}
+
+// A config racing rm of its container either lands before the removal or
+// fails: it never writes the container's directory back into being. The
+// config waits between reading the state and writing it (a failpoint),
+// and rm comes in that window, through the front and the full binary.
+func TestConfigRacingRm(t *testing.T) {
+	h := newHodEnv(t)
+	for _, binary := range []string{"hod", "hod-full"} {
+		ctr := strings.TrimSpace(h.must("from", "--name", "r-"+binary, "scratch"))
+		id := strings.TrimSpace(h.must("inspect", "--format", "{{.ContainerID}}", ctr))
+		c := exec.Command(filepath.Join(shared.bin, binary), "config", "--label", "k=v", id)
+		c.Env, c.Dir = append(append([]string{}, h.env...), "HOD_FAILPOINT=config-before-write:sleep"), h.dir
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(200 * time.Millisecond)
+		h.must("rm", ctr)
+		_ = c.Wait()
+		if _, err := os.Stat(filepath.Join(h.root, "overlay-containers", id)); err == nil {
+			t.Errorf("%s: the removed container's directory is back", binary)
+		}
+	}
 }

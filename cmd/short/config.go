@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/hodbuild/hod/container/state"
+	"github.com/hodbuild/hod/internal/failpoint"
 	"github.com/hodbuild/hod/storage/catalog"
 	"github.com/spf13/cobra"
 )
@@ -38,19 +39,25 @@ func NewConfig(env Env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, sc, err := openWorking(cat, args[0])
-			if err != nil {
-				return err
-			}
-			changes, err := o.changes(cmd, st.Docker.Shell)
-			if err != nil {
-				return err
-			}
-			st.ApplyQuietly(changes...)
-			if AddHistory(cmd) {
-				st.AddHistory(o.history(cmd.Flags().Changed)...)
-			}
-			return st.Write(cat.ContainerDir(sc.ID))
+			// Read, changed and written under the container store's lock:
+			// two configs of one container both land, and a container
+			// removed meanwhile is not written back into being.
+			return cat.UpdateContainers(func(all []catalog.Container) error {
+				st, sc, err := findWorking(cat, all, args[0])
+				if err != nil {
+					return err
+				}
+				changes, err := o.changes(cmd, st.Docker.Shell)
+				if err != nil {
+					return err
+				}
+				st.ApplyQuietly(changes...)
+				if AddHistory(cmd) {
+					st.AddHistory(o.history(cmd.Flags().Changed)...)
+				}
+				failpoint.Hit("config-before-write")
+				return st.Write(cat.ContainerDir(sc.ID))
+			})
 		},
 	}
 	f := cmd.Flags()
@@ -179,6 +186,11 @@ func openWorking(cat catalog.Reader, nameOrID string) (*state.State, catalog.Con
 	if err != nil {
 		return nil, catalog.Container{}, fmt.Errorf("open container %q: %w", nameOrID, err)
 	}
+	return findWorking(cat, all, nameOrID)
+}
+
+// findWorking is the working container nameOrID names among all.
+func findWorking(cat catalog.Reader, all []catalog.Container, nameOrID string) (*state.State, catalog.Container, error) {
 	c, ok := catalog.FindContainer(all, nameOrID)
 	if !ok {
 		return nil, c, fmt.Errorf("reading build container %q: %w", nameOrID, state.ErrNotFound)

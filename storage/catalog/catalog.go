@@ -124,7 +124,10 @@ func (s *Store) Layers() ([]Layer, error) {
 
 // Containers are the store's containers, the volatile ones included.
 func (s *Store) Containers() ([]Container, error) {
-	records, err := readRecords[containerRecord](s.dir(s.GraphRoot, "containers"), "containers", containerEntry, true)
+	return containersOf(readRecords[containerRecord](s.dir(s.GraphRoot, "containers"), "containers", containerEntry, true))
+}
+
+func containersOf(records []containerRecord, err error) ([]Container, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -169,6 +172,11 @@ func readRecords[T any](dir, kind string, entry func(name string, isDir bool) bo
 		return nil, err
 	}
 	defer unlock()
+	return readHeld[T](dir, kind, entry, volatile)
+}
+
+// readHeld is readRecords for a caller that holds the lock already.
+func readHeld[T any](dir, kind string, entry func(name string, isDir bool) bool, volatile bool) ([]T, error) {
 	known := func(name string, isDir bool) bool {
 		return name == kind+".json" || name == kind+".lock" || volatile && name == "volatile-"+kind+".json" || entry(name, isDir)
 	}
@@ -253,6 +261,36 @@ func hasData(dir, kind string) (bool, error) {
 	return false, err
 }
 
+// UpdateContainers runs update holding the container store's lock for
+// writing, the lock containers/storage's writers take (rm deletes a
+// container under it), with the containers as they are under it: a
+// change to a working container's state is neither lost to a concurrent
+// one nor written into a container removed meanwhile. The front holds no
+// other lock on the file, so its fcntl lock is its own.
+func (s *Store) UpdateContainers(update func([]Container) error) error {
+	dir := s.dir(s.GraphRoot, "containers")
+	f, err := os.OpenFile(filepath.Join(dir, "containers.lock"), os.O_RDWR|os.O_CREATE|unix.O_CLOEXEC, 0o644)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	lk := unix.Flock_t{Type: unix.F_WRLCK, Whence: 0}
+	if err := unix.FcntlFlock(f.Fd(), unix.F_SETLKW, &lk); err != nil {
+		return fmt.Errorf("lock %s: %w", f.Name(), err)
+	}
+	containers, err := ReadContainersHeld(dir)
+	if err != nil {
+		return err
+	}
+	return update(containers)
+}
+
+// ReadContainersHeld reads the container records in dir (a store's
+// DRIVER-containers) for a caller holding their lock.
+func ReadContainersHeld(dir string) ([]Container, error) {
+	return containersOf(readHeld[containerRecord](dir, "containers", containerEntry, true))
+}
+
 // readLock takes containers/storage's lock on path for reading: a fcntl
 // lock on the whole file. A store that was never written has none yet.
 func readLock(path string) (func(), error) {
@@ -302,4 +340,7 @@ type Reader interface {
 	Mounts() ([]Mount, error)
 	ImageBigData(id, key string) ([]byte, error)
 	ContainerDir(id string) string
+	// UpdateContainers runs update holding the lock containers/storage's
+	// container writers take, with the containers read under it.
+	UpdateContainers(update func([]Container) error) error
 }
