@@ -193,18 +193,11 @@ func uniqueName(store cstorage.Store, base string) (string, error) {
 
 // Open loads the working container called nameOrID (a name, an ID or an ID prefix).
 func Open(store cstorage.Store, nameOrID string) (*Container, error) {
-	sc, err := store.Container(nameOrID)
-	if errors.Is(err, cstorage.ErrContainerUnknown) {
-		return nil, fmt.Errorf("reading build container %q: %w", nameOrID, ErrNotFound)
-	}
+	st, _, err := catalog.OpenWorking(storage.CatalogView(store), nameOrID)
 	if err != nil {
-		return nil, fmt.Errorf("open container %q: %w", nameOrID, err)
+		return nil, err
 	}
-	c, err := load(store, sc)
-	if err != nil {
-		return nil, fmt.Errorf("open container %q: %w", nameOrID, err)
-	}
-	return c, nil
+	return &Container{State: *st, store: store}, nil
 }
 
 // dir is a storage container's directory, where its state lives.
@@ -243,26 +236,16 @@ func (c *Container) AddHistory(createdBy ...string) error {
 	return c.save()
 }
 
-// load reads a storage container's state: the one loader behind Open and List.
-func load(store cstorage.Store, sc *cstorage.Container) (*Container, error) {
-	st, err := state.Read(dir(store, sc.ID))
+// List returns hod's working containers, in store order: the listing
+// both binaries share (catalog.WorkingContainers).
+func List(store cstorage.Store) ([]*Container, error) {
+	states, _, err := catalog.WorkingContainers(storage.CatalogView(store))
 	if err != nil {
 		return nil, err
 	}
-	return &Container{State: st, store: store}, nil
-}
-
-// List returns hod's working containers, in store order.
-func List(store cstorage.Store) ([]*Container, error) {
-	all, err := store.Containers()
-	if err != nil {
-		return nil, fmt.Errorf("list containers: %w", err)
-	}
-	var list []*Container
-	for i := range all {
-		if c, err := load(store, &all[i]); err == nil {
-			list = append(list, c)
-		}
+	list := make([]*Container, len(states))
+	for i := range states {
+		list[i] = &Container{State: states[i], store: store}
 	}
 	return list, nil
 }

@@ -33,7 +33,7 @@ var imports = map[string][]string{
 	"storage/transfer":   {"internal/lockdir", "storage", "storage/lease", "storage/manifest", "storage/storeconf"},
 	"storage/manifest":   {"storage"},
 	"storage":            {"internal/flock", "internal/lockdir", "storage/catalog", "storage/lease", "storage/storeconf"},
-	"storage/catalog":    {"storage/lease", "storage/storeconf"},
+	"storage/catalog":    {"container/state", "storage/lease", "storage/storeconf"},
 	"storage/lease":      {"internal/lockdir", "storage/storeconf"},
 	"storage/storeconf":  {},
 	"storage/storetest":  {"storage/storeconf"},

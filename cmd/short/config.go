@@ -43,7 +43,7 @@ func NewConfig(env Env) *cobra.Command {
 			// two configs of one container both land, and a container
 			// removed meanwhile is not written back into being.
 			return cat.UpdateContainers(func(all []catalog.Container) error {
-				st, sc, err := findWorking(cat, all, args[0])
+				st, sc, err := catalog.FindWorking(cat, all, args[0])
 				if err != nil {
 					return err
 				}
@@ -177,29 +177,6 @@ func (o configFlags) commandChanges(set func(string) bool, shell []string) ([]st
 		out = append(out, state.Cmd(argv))
 	}
 	return out, nil
-}
-
-// openWorking reads the state of the working container nameOrID names (a
-// name, an ID or an ID prefix), and its storage container's record.
-func openWorking(cat catalog.Reader, nameOrID string) (*state.State, catalog.Container, error) {
-	all, err := cat.Containers()
-	if err != nil {
-		return nil, catalog.Container{}, fmt.Errorf("open container %q: %w", nameOrID, err)
-	}
-	return findWorking(cat, all, nameOrID)
-}
-
-// findWorking is the working container nameOrID names among all.
-func findWorking(cat catalog.Reader, all []catalog.Container, nameOrID string) (*state.State, catalog.Container, error) {
-	c, ok := catalog.FindContainer(all, nameOrID)
-	if !ok {
-		return nil, c, fmt.Errorf("reading build container %q: %w", nameOrID, state.ErrNotFound)
-	}
-	st, err := state.Read(cat.ContainerDir(c.ID))
-	if err != nil {
-		return nil, c, fmt.Errorf("open container %q: %w", nameOrID, err)
-	}
-	return &st, c, nil
 }
 
 // AddHistory is --add-history, else $BUILDAH_HISTORY ("true" or "1"), as

@@ -7,7 +7,6 @@ import (
 	"path"
 	"strings"
 
-	"github.com/hodbuild/hod/container/state"
 	"github.com/hodbuild/hod/storage/catalog"
 	"github.com/spf13/cobra"
 )
@@ -82,7 +81,7 @@ func containerRows(env Env, all bool, keep func(containerRow) bool) ([]container
 	if err != nil {
 		return nil, err
 	}
-	ours, others, err := workingContainers(cat)
+	ours, others, err := catalog.WorkingContainers(cat)
 	if err != nil {
 		return nil, err
 	}
@@ -116,25 +115,6 @@ func containerRows(env Env, all bool, keep func(containerRow) bool) ([]container
 		add(containerRow{c.ID, false, c.ImageID, "", name, " "})
 	}
 	return rows, nil
-}
-
-// workingContainers are hod's working containers (their states) and the
-// store's other containers, in store order.
-func workingContainers(cat catalog.Reader) ([]state.State, []catalog.Container, error) {
-	all, err := cat.Containers()
-	if err != nil {
-		return nil, nil, fmt.Errorf("list containers: %w", err)
-	}
-	var ours []state.State
-	var others []catalog.Container
-	for _, c := range all {
-		if st, err := state.Read(cat.ContainerDir(c.ID)); err == nil {
-			ours = append(ours, st)
-		} else {
-			others = append(others, c)
-		}
-	}
-	return ours, others, nil
 }
 
 var containerFilterWords = filterWords{

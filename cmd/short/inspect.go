@@ -66,7 +66,7 @@ func inspectContainer(ctx context.Context, env Env, nameOrID string, isolation p
 	if err != nil {
 		return nil, err
 	}
-	st, sc, err := openWorking(cat, nameOrID)
+	st, sc, err := catalog.OpenWorking(cat, nameOrID)
 	if err != nil {
 		return nil, err
 	}
