@@ -209,6 +209,9 @@ func (s *stage) runMounts(c *instructions.RunCommand) ([]rspec.Mount, []string, 
 		default:
 			err = fmt.Errorf("RUN --mount=type=%s is not supported", m.Type)
 		}
+		if err == nil && !path.IsAbs(rm.Destination) {
+			err = fmt.Errorf("invalid container path %q, must be an absolute path", m.Target) // buildah's words
+		}
 		if err != nil {
 			return nil, nil, release, err
 		}
@@ -335,7 +338,14 @@ func (s *stage) bindMount(m *instructions.Mount) (rspec.Mount, func(), error) {
 		release()
 		return rspec.Mount{}, nil, err
 	}
-	return rspec.Mount{Type: "bind", Source: src, Destination: m.Target, Options: []string{"rbind"}}, release, nil
+	rm := rspec.Mount{Type: "bind", Source: src, Destination: m.Target, Options: []string{"rbind"}}
+	if path.IsAbs(rm.Destination) {
+		if err := mount.CheckBind(rm); err != nil {
+			release()
+			return rspec.Mount{}, nil, fmt.Errorf("RUN --mount=type=bind,source=%s: %w", m.Source, err)
+		}
+	}
+	return rm, release, nil
 }
 
 // sourceRoot mounts what a --from names for reading: an earlier stage (its

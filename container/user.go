@@ -78,6 +78,13 @@ func parseID(s string) (int, error) {
 	return int(n), nil
 }
 
+// The account files are parsed here, not with github.com/moby/sys/user
+// (in go.mod, and what runc uses): its parser reads a malformed ID field
+// as 0, so a line "app:x:abc:…" would make USER app run as root, where hod
+// refuses the file (TestLookupOwnerRefusesMalformedIDs). Its lookups also
+// give a numeric user missing from /etc/passwd group 0; buildah, and hod,
+// give it the group of the same number.
+
 // lookupID finds name in a passwd-style file and returns its ID (field 2)
 // and, when extraField >= 0, that field too. A number is taken as is; its
 // extra field is looked up when present and is the number itself otherwise.

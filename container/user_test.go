@@ -1,6 +1,7 @@
 package container
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -16,5 +17,20 @@ func TestLookupOwner(t *testing.T) {
 	}
 	if _, err := LookupOwner(root, "nobody"); err == nil {
 		t.Error("LookupOwner(nobody) succeeded, want an error")
+	}
+}
+
+// A malformed ID in the image's account files is refused, never read as
+// 0 (root), which is what moby/sys/user's parser would make of it.
+func TestLookupOwnerRefusesMalformedIDs(t *testing.T) {
+	for _, tc := range []struct{ passwd, group, spec string }{
+		{"app:x:abc:100::/:/bin/sh\n", "users:x:100:\n", "app"},
+		{"app:x:1000:1x0::/:/bin/sh\n", "users:x:100:\n", "app"},
+		{"app:x:1000:100::/:/bin/sh\n", "staff:x:5o:\n", "app:staff"},
+	} {
+		root := accountsRoot(t, tc.passwd, tc.group)
+		if got, err := LookupOwner(root, tc.spec); err == nil || !strings.Contains(err.Error(), "bad ID") {
+			t.Errorf("%q with %q / %q: %+v, %v; want a bad ID error", tc.spec, tc.passwd, tc.group, got, err)
+		}
 	}
 }

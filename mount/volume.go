@@ -120,17 +120,25 @@ func bind(src, dst string) rspec.Mount {
 }
 
 func checkBind(spec string, m rspec.Mount) error {
+	if err := CheckBind(m); err != nil {
+		return fmt.Errorf("parse volume %q: %w", spec, err)
+	}
+	return nil
+}
+
+// CheckBind checks a bind (or overlay) mount before a runtime sees it: an
+// absolute destination and a source that exists. -v, --mount and a
+// build's RUN --mount=type=bind all go through it.
+func CheckBind(m rspec.Mount) error {
 	if !path.IsAbs(m.Destination) {
-		return fmt.Errorf("parse volume %q: destination %q is not absolute", spec, m.Destination)
+		return fmt.Errorf("destination %q is not absolute", m.Destination)
 	}
 	source := m.Source
 	if m.Type == "overlay" {
 		source = strings.TrimPrefix(m.Options[0], "lowerdir=")
 	}
-	if _, err := os.Stat(source); err != nil {
-		return fmt.Errorf("parse volume %q: %w", spec, err)
-	}
-	return nil
+	_, err := os.Stat(source)
+	return err
 }
 
 // tmpfsSize is what the kernel takes as tmpfs size=: bytes, or k/m/g units.
