@@ -12,7 +12,7 @@ LDFLAGS  := -X github.com/hodbuild/hod/cmd.Version=$(VERSION)
 APT_DEPS := pkg-config runc slirp4netns ansible debootstrap skopeo umoci buildah docker-registry busybox-static uidmap time attr libcap2-bin bzip2 xz-utils zstd curl libgpgme-dev libbtrfs-dev openssl gnupg cpp file procps util-linux passwd login
 SOURCES  := $(shell find . -name '*.go' -not -path './.git/*') go.mod go.sum
 
-.PHONY: fresh-check all build deps test test-unit test-race test-e2e lint completions check-completions demo bench install clean
+.PHONY: fresh-check all build deps test test-unit test-race test-e2e lint completions check-completions man demo bench install clean
 
 all: build
 
@@ -56,6 +56,11 @@ lint:
 completions: build
 	for sh in bash zsh fish; do bin/hod completion $$sh > completions/hod.$$sh; done
 
+# man/man1: hod(1) and hod-COMMAND(1), generated from the command tree;
+# cmd's TestManPagesCurrent (make test-unit) fails when they are stale.
+man:
+	rm -rf man/man1 && go run -tags "$(TAGS)" ./cmd/hod-man man/man1
+
 check-completions: build
 	@tmp=$$(mktemp -d); for sh in bash zsh fish; do bin/hod completion $$sh > $$tmp/hod.$$sh; done; \
 	diff -u completions $$tmp && rm -rf $$tmp || { echo "completions/ is stale: run make completions"; exit 1; }
@@ -76,6 +81,7 @@ install: build
 	install -D -m 0644 completions/hod.bash /usr/share/bash-completion/completions/hod
 	install -D -m 0644 completions/hod.zsh /usr/share/zsh/vendor-completions/_hod
 	install -D -m 0644 completions/hod.fish /usr/share/fish/vendor_completions.d/hod.fish
+	install -d /usr/local/share/man/man1 && install -m 0644 man/man1/*.1 /usr/local/share/man/man1/
 
 # The README's two commands in a fresh Debian 12 tree (slow: see the script).
 fresh-check:

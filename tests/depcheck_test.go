@@ -15,6 +15,7 @@ const module = "github.com/hodbuild/hod/"
 // copier} → container → {mount, storage/…} → internal. A package without a
 // row fails the test: a new package takes its place here on purpose.
 var imports = map[string][]string{
+	"cmd/hod-man":        {"cmd"},
 	"cmd/hod-full":       {"cmd", "internal/userns", "run"},
 	"cmd":                {"bud", "cmd/short", "commit", "container", "container/state", "copier", "doctor", "inspect", "inspect/imageview", "internal/userns", "mount", "run", "run/policy", "storage", "storage/catalog", "storage/lease", "storage/manifest", "storage/storeconf", "storage/transfer"},
 	"cmd/hod":            {"cmd/short", "storage/catalog", "storage/storeconf"},
