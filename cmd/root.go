@@ -76,7 +76,7 @@ func New() (*cobra.Command, func()) {
 	root.AddCommand(short.Commands(g)...)
 	root.AddCommand(
 		NewFrom(g), NewRun(g), NewMount(g), NewUmount(g), NewCopy(g), NewAdd(g), NewCommit(g), NewBud(g), NewPull(g), NewPush(g), NewLogin(g), NewLogout(g), NewManifest(g),
-		NewRm(g), NewRmi(g), NewTag(g), NewRename(g), NewInfo(g), NewVersion(), NewUnshare(g), NewDoctor(g), NewDiff(g), NewPasswd(),
+		NewRm(g), NewRmi(g), NewTag(g), NewRename(g), NewInfo(g), NewVersion(), NewUnshare(g), NewDoctor(g), NewDiff(g), NewRebase(g), NewPasswd(),
 	)
 	// cobra's completion commands print no "[flags]" in their usage lines
 	// although they have flags; buildah's help test (and its readers)

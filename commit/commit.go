@@ -72,7 +72,7 @@ func Commit(ctx context.Context, c *container.Container, dest string, opts Optio
 	var ref types.ImageReference
 	if dest != "" {
 		var err error
-		if ref, err = storage.ParseReference(c.Store(), dest); err != nil {
+		if ref, err = storage.WriteReference(c.Store(), dest); err != nil {
 			return "", fmt.Errorf("commit %s to %q: %w", c.Name, dest, err)
 		}
 	}

@@ -48,6 +48,35 @@ func ParseReference(store cstorage.Store, name string) (types.ImageReference, er
 	return ref, nil
 }
 
+// WriteReference parses where an image is to be written under a name
+// (commit, rebase): a local name, or this store's containers-storage:NAME,
+// is a reference by that name even when an image has it now (the name
+// then moves, as in buildah), where ParseReference, for reading, would
+// resolve it to that image; any other transport's reference is its own.
+func WriteReference(store cstorage.Store, dest string) (types.ImageReference, error) {
+	name := dest
+	if HasTransport(dest) {
+		rest, ok := strings.CutPrefix(dest, istorage.Transport.Name()+":")
+		if !ok {
+			return ParseReference(store, dest)
+		}
+		rest, other, err := inThisStore(store, rest)
+		if err != nil || other {
+			return ParseReference(store, dest)
+		}
+		name = rest
+	}
+	normalized, err := NormalizeName(name)
+	if err != nil {
+		return nil, err
+	}
+	ref, err := istorage.Transport.ParseStoreReference(store, normalized)
+	if err != nil {
+		return nil, fmt.Errorf("parse image name %q: %w", name, err)
+	}
+	return ref, nil
+}
+
 // IsLocal says whether ref is an image in store: containers-storage without
 // a store specification, or with store's own. Another store's reference
 // ("containers-storage:[vfs@/other+/other-run]name") is written to by
