@@ -17,10 +17,11 @@ const module = "github.com/hodbuild/hod/"
 var imports = map[string][]string{
 	"cmd/hod-man":        {"cmd"},
 	"cmd/hod-full":       {"cmd", "internal/userns", "run"},
-	"cmd":                {"bud", "cmd/short", "commit", "container", "container/state", "copier", "diff", "doctor", "inspect", "inspect/imageview", "internal/userns", "mount", "run", "run/policy", "storage", "storage/catalog", "storage/lease", "storage/manifest", "storage/storeconf", "storage/transfer"},
+	"cmd":                {"bud", "cmd/short", "commit", "container", "container/state", "copier", "diff", "doctor", "inspect", "inspect/imageview", "internal/userns", "mount", "rebase", "run", "run/policy", "storage", "storage/catalog", "storage/lease", "storage/manifest", "storage/storeconf", "storage/transfer"},
 	"cmd/hod":            {"cmd/short", "storage/catalog", "storage/storeconf"},
 	"cmd/short":          {"container/state", "internal/failpoint", "inspect", "run/policy", "storage/catalog", "storage/storeconf"},
 	"diff":               {"container", "copier", "storage"},
+	"rebase":             {"storage", "storage/transfer"},
 	"doctor":             {"container", "storage/storeconf"},
 	"bud":                {"commit", "container", "container/state", "copier", "mount", "run", "storage", "storage/manifest", "storage/storeconf", "storage/transfer"},
 	"commit":             {"container", "container/state", "internal/failpoint", "internal/flock", "storage", "storage/storeconf", "storage/transfer"},
