@@ -11,8 +11,11 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/hodbuild/hod/attest"
 	"github.com/hodbuild/hod/container/state"
+	"github.com/hodbuild/hod/copier"
 	"github.com/hodbuild/hod/storage/transfer"
+	"github.com/opencontainers/go-digest"
 
 	"github.com/hodbuild/hod/commit"
 	"github.com/hodbuild/hod/run"
@@ -52,6 +55,8 @@ type Options struct {
 	NoCache bool
 	Pull    transfer.PullOptions
 	Commit  commit.Options
+	// Attest records an SBOM and a provenance with the built image.
+	Attest attest.Request
 	// Secrets maps a secret's id to the host file RUN --mount=type=secret reads.
 	Secrets map[string]string
 	// SSH maps an id to the SSH agent socket RUN --mount=type=ssh forwards.
@@ -161,9 +166,37 @@ func Build(ctx context.Context, store cstorage.Store, opts Options) (string, err
 	id, err := b.build()
 	if err == nil {
 		b.exportCacheMounts()
+		err = b.attest(ctx, id)
 	}
 	b.cache.remote.wait()
 	return id, err
+}
+
+// attest records the SBOM and provenance the build asks for with its image
+// (a cache hit's too): the provenance names the Containerfile by digest,
+// the build context by the copy engine's digest (what COPY . would read,
+// ignore rules included), the build arguments and the target. Secrets are
+// mounts, never arguments, and reach neither.
+func (b *builder) attest(ctx context.Context, id string) error {
+	req := b.opts.Attest
+	if !req.Any() {
+		return nil
+	}
+	if req.Provenance != nil {
+		p := *req.Provenance
+		p.Containerfile = digest.FromBytes(b.text).String()
+		ctxDigest, err := copier.Digest(ctx, []string{"."}, copier.Options{ContextDir: b.opts.ContextDir, Confine: true, Ignore: b.ignore, IgnoreFile: b.ignoreFile})
+		if err != nil {
+			return fmt.Errorf("provenance: build context: %w", err)
+		}
+		p.Context, p.Args, p.Target = "sha256:"+ctxDigest, b.opts.BuildArgs, b.opts.Target
+		req.Provenance = &p
+	}
+	name := id
+	if len(b.opts.Tags) > 0 {
+		name = b.opts.Tags[0]
+	}
+	return attest.Record(ctx, b.store, b.opts.Sys, id, name, req)
 }
 
 // load reads, preprocesses and parses the Containerfile, and makes the
@@ -183,7 +216,7 @@ func load(ctx context.Context, store cstorage.Store, opts Options) (*builder, er
 	}
 	b, err := newBuilder(ctx, store, opts, name, stages, metaArgs)
 	if b != nil {
-		b.messages = messages
+		b.messages, b.text = messages, text
 	}
 	return b, err
 }

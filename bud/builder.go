@@ -28,6 +28,7 @@ type builder struct {
 	metaArgs   map[string]string
 	ignore     []string
 	ignoreFile string // where ignore came from
+	text       []byte // the Containerfile as read (the provenance's digest)
 	cache      *cache
 	// used marks the stages a later needed stage builds on, copies or
 	// mounts from: they end as images.

@@ -38,6 +38,7 @@ type budFlags struct {
 	tags, buildArgs, buildArgFiles, secrets, labels, annotations []string
 	layers, noCache, squash, quiet, rm, forceRm                  bool
 	skipUnusedStages                                             bool
+	sbom, provenance                                             bool
 	timestamp                                                    int64
 	jobs                                                         int
 	run                                                          runFlags
@@ -149,6 +150,7 @@ func addBudFlags(cmd *cobra.Command, o *budFlags) {
 	addPullFlags(cmd, &o.pull)
 	f.StringVar(&o.format, "format", defaultFormat(), "image format: oci or docker ($BUILDAH_FORMAT)")
 	f.BoolVar(&o.squash, "squash", false, "squash the image into one layer")
+	addAttestFlags(cmd, &o.sbom, &o.provenance)
 	f.StringVar(&o.iidfile, "iidfile", "", "write the image ID to this file")
 	f.BoolVar(&o.rm, "rm", true, "remove intermediate containers (always done)")
 	f.BoolVar(&o.forceRm, "force-rm", false, "remove intermediate containers even on failure (always done)")
@@ -265,6 +267,7 @@ func (o budFlags) options(cmd *cobra.Command, store cstorage.Store, contextDir s
 		NoLayers: !o.layers, NoCache: o.noCache || zeroTTL(cmd, o.remoteCache.TTL), KeepUnusedStages: !o.skipUnusedStages, Jobs: o.jobs, IgnoreFile: o.ignoreFile, Run: run, Out: out,
 		Pull:   transfer.PullOptions{Policy: policy, Retry: o.retry, RetryDelay: o.retryDelay, DecryptionKeys: o.decryptionKeys, Report: progress(cmd, o.quiet)},
 		Commit: commit.Options{Format: format, Squash: o.squash, Timestamp: ts},
+		Attest: attestRequest(o.sbom, o.provenance),
 		Final:  o.final, From: o.from, SignBy: o.signBy, CPPFlags: o.cppFlags, IDMap: ids, RemoteCache: o.remoteCache,
 	}
 	if opts.BuildArgs, err = buildArgs(o.buildArgFiles, o.buildArgs); err != nil {

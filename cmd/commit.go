@@ -58,7 +58,8 @@ func NewCommit(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			opts := commit.Options{Format: format, Squash: o.squash, Timestamp: ts, OmitHistory: o.omit, UnsetEnv: o.unsetEnv, Sys: sys, Protection: o.protection, Report: progress(cmd, o.quiet)}
+			opts := commit.Options{Format: format, Squash: o.squash, Timestamp: ts, OmitHistory: o.omit, UnsetEnv: o.unsetEnv, Sys: sys, Protection: o.protection, Report: progress(cmd, o.quiet),
+				Attest: attestRequest(o.sbom, o.provenance)}
 			dest := ""
 			if len(args) > 1 {
 				dest = args[1]
@@ -102,6 +103,7 @@ type commitFlags struct {
 	squash, rm, omit, quiet, cp bool
 	omitTimestamp, identity     bool
 	noCompression               bool
+	sbom, provenance            bool
 	unsetEnv                    []string
 	seconds                     int64
 	protection                  transfer.Protection
@@ -111,6 +113,7 @@ func addCommitFlags(cmd *cobra.Command, o *commitFlags) {
 	f := cmd.Flags()
 	f.StringVarP(&o.format, "format", "f", defaultFormat(), "image format: oci or docker ($BUILDAH_FORMAT)")
 	f.BoolVar(&o.squash, "squash", false, "write the whole root filesystem as the image's only layer")
+	addAttestFlags(cmd, &o.sbom, &o.provenance)
 	f.BoolVar(&o.rm, "rm", false, "remove the working container after committing")
 	f.BoolVar(&o.omit, "omit-history", false, "write no history into the image")
 	f.BoolVar(&o.cp, "layer", false, "checkpoint: commit a layer boundary and keep working")

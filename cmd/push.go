@@ -24,6 +24,7 @@ func NewPush(g *globals) *cobra.Command {
 		level, retry                          int
 		retryDelay                            time.Duration
 		removeSignatures, all, noCompress     bool
+		sbom, provenance                      bool
 		rm, quiet                             bool
 		protection                            transfer.Protection
 	)
@@ -46,7 +47,8 @@ func NewPush(g *globals) *cobra.Command {
 			if len(args) > 1 {
 				dest = args[1]
 			}
-			opts := transfer.PushOptions{Format: format, Compression: compressionFormat, Retry: retry, RetryDelay: retryDelay, RemoveSignatures: removeSignatures, DisableCompression: noCompress, Protection: protection, Report: progress(cmd, quiet)}
+			opts := transfer.PushOptions{Format: format, Compression: compressionFormat, Retry: retry, RetryDelay: retryDelay, RemoveSignatures: removeSignatures, DisableCompression: noCompress, Protection: protection, Report: progress(cmd, quiet),
+				Attest: attestRequest(sbom, provenance)}
 			if cmd.Flags().Changed("compression-level") {
 				opts.CompressionLevel = &level
 			}
@@ -74,6 +76,7 @@ func NewPush(g *globals) *cobra.Command {
 	f.IntVar(&retry, "retry", 3, "times to retry a failed push")
 	f.DurationVar(&retryDelay, "retry-delay", 2*time.Second, "delay between retries")
 	f.BoolVar(&removeSignatures, "remove-signatures", false, "do not copy signatures")
+	addAttestFlags(cmd, &sbom, &provenance)
 	f.BoolVarP(&noCompress, "disable-compression", "D", false, "do not compress layers where the destination allows it (dir:)")
 	f.BoolVar(&all, "all", false, "with a manifest list, push every image it lists too (as manifest push --all)")
 	f.BoolVarP(&quiet, "quiet", "q", false, "do not report progress")

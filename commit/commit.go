@@ -6,6 +6,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/hodbuild/hod/attest"
 	"github.com/hodbuild/hod/container"
 	"github.com/hodbuild/hod/internal/failpoint"
 	"github.com/hodbuild/hod/storage"
@@ -57,6 +58,8 @@ type Options struct {
 	Protection transfer.Protection
 	// Report receives progress of copies to other transports; nil is quiet.
 	Report io.Writer
+	// Attest records an SBOM and a provenance with the image.
+	Attest attest.Request
 }
 
 // Commit writes the container's changes as a new image and returns its ID.
@@ -86,6 +89,9 @@ func Commit(ctx context.Context, c *container.Container, dest string, opts Optio
 	defer j.Done()
 	img, err := write(ctx, c, j, opts)
 	if err != nil {
+		return "", fmt.Errorf("commit %s: %w", c.Name, err)
+	}
+	if err := attest.Record(ctx, c.Store(), opts.Sys, img.id, c.Name, opts.Attest); err != nil {
 		return "", fmt.Errorf("commit %s: %w", c.Name, err)
 	}
 	if err := publish(ctx, c, img, ref, opts); err != nil {

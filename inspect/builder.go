@@ -36,6 +36,9 @@ type Builder struct {
 	IDMappingOptions      IDMappings
 	History               []ispec.History
 	Devices               []json.RawMessage
+	// Attestations are an image's SBOM and provenance by predicate type
+	// (hod's, from commit/bud --sbom/--provenance); absent without them.
+	Attestations map[string]json.RawMessage `json:",omitempty"`
 }
 
 // Namespace is one of a run's namespaces: Host shares the host's.

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/hodbuild/hod/attest"
 	"github.com/hodbuild/hod/container/state"
 	"github.com/hodbuild/hod/inspect"
 	"github.com/hodbuild/hod/run/policy"
@@ -43,6 +44,14 @@ func Image(ctx context.Context, store cstorage.Store, sys *types.SystemContext, 
 		var m ispec.Manifest
 		if json.Unmarshal(img.manifest, &m) == nil && m.Annotations != nil {
 			b.ImageAnnotations = m.Annotations
+		}
+	}
+	for key, predicateType := range attest.Keys {
+		if data, err := store.ImageBigData(found.ID, key); err == nil {
+			if b.Attestations == nil {
+				b.Attestations = map[string]json.RawMessage{}
+			}
+			b.Attestations[predicateType] = data
 		}
 	}
 	return &b, nil

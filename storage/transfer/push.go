@@ -7,6 +7,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/hodbuild/hod/attest"
 	"github.com/hodbuild/hod/storage"
 	"github.com/opencontainers/go-digest"
 	ispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -36,6 +37,9 @@ type PushOptions struct {
 	DisableCompression bool
 	Protection         Protection
 	Report             io.Writer
+	// Attest attaches the image's SBOM and provenance (and makes the ones
+	// it asks for that the image lacks).
+	Attest Attest
 }
 
 // Push copies the local image name to dest (any transport; a name without
@@ -80,6 +84,20 @@ func Push(ctx context.Context, store cstorage.Store, sys *types.SystemContext, n
 	})
 	if err != nil {
 		return "", fmt.Errorf("push %s to %s: %w", name, dest, err)
+	}
+	if err := attest.Record(ctx, store, sys, img.ID, name, missing(store, img.ID, opts.Attest)); err != nil {
+		return "", fmt.Errorf("push %s to %s: %w", name, dest, err)
+	}
+	if atts := attest.Stored(store, img.ID); len(atts) > 0 {
+		platform, err := attest.Platform(ctx, store, sys, img.ID)
+		if err != nil {
+			return "", err
+		}
+		d, err := attach(ctx, sys, destRef, name, raw, platform, atts)
+		if err != nil {
+			return "", fmt.Errorf("push %s to %s: attestations: %w", name, dest, err)
+		}
+		return d, nil
 	}
 	return manifest.Digest(raw)
 }
@@ -134,4 +152,16 @@ func manifestType(format string) (string, error) {
 	}
 	// buildah's words, its typo included: scripts match them.
 	return "", fmt.Errorf("unknown format %q. Choose on of the supported formats: 'oci', 'v2s1', or 'v2s2'", format)
+}
+
+// missing is the part of r the stored image id lacks: a push makes only
+// what the image does not keep already.
+func missing(store cstorage.Store, id string, r attest.Request) attest.Request {
+	if _, err := store.ImageBigData(id, attest.SBOMKey); err == nil {
+		r.SBOM = false
+	}
+	if _, err := store.ImageBigData(id, attest.ProvenanceKey); err == nil {
+		r.Provenance = nil
+	}
+	return r
 }
