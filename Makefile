@@ -74,6 +74,7 @@ bench: deps build
 	HOD=bin/hod ./bench/rootless.sh
 	HOD=bin/hod ./bench/cache.sh
 	HOD=bin/hod ./bench/config.sh
+	HOD=bin/hod ./bench/smallfiles.sh
 
 install: build
 	install -D -m 0755 bin/hod /usr/local/bin/hod

@@ -34,7 +34,7 @@ type source struct {
 }
 
 func (s *source) Reference() types.ImageReference { return s.ref }
-func (s *source) Close() error                     { return nil }
+func (s *source) Close() error                    { return nil }
 
 func (s *source) GetManifest(_ context.Context, d *digest.Digest) ([]byte, string, error) {
 	if d != nil {

@@ -1,0 +1,78 @@
+#!/bin/bash
+# Many small files (issue 23): a tree of 30,100 files of 100 B to 4 kB
+# (about 60 MB) in 301 directories on three levels, the shape of a
+# node_modules or vendor tree. Copied into a fresh working container by
+# hod and by buildah 1.28 (copy, add, and bud's COPY with and without a
+# .dockerignore), each on a fresh overlay store of its own, interleaved,
+# medians of RUNS rounds (default 5). The floor is the same tree through
+# "tar -c | tar -x" into a directory on the same filesystem as the stores,
+# synced like a commit's writes are not: it is the cost of reading the
+# files and writing them once. Writeback is excluded for all three by
+# dropping the page cache's dirty pages (sync) before each timing.
+set -euo pipefail
+hod=${HOD:-bin/hod}
+runs=${RUNS:-5}
+dir=${BENCH_DIR:-$(mktemp -d /var/tmp/hod-smallfiles.XXXXXX)}
+base=${BASE:-}
+trap 'for m in $(grep -o "$dir[^ ]*" /proc/self/mountinfo | sort -r); do umount -l "$m" 2>/dev/null || true; done; rm -rf "$dir"' EXIT
+now() { date +%s%N; }
+ms() { echo $(( ($2 - $1) / 1000000 )); }
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+# The tree: 7 top directories, 43 below each, 100 files in each of those.
+tree=$dir/ctx/tree
+if [ ! -d "$tree" ]; then
+	mkdir -p "$tree"
+	for a in $(seq 1 7); do
+		for b in $(seq 1 43); do
+			d=$tree/m$a/p$b
+			mkdir -p "$d"
+			for f in $(seq 1 100); do
+				head -c $(( (RANDOM % 40 + 1) * 100 )) /dev/urandom > "$d/f$f.js"
+			done
+		done
+	done
+	printf 'FROM scratch\nCOPY tree /app/\n' > "$dir/ctx/Containerfile"
+	mkdir -p "$dir/ctxi" && cp -a "$tree" "$dir/ctxi/" && cp "$dir/ctx/Containerfile" "$dir/ctxi/"
+	printf 'tree/m7\n**/*.map\n' > "$dir/ctxi/.dockerignore"
+fi
+files=$(find "$tree" -type f | wc -l)
+bytes=$(du -sb "$tree" | cut -f1)
+
+declare -A results
+run() { # NAME TOOL COMMAND...
+	local name=$1 tool=$2; shift 2
+	sync
+	local t0; t0=$(now)
+	"$@" >/dev/null
+	results[$name/$tool]+="$(ms "$t0" "$(now)") "
+}
+
+for r in $(seq 1 "$runs"); do
+	for tool in hod buildah; do
+		cmd=$hod; [ $tool = buildah ] && cmd=buildah
+		s="--root $dir/s/$tool$r/root --runroot $dir/s/$tool$r/run --storage-driver overlay"
+		c=$($cmd $s from -q scratch)
+		run copy $tool $cmd $s copy -q "$c" "$tree" /app/
+		c2=$($cmd $s from -q scratch)
+		run add $tool $cmd $s add -q "$c2" "$tree" /app/
+		run bud $tool $cmd $s bud -q --layers=false "$dir/ctx"
+		run bud-ignore $tool $cmd $s bud -q --layers=false "$dir/ctxi"
+		$cmd $s rm -a >/dev/null 2>&1 || true
+		$cmd $s rmi -a -f >/dev/null 2>&1 || true
+		rm -rf "$dir/s/$tool$r"
+	done
+	rm -rf "$dir/floor"; mkdir -p "$dir/floor"
+	run floor tar sh -c "tar -C '$tree' -cf - . | tar -C '$dir/floor' -xf -"
+done
+
+echo "Tree: $files files, $((bytes / 1000000)) MB; medians of $runs rounds, ms"
+echo
+echo "| workload | hod | buildah | hod / buildah | floor (tar -c | tar -x) | hod / floor |"
+echo "|---|---|---|---|---|---|"
+floor=$(echo "${results[floor/tar]}" | tr ' ' '\n' | grep . | median)
+for w in copy add bud bud-ignore; do
+	h=$(echo "${results[$w/hod]}" | tr ' ' '\n' | grep . | median)
+	b=$(echo "${results[$w/buildah]}" | tr ' ' '\n' | grep . | median)
+	echo "| $w | $h | $b | $(awk "BEGIN {printf \"%.2f\", $h/$b}") | $floor | $(awk "BEGIN {printf \"%.2f\", $h/$floor}") |"
+done
