@@ -1,9 +1,7 @@
 package cmd
 
 import (
-	"bufio"
 	"cmp"
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -20,7 +18,6 @@ import (
 
 	"github.com/hodbuild/hod/bud"
 	"github.com/hodbuild/hod/commit"
-	"github.com/hodbuild/hod/mount"
 	runpkg "github.com/hodbuild/hod/run"
 	"github.com/hodbuild/hod/storage"
 	"github.com/spf13/cobra"
@@ -270,7 +267,7 @@ func (o budFlags) options(cmd *cobra.Command, store cstorage.Store, contextDir s
 		Attest: attestRequest(o.sbom, o.provenance),
 		Final:  o.final, From: o.from, SignBy: o.signBy, CPPFlags: o.cppFlags, IDMap: ids, RemoteCache: o.remoteCache,
 	}
-	if opts.BuildArgs, err = buildArgs(o.buildArgFiles, o.buildArgs); err != nil {
+	if opts.BuildArgs, err = bud.BuildArgs(o.buildArgFiles, o.buildArgs); err != nil {
 		return opts, cleanup, err
 	}
 	if o.logRusage {
@@ -298,16 +295,16 @@ func (o budFlags) options(cmd *cobra.Command, store cstorage.Store, contextDir s
 			os.RemoveAll(t)
 		}
 	}
-	if opts.Secrets, temps, err = secrets(o.secrets); err != nil {
+	if opts.Secrets, temps, err = bud.ParseSecrets(o.secrets); err != nil {
 		return opts, cleanup, err
 	}
-	contexts, fetched, err := namedContexts(cmd.Context(), o.buildContexts)
+	contexts, fetched, err := bud.NamedContexts(cmd.Context(), o.buildContexts)
 	temps = append(temps, fetched...)
 	if err != nil {
 		return opts, cleanup, err
 	}
 	opts.Contexts = contexts
-	opts.SSH, err = sshSockets(o.ssh)
+	opts.SSH, err = bud.SSHSockets(o.ssh)
 	return opts, cleanup, err
 }
 
@@ -338,78 +335,6 @@ func (o budFlags) finish(cmd *cobra.Command, store cstorage.Store, id, platform 
 	return nil
 }
 
-// sshSockets parses --ssh ID[=SOCKET]; only agent sockets are forwarded
-// (key files would have to be loaded into an agent first).
-func sshSockets(list []string) (map[string]string, error) {
-	out := map[string]string{}
-	for _, spec := range list {
-		id, sock, _ := strings.Cut(spec, "=")
-		sock = cmp.Or(sock, os.Getenv("SSH_AUTH_SOCK"))
-		if fi, err := os.Stat(sock); err != nil || fi.Mode()&os.ModeSocket == 0 {
-			return nil, fmt.Errorf("parse --ssh %q: %q is not an SSH agent socket", spec, sock)
-		}
-		out[cmp.Or(id, "default")] = sock
-	}
-	return out, nil
-}
-
-// namedContexts parses --build-context values. A URL's tar archive is
-// fetched and unpacked into a temporary directory, listed in temps.
-func namedContexts(ctx context.Context, specs []string) (_ map[string]bud.NamedContext, temps []string, err error) {
-	out := map[string]bud.NamedContext{}
-	for _, spec := range specs {
-		if name, url, ok := strings.Cut(spec, "="); ok && (strings.HasPrefix(url, "http://") || strings.HasPrefix(url, "https://")) {
-			dir, sub, err := bud.FetchContext(ctx, url, nil)
-			if dir != "" {
-				temps = append(temps, dir)
-			}
-			if err != nil {
-				return nil, temps, fmt.Errorf("parse --build-context %q: %w", spec, err)
-			}
-			spec = name + "=" + filepath.Join(dir, sub)
-		}
-		name, nc, err := bud.ParseNamedContext(spec)
-		if err != nil {
-			return nil, temps, err
-		}
-		out[name] = nc
-	}
-	return out, temps, nil
-}
-
-func buildArgs(files, args []string) (map[string]string, error) {
-	out := map[string]string{}
-	for _, name := range files {
-		f, err := os.Open(name)
-		if err != nil {
-			return nil, fmt.Errorf("read --build-arg-file: %w", err)
-		}
-		s := bufio.NewScanner(f)
-		for s.Scan() {
-			if line := strings.TrimSpace(s.Text()); line != "" && !strings.HasPrefix(line, "#") {
-				args = append([]string{line}, args...)
-			}
-		}
-		f.Close()
-	}
-	for _, kv := range args {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok {
-			// --build-arg KEY takes the value from the environment; as in
-			// buildah, a KEY the environment lacks unsets it.
-			if v, ok = os.LookupEnv(k); !ok {
-				delete(out, k)
-				continue
-			}
-		}
-		if k == "" {
-			return nil, fmt.Errorf("parse --build-arg %q: want KEY=VALUE", kv)
-		}
-		out[k] = v
-	}
-	return out, nil
-}
-
 func keyValues(what string, list []string) (map[string]string, error) {
 	out := map[string]string{}
 	for _, kv := range list {
@@ -420,44 +345,6 @@ func keyValues(what string, list []string) (map[string]string, error) {
 		out[k] = v
 	}
 	return out, nil
-}
-
-// secrets parses --secret id=ID,src=FILE|env=VAR; env secrets are written
-// to private temporary files (returned for removal) that the RUN mounts.
-func secrets(list []string) (out map[string]string, temps []string, err error) {
-	out = map[string]string{}
-	for _, spec := range list {
-		kv, _, err := mount.ParseFields(spec)
-		if err != nil {
-			return nil, temps, fmt.Errorf("parse --secret %w", err)
-		}
-		id, src := kv["id"], cmp.Or(kv["src"], kv["source"])
-		if id == "" {
-			return nil, temps, fmt.Errorf("parse --secret %q: want id=ID,src=FILE or id=ID,env=VAR", spec)
-		}
-		env := kv["env"]
-		if kv["type"] == "env" { // buildah's id=ID,src=VAR,type=env
-			env = cmp.Or(env, src)
-		}
-		if env != "" {
-			f, err := os.CreateTemp("", "hod-secret-")
-			if err != nil {
-				return nil, temps, err
-			}
-			temps = append(temps, f.Name())
-			_, err = f.WriteString(os.Getenv(env))
-			f.Close()
-			if err != nil {
-				return nil, temps, err
-			}
-			src = f.Name()
-		}
-		if _, err := os.Stat(src); err != nil {
-			return nil, temps, fmt.Errorf("parse --secret %q: %w", spec, err)
-		}
-		out[id] = src
-	}
-	return out, temps, nil
 }
 
 // addToList adds image id to the manifest list called list, creating the

@@ -1,4 +1,4 @@
-package cmd
+package bud
 
 import (
 	"archive/tar"
@@ -18,7 +18,7 @@ func TestBuildArgs(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("FROM_ENV", "env")
-	got, err := buildArgs([]string{file}, []string{"B=flag", "FROM_ENV", "EMPTY="})
+	got, err := BuildArgs([]string{file}, []string{"B=flag", "FROM_ENV", "EMPTY="})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,14 +28,14 @@ func TestBuildArgs(t *testing.T) {
 			t.Errorf("build arg %s = %q, want %q (flags win over the file, KEY alone reads the environment)", k, got[k], v)
 		}
 	}
-	if _, err := buildArgs(nil, []string{"=x"}); err == nil {
+	if _, err := BuildArgs(nil, []string{"=x"}); err == nil {
 		t.Error(`buildArgs accepted "=x"`)
 	}
 	// As buildah: a KEY the environment lacks is no error, and unsets an
 	// earlier value (buildah's "bud containerfile with args").
-	got, err = buildArgs(nil, []string{"NOT_IN_ENV_AT_ALL=1", "NOT_IN_ENV_AT_ALL"})
+	got, err = BuildArgs(nil, []string{"NOT_IN_ENV_AT_ALL=1", "NOT_IN_ENV_AT_ALL"})
 	if _, set := got["NOT_IN_ENV_AT_ALL"]; err != nil || set {
-		t.Errorf("buildArgs(KEY=1, KEY not in the environment) = %v, %v; want KEY unset", got, err)
+		t.Errorf("BuildArgs(KEY=1, KEY not in the environment) = %v, %v; want KEY unset", got, err)
 	}
 }
 
@@ -45,7 +45,7 @@ func TestSecrets(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("TOKEN", "from-env")
-	got, temps, err := secrets([]string{"id=f,src=" + file, "id=e,env=TOKEN", `"id=q",type=file,"source=` + file + `"`})
+	got, temps, err := ParseSecrets([]string{"id=f,src=" + file, "id=e,env=TOKEN", `"id=q",type=file,"source=` + file + `"`})
 	defer func() {
 		for _, tmp := range temps {
 			os.Remove(tmp)
@@ -61,8 +61,8 @@ func TestSecrets(t *testing.T) {
 		t.Errorf("env secret holds %q, %v", data, err)
 	}
 	for _, bad := range []string{"src=" + file, "id=x,src=/nonexistent", `id="unterminated`} {
-		if _, _, err := secrets([]string{bad}); err == nil || !strings.Contains(err.Error(), "--secret") {
-			t.Errorf("secrets(%q) error %v, want one naming --secret", bad, err)
+		if _, _, err := ParseSecrets([]string{bad}); err == nil || !strings.Contains(err.Error(), "--secret") {
+			t.Errorf("ParseSecrets(%q) error %v, want one naming --secret", bad, err)
 		}
 	}
 }
@@ -87,7 +87,7 @@ func TestNamedContextURL(t *testing.T) {
 	}))
 	defer srv.Close()
 
-	got, temps, err := namedContexts(context.Background(), []string{"web=" + srv.URL + "/ctx.tar", "img=docker-image://localhost/base"})
+	got, temps, err := NamedContexts(context.Background(), []string{"web=" + srv.URL + "/ctx.tar", "img=docker-image://localhost/base"})
 	defer func() {
 		for _, d := range temps {
 			os.RemoveAll(d)
@@ -102,7 +102,7 @@ func TestNamedContextURL(t *testing.T) {
 	if got["img"].Image != "localhost/base" {
 		t.Errorf("img = %+v, want the image localhost/base", got["img"])
 	}
-	_, temps2, err := namedContexts(context.Background(), []string{"web=" + srv.URL + "/missing.tar"})
+	_, temps2, err := NamedContexts(context.Background(), []string{"web=" + srv.URL + "/missing.tar"})
 	for _, d := range temps2 {
 		os.RemoveAll(d)
 	}
