@@ -15,6 +15,7 @@ import (
 	"github.com/hodbuild/hod/container"
 	"github.com/hodbuild/hod/internal/failpoint"
 	"github.com/hodbuild/hod/internal/flock"
+	"github.com/hodbuild/hod/internal/tarx"
 	"github.com/hodbuild/hod/storage"
 	"github.com/hodbuild/hod/storage/storeconf"
 	"github.com/opencontainers/go-digest"
@@ -326,23 +327,11 @@ func setTimes(h *tar.Header, t time.Time) {
 }
 
 func rewrite(r io.Reader, w io.Writer, edit func(*tar.Header)) error {
-	tr, tw := tar.NewReader(r), tar.NewWriter(w)
-	for {
-		hdr, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			return tw.Close()
-		}
-		if err != nil {
-			return err
-		}
-		edit(hdr)
-		if err := tw.WriteHeader(hdr); err != nil {
-			return err
-		}
-		if _, err := io.Copy(tw, tr); err != nil {
-			return err
-		}
+	tw := tar.NewWriter(w)
+	if err := tarx.Copy(tar.NewReader(r), tw, edit); err != nil {
+		return err
 	}
+	return tw.Close()
 }
 
 type closers []io.Closer

@@ -16,6 +16,7 @@ import (
 
 	securejoin "github.com/cyphar/filepath-securejoin"
 	"github.com/hodbuild/hod/container"
+	"github.com/hodbuild/hod/internal/tarx"
 	"github.com/moby/patternmatcher"
 	"github.com/sirupsen/logrus"
 	"go.podman.io/storage/pkg/archive"
@@ -459,16 +460,8 @@ func (s *tarSource) writeArchive(tw *tar.Writer, p string) error {
 		return fmt.Errorf("extract %q: %w", p, err)
 	}
 	defer ds.Close()
-	tr := tar.NewReader(ds)
 	seen := map[string]bool{}
-	for {
-		hdr, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("extract %q: %w", p, err)
-		}
+	err = tarx.Copy(tar.NewReader(ds), tw, func(hdr *tar.Header) {
 		seen[path.Clean("/"+hdr.Name)] = true
 		if hdr.Typeflag == tar.TypeLink && !seen[path.Clean("/"+hdr.Linkname)] {
 			// Recorded before the entry reaches the extraction, which fails
@@ -484,11 +477,9 @@ func (s *tarSource) writeArchive(tw *tar.Writer, p string) error {
 		if s.mode != 0 && hdr.Typeflag != tar.TypeSymlink {
 			hdr.Mode = int64(s.mode)
 		}
-		if err := tw.WriteHeader(hdr); err != nil {
-			return err
-		}
-		if _, err := io.Copy(tw, tr); err != nil {
-			return err
-		}
+	})
+	if err != nil {
+		return fmt.Errorf("extract %q: %w", p, err)
 	}
+	return nil
 }
