@@ -18,6 +18,10 @@ repo=$(git -C "$(dirname "$0")/.." rev-parse --show-toplevel)
 goroot=$(go env GOROOT)
 tree=${FRESH_TREE:-$(mktemp -d /var/tmp/hod-fresh.XXXXXX)}
 log=$tree.log
+# mktemp makes the tree 0700; as the new root it would then keep every
+# other user (the rootless test's, a user namespace's mapped root) out of
+# /bin and /proc, which a real machine's 0755 root does not.
+chmod 0755 "$tree"
 cleanup() { [ -n "${KEEP:-}" ] || rm -rf "$tree"; }
 trap cleanup EXIT
 
