@@ -14,7 +14,7 @@ const (
 	PredicateTypeAnnotation = "in-toto.io/predicate-type"
 	RefTypeAnnotation       = "vnd.docker.reference.type"
 	RefDigestAnnotation     = "vnd.docker.reference.digest"
-	AttestationManifest     = "attestation-manifest"
+	AttestationRefType      = "attestation-manifest"
 )
 
 // Attestation is one predicate about an image, by its type.
@@ -54,14 +54,30 @@ type Layout struct {
 // image and an attestation manifest (platform unknown/unknown) that refers
 // to it.
 func NewLayout(name string, image []byte, mediaType string, platform ispec.Platform, atts []Attestation) (*Layout, error) {
-	imageDigest := digest.FromBytes(image)
+	imageDesc := ispec.Descriptor{MediaType: mediaType, Digest: digest.FromBytes(image), Size: int64(len(image)), Platform: &platform}
+	l, err := NewAttestationManifest(name, imageDesc, atts)
+	if err != nil {
+		return nil, err
+	}
+	index := ispec.Index{Versioned: specs.Versioned{SchemaVersion: 2}, MediaType: ispec.MediaTypeImageIndex,
+		Manifests: []ispec.Descriptor{imageDesc, l.Attestation.Desc}}
+	if l.Index, err = json.Marshal(index); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// NewAttestationManifest is the attestation manifest about the image image
+// describes, and the blobs it needs; its Index is left empty for the
+// caller's index (a manifest list's, with one per instance).
+func NewAttestationManifest(name string, image ispec.Descriptor, atts []Attestation) (*Layout, error) {
 	l := &Layout{}
 	config := []byte(`{"architecture":"unknown","os":"unknown","config":{},"rootfs":{"type":"layers","diff_ids":[]}}`)
 	cfg := Blob{Desc: ispec.Descriptor{MediaType: ispec.MediaTypeImageConfig, Digest: digest.FromBytes(config), Size: int64(len(config))}, Data: config}
 	l.Blobs = append(l.Blobs, cfg)
 	m := ispec.Manifest{Versioned: specs.Versioned{SchemaVersion: 2}, MediaType: ispec.MediaTypeImageManifest, Config: cfg.Desc}
 	for _, a := range atts {
-		st, err := Statement(a, name, imageDigest)
+		st, err := Statement(a, name, image.Digest)
 		if err != nil {
 			return nil, err
 		}
@@ -76,15 +92,7 @@ func NewLayout(name string, image []byte, mediaType string, platform ispec.Platf
 	}
 	l.Attestation = Blob{Desc: ispec.Descriptor{MediaType: ispec.MediaTypeImageManifest, Digest: digest.FromBytes(raw), Size: int64(len(raw)),
 		Platform:    &ispec.Platform{Architecture: "unknown", OS: "unknown"},
-		Annotations: map[string]string{RefTypeAnnotation: AttestationManifest, RefDigestAnnotation: imageDigest.String()}}, Data: raw}
-	p := platform
-	index := ispec.Index{Versioned: specs.Versioned{SchemaVersion: 2}, MediaType: ispec.MediaTypeImageIndex, Manifests: []ispec.Descriptor{
-		{MediaType: mediaType, Digest: imageDigest, Size: int64(len(image)), Platform: &p},
-		l.Attestation.Desc,
-	}}
-	if l.Index, err = json.Marshal(index); err != nil {
-		return nil, err
-	}
+		Annotations: map[string]string{RefTypeAnnotation: AttestationRefType, RefDigestAnnotation: image.Digest.String()}}, Data: raw}
 	return l, nil
 }
 

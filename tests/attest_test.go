@@ -146,6 +146,25 @@ func TestBuildAttestations(t *testing.T) {
 	if out, err := exec.Command("skopeo", "inspect", "--tls-verify=false", ref).CombinedOutput(); err != nil {
 		t.Errorf("skopeo inspect %s: %v: %s", ref, err, out)
 	}
+	// a manifest list: each instance that keeps attestations gets its
+	// attestation manifest in the pushed index, referring to it
+	h.must("manifest", "create", "localhost/attlist")
+	h.must("manifest", "add", "localhost/attlist", "localhost/att:1")
+	h.must("from", "--name", "other", "scratch")
+	h.must("commit", "-q", "other", "localhost/other")
+	h.must("manifest", "add", "--arch", "arm64", "localhost/attlist", "localhost/other")
+	listRef := "docker://" + shared.plain.Addr + "/att/list:1"
+	h.must("manifest", "push", "--all", "--tls-verify=false", "localhost/attlist", listRef)
+	raw, err = exec.Command("skopeo", "inspect", "--tls-verify=false", "--raw", listRef).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	index.Manifests = nil
+	must(t, json.Unmarshal(raw, &index))
+	if len(index.Manifests) != 3 || index.Manifests[2].Annotations["vnd.docker.reference.type"] != "attestation-manifest" ||
+		index.Manifests[2].Annotations["vnd.docker.reference.digest"] != index.Manifests[0].Digest {
+		t.Errorf("pushed list: %s", raw)
+	}
 }
 
 // grepDir says whether any regular file under dir holds s.

@@ -349,3 +349,17 @@ func Inspect(store cstorage.Store, listName string) ([]byte, error) {
 	}
 	return l.index.Serialize()
 }
+
+// InstanceImages are the local images of the list's instances, in the
+// list's order ("" for one added from a registry by buildah).
+func InstanceImages(store cstorage.Store, listName string) ([]string, error) {
+	l, err := openList(store, listName)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(l.index.Manifests))
+	for i, d := range l.index.Manifests {
+		out[i], _ = l.localImage(d.Digest)
+	}
+	return out, nil
+}

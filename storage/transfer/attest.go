@@ -36,32 +36,54 @@ func attach(ctx context.Context, sys *types.SystemContext, ref types.ImageRefere
 	if err != nil {
 		return "", err
 	}
-	dest, err := ref.NewImageDestination(ctx, sys)
-	if err != nil {
+	imageDigest := digest.FromBytes(raw)
+	if err := putIndex(ctx, sys, ref, layout.Index, []*attest.Layout{layout}, blobManifest{raw, imageDigest}); err != nil {
 		return "", err
 	}
+	return digest.FromBytes(layout.Index), nil
+}
+
+type blobManifest struct {
+	raw    []byte
+	digest digest.Digest
+}
+
+// putIndex uploads the attestation manifests of layouts with their blobs
+// (and any manifests given, by digest), then index as the tag.
+func putIndex(ctx context.Context, sys *types.SystemContext, ref types.ImageReference, index []byte, layouts []*attest.Layout, manifests ...blobManifest) error {
+	dest, err := ref.NewImageDestination(ctx, sys)
+	if err != nil {
+		return err
+	}
 	defer dest.Close()
+	for _, layout := range layouts {
+		if err := putLayout(ctx, dest, layout); err != nil {
+			return err
+		}
+	}
+	for _, m := range manifests {
+		if err := dest.PutManifest(ctx, m.raw, &m.digest); err != nil {
+			return fmt.Errorf("upload image manifest: %w", err)
+		}
+	}
+	if err := dest.PutManifest(ctx, index, nil); err != nil {
+		return fmt.Errorf("upload index: %w", err)
+	}
+	return dest.Commit(ctx, unparsed{ref: ref, raw: index})
+}
+
+func putLayout(ctx context.Context, dest types.ImageDestination, layout *attest.Layout) error {
 	for _, b := range layout.Blobs {
 		info := types.BlobInfo{Digest: b.Desc.Digest, Size: b.Desc.Size, MediaType: b.Desc.MediaType}
 		if _, err := dest.PutBlob(ctx, bytes.NewReader(b.Data), info, none.NoCache, b.Desc.MediaType == ispec.MediaTypeImageConfig); err != nil {
-			return "", fmt.Errorf("upload attestation blob: %w", err)
+			return fmt.Errorf("upload attestation blob: %w", err)
 		}
 	}
 	d := layout.Attestation.Desc.Digest
 	if err := dest.PutManifest(ctx, layout.Attestation.Data, &d); err != nil {
-		return "", fmt.Errorf("upload attestation manifest: %w", err)
+		return fmt.Errorf("upload attestation manifest: %w", err)
 	}
-	imageDigest := digest.FromBytes(raw)
-	if err := dest.PutManifest(ctx, raw, &imageDigest); err != nil {
-		return "", fmt.Errorf("upload image manifest: %w", err)
-	}
-	if err := dest.PutManifest(ctx, layout.Index, nil); err != nil {
-		return "", fmt.Errorf("upload index: %w", err)
-	}
-	if err := dest.Commit(ctx, unparsed{ref: ref, raw: layout.Index}); err != nil {
-		return "", err
-	}
-	return digest.FromBytes(layout.Index), nil
+	return nil
 }
 
 // unparsed is the index as the top-level image a destination commits.
