@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sort"
 	"strings"
 )
 
@@ -86,15 +85,8 @@ func compareConfigs(a, b any) ([]FieldChange, error) {
 	if err != nil {
 		return nil, err
 	}
-	keys := slices.Sorted(maps.Keys(fa))
-	for k := range fb {
-		if _, ok := fa[k]; !ok {
-			keys = append(keys, k)
-		}
-	}
-	sort.Strings(keys)
 	var out []FieldChange
-	for _, k := range keys {
+	for _, k := range unionKeys(fa, fb) {
 		if k == "rootfs.diff_ids" || k == "rootfs.type" {
 			continue // the layer lists, compared on their own
 		}
@@ -157,15 +149,8 @@ func flatten(v any) (map[string]json.RawMessage, error) {
 }
 
 func compareTrees(a, b Tree) []FileChange {
-	paths := slices.Sorted(maps.Keys(a))
-	for p := range b {
-		if _, ok := a[p]; !ok {
-			paths = append(paths, p)
-		}
-	}
-	sort.Strings(paths)
 	var out []FileChange
-	for _, p := range paths {
+	for _, p := range unionKeys(a, b) {
 		ea, inA := a[p]
 		eb, inB := b[p]
 		switch {
@@ -267,4 +252,16 @@ func describe(f FileChange) string {
 		}
 	}
 	return strings.Join(parts, ", ")
+}
+
+// unionKeys are the keys of a and b, each once, sorted.
+func unionKeys[V any](a, b map[string]V) []string {
+	keys := slices.Collect(maps.Keys(a))
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	return keys
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/opencontainers/go-digest"
 	specs "github.com/opencontainers/image-spec/specs-go"
 	ispec "github.com/opencontainers/image-spec/specs-go/v1"
+	dockerref "go.podman.io/image/v5/docker/reference"
 	"go.podman.io/image/v5/image"
 	"go.podman.io/image/v5/manifest"
 	istorage "go.podman.io/image/v5/storage"
@@ -145,21 +146,11 @@ func byDigest(store cstorage.Store, name, d string) (string, error) {
 	if name == "" {
 		return "", fmt.Errorf("the old base %s is not stored here and the image records no name to pull it by", d)
 	}
-	repo, _, _ := cutTag(name)
-	return "docker://" + repo + "@" + d, nil
-}
-
-// cutTag splits "host/repo:tag" (or "@digest") from its repository.
-func cutTag(name string) (repo, rest string, ok bool) {
-	for i := len(name) - 1; i >= 0; i-- {
-		switch name[i] {
-		case '@', ':':
-			return name[:i], name[i:], true
-		case '/':
-			return name, "", false
-		}
+	named, err := dockerref.ParseNormalizedNamed(name)
+	if err != nil {
+		return "", fmt.Errorf("recorded base name %q: %w", name, err)
 	}
-	return name, "", false
+	return "docker://" + dockerref.TrimNamed(named).String() + "@" + d, nil
 }
 
 // baseName is the name recorded for the new base: without a transport

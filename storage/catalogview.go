@@ -70,7 +70,7 @@ func (v view) ImageBigData(id, key string) ([]byte, error) { return v.store.Imag
 // the one the store itself locks) and reads the records under it without
 // the store, whose readers would wait for that same lock. Records the
 // catalog cannot read exactly (a transient store's, a newer
-// containers/storage's) are read through the store just before instead.
+// containers/storage's) are read through the store, outside the lock.
 func (v view) UpdateContainers(update func([]catalog.Container) error) error {
 	dir := filepath.Join(v.store.GraphRoot(), v.store.GraphDriverName()+"-containers")
 	lockDir := dir
@@ -81,15 +81,25 @@ func (v view) UpdateContainers(update func([]catalog.Container) error) error {
 	if err != nil {
 		return err
 	}
-	before, err := v.Containers()
-	if err != nil {
-		return err
+	if v.store.TransientStore() {
+		// Records in two directories: read through the store, just before.
+		containers, err := v.Containers()
+		if err != nil {
+			return err
+		}
+		lock.Lock()
+		defer lock.Unlock()
+		return update(containers)
 	}
 	lock.Lock()
 	defer lock.Unlock()
 	containers, err := catalog.ReadContainersHeld(dir)
-	if v.store.TransientStore() || errors.Is(err, catalog.ErrHandOver) {
-		containers, err = before, nil
+	if errors.Is(err, catalog.ErrHandOver) {
+		// Records the catalog cannot read exactly: through the store,
+		// which waits for this same lock object, so between locks.
+		lock.Unlock()
+		containers, err = v.Containers()
+		lock.Lock()
 	}
 	if err != nil {
 		return err

@@ -1,6 +1,9 @@
 package catalog
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"strings"
+)
 
 // The records as containers/storage (go.podman.io/storage v1.64, and
 // buildah 1.28's older one, whose keys are a subset) writes them: the
@@ -51,15 +54,8 @@ func layerEntry(name string, isDir bool) bool {
 	if isDir && name == "tmp" {
 		return true
 	}
-	id, ok := cutSuffix(name, ".tar-split.gz")
+	id, ok := strings.CutSuffix(name, ".tar-split.gz")
 	return !isDir && ok && isID(id)
-}
-
-func cutSuffix(s, suffix string) (string, bool) {
-	if len(s) < len(suffix) || s[len(s)-len(suffix):] != suffix {
-		return s, false
-	}
-	return s[:len(s)-len(suffix)], true
 }
 
 func isID(s string) bool {
