@@ -26,7 +26,8 @@ import (
 // first use only: "hod --help" or a bad flag never touches storage.
 type globals struct {
 	short.Globals
-	store cstorage.Store
+	store    cstorage.Store
+	profiles profiles
 }
 
 func (g *globals) Store() (cstorage.Store, error) {
@@ -60,6 +61,9 @@ func (g *globals) storeAndSys(r registryFlags) (cstorage.Store, *types.SystemCon
 
 // Close releases the store, as buildah does after every command.
 func (g *globals) Close() {
+	if err := g.profiles.stop(); err != nil {
+		logrus.Warnf("%v", err)
+	}
 	if g.store != nil {
 		if _, err := g.store.Shutdown(false); err != nil {
 			logrus.Debugf("shut down store: %v", err)
@@ -74,6 +78,14 @@ func New() (*cobra.Command, func()) {
 	g := &globals{}
 	root := short.NewRoot(&g.Globals)
 	root.AddCommand(short.Commands(g)...)
+	g.profiles.flags(root)
+	setLevel := root.PersistentPreRunE
+	root.PersistentPreRunE = func(c *cobra.Command, args []string) error {
+		if err := setLevel(c, args); err != nil {
+			return err
+		}
+		return g.profiles.start()
+	}
 	root.AddCommand(
 		NewFrom(g), NewRun(g), NewMount(g), NewUmount(g), NewCopy(g), NewAdd(g), NewCommit(g), NewBud(g), NewPull(g), NewPush(g), NewLogin(g), NewLogout(g), NewManifest(g),
 		NewRm(g), NewRmi(g), NewTag(g), NewRename(g), NewInfo(g), NewVersion(), NewUnshare(g), NewDoctor(g), NewDiff(g), NewRebase(g), NewPasswd(),

@@ -1,6 +1,7 @@
 package copier
 
 import (
+	"archive/tar"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -21,6 +22,7 @@ import (
 	"github.com/sirupsen/logrus"
 	"go.podman.io/storage/pkg/archive"
 	"go.podman.io/storage/pkg/chrootarchive"
+	"go.podman.io/storage/pkg/unshare"
 )
 
 // Options are the settings of Copy. The zero value copies host files
@@ -90,13 +92,11 @@ func Copy(ctx context.Context, c *container.Container, sources []string, dest st
 	if err != nil {
 		return "", fmt.Errorf("create %s in container %s: %w", destDir, c.Name, inContainerTerms(root, err))
 	}
-	pr, pw := io.Pipe()
 	h := sha256.New()
-	go func() { pw.CloseWithError(w.write(io.MultiWriter(pw, h), rename)) }()
-	err = chrootarchive.UntarWithRoot(pr, hostDir, &archive.TarOptions{UIDMaps: c.IDMap.UIDs, GIDMaps: c.IDMap.GIDs, IgnoreChownErrors: ignoreChownErrors(c)}, root)
-	pr.CloseWithError(err)
-	if err != nil && len(w.outsideLinks) > 0 {
-		err = fmt.Errorf("%s: %w", w.outsideLinks[0], err)
+	if w.hasArchive() {
+		err = extract(c, root, hostDir, w, rename, h)
+	} else {
+		err = writeRootfs(c, root, destDir, hostOwner, w, rename, h)
 	}
 	if err != nil {
 		return "", fmt.Errorf("copy to %s in container %s: %w", dest, c.Name, inContainerTerms(root, err))
@@ -105,6 +105,59 @@ func Copy(ctx context.Context, c *container.Container, sources []string, dest st
 		return "", err
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// extract unpacks the stream with containers/storage's extraction,
+// chrooted into the rootfs: the way for archives' entries, whose names
+// and links hod did not choose. The stream also goes to h.
+func extract(c *container.Container, root, hostDir string, w *tarSource, rename string, h io.Writer) error {
+	pr, pw := io.Pipe()
+	go func() {
+		tw := tar.NewWriter(io.MultiWriter(pw, h))
+		err := w.write(tw, rename)
+		if err == nil {
+			err = tw.Close()
+		}
+		pw.CloseWithError(err)
+	}()
+	err := chrootarchive.UntarWithRoot(pr, hostDir, &archive.TarOptions{UIDMaps: c.IDMap.UIDs, GIDMaps: c.IDMap.GIDs, IgnoreChownErrors: ignoreChownErrors(c)}, root)
+	pr.CloseWithError(err)
+	if err != nil && len(w.outsideLinks) > 0 {
+		err = fmt.Errorf("%s: %w", w.outsideLinks[0], err)
+	}
+	return err
+}
+
+// writeRootfs writes the stream's entries straight into destDir (see
+// rootfsWriter), the tar stream going to h only.
+func writeRootfs(c *container.Container, root, destDir string, owner container.Owner, w *tarSource, rename string, h io.Writer) error {
+	dest, err := pathrs.OpenInRoot(root, destDir)
+	if err != nil {
+		return err
+	}
+	defer dest.Close()
+	rootOwner, err := c.IDMap.ToHost(container.Owner{})
+	if err != nil {
+		return err
+	}
+	rw, err := newRootfsWriter(dest, owner, rootOwner, ignoreChownErrors(c), unshare.IsRootless())
+	if err != nil {
+		return err
+	}
+	tw := tar.NewWriter(h)
+	queue := newBehind(rw, 16)
+	err = w.write(tee{tw, queue}, rename)
+	if qerr := queue.Close(); qerr != nil {
+		err = qerr // the writer's error is why the walk stopped
+	}
+	if err != nil {
+		rw.abort()
+		return err
+	}
+	if err := rw.Close(); err != nil {
+		return err
+	}
+	return tw.Close()
 }
 
 // Digest is the digest of the tar stream Copy writes for sources (the same
@@ -130,7 +183,11 @@ func Digest(ctx context.Context, sources []string, opts Options) (string, error)
 	for _, u := range urls {
 		fmt.Fprintf(h, "%s\x00", u)
 	}
-	if err := w.write(h, ""); err != nil {
+	tw := tar.NewWriter(h)
+	if err := w.write(tw, ""); err != nil {
+		return "", err
+	}
+	if err := tw.Close(); err != nil {
 		return "", err
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil

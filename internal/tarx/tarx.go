@@ -10,9 +10,17 @@ import (
 	"io"
 )
 
+// Writer takes entries as a tar.Writer does: a header, then its content.
+// copier's rootfs writer is one too, so a tree's enumeration can go to a
+// tar stream or straight into a rootfs.
+type Writer interface {
+	WriteHeader(hdr *tar.Header) error
+	io.Writer
+}
+
 // Copy copies every entry of tr to tw, each header passed through edit
 // first. It does not close tw: the caller may write more.
-func Copy(tr *tar.Reader, tw *tar.Writer, edit func(*tar.Header)) error {
+func Copy(tr *tar.Reader, tw Writer, edit func(*tar.Header)) error {
 	for {
 		hdr, err := tr.Next()
 		if errors.Is(err, io.EOF) {
