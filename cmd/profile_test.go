@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-
 )
 
 // buildah's hidden --cpu-profile and --memory-profile write pprof
