@@ -1,7 +1,8 @@
 #!/bin/bash
 # Push and pull of a ~200 MB image against a real docker-registry on
-# loopback (medians): hod push (gzip, zstd) against skopeo copy of the same
-# image, and hod pull against the floor `gzip -dc | tee >(sha256sum) | tar -x`.
+# loopback (medians): hod push (gzip, zstd) against buildah's push and
+# skopeo copy of the same image (gzip), and hod and buildah pull against
+# the floor `gzip -dc | tee >(sha256sum) | tar -x` of the same blob.
 set -euo pipefail
 hod=${HOD:-bin/hod}
 runs=${RUNS:-3}
@@ -33,10 +34,12 @@ head -c 75M /dev/urandom | base64 > "$mnt/text"
 $hod "${store[@]}" commit -q --rm "$ctr" localhost/big >/dev/null
 src="containers-storage:[overlay@$dir/root+$dir/run]localhost/big"
 
-hodgz=() skgz=() hodzst=() pull=() floor=()
+hodgz=() skgz=() bgz=() hodzst=() pull=() bpull=() floor=()
 for i in $(seq "$runs"); do
   fresh_registry
   t0=$(now); skopeo copy -q --dest-tls-verify=false "$src" "docker://$reg/b/skgz" >/dev/null; skgz+=("$(ms "$t0" "$(now)")")
+  fresh_registry
+  t0=$(now); buildah "${store[@]}" push -q --tls-verify=false localhost/big "docker://$reg/b/bgz"; bgz+=("$(ms "$t0" "$(now)")")
   fresh_registry
   t0=$(now); $hod "${store[@]}" push -q --tls-verify=false --compression-format zstd ${ZSTD_LEVEL:+--compression-level $ZSTD_LEVEL} localhost/big "$reg/b/hodzst"; hodzst+=("$(ms "$t0" "$(now)")")
   fresh_registry
@@ -44,11 +47,16 @@ for i in $(seq "$runs"); do
   fresh=(--root "$dir/pull$i/root" --runroot "$dir/pull$i/run")
   t0=$(now); $hod "${fresh[@]}" pull -q --tls-verify=false "$reg/b/hodgz1" >/dev/null; pull+=("$(ms "$t0" "$(now)")")
   $hod "${fresh[@]}" rmi --all --force >/dev/null
+  bfresh=(--root "$dir/bpull$i/root" --runroot "$dir/bpull$i/run" --storage-driver overlay)
+  t0=$(now); buildah "${bfresh[@]}" pull -q --tls-verify=false "$reg/b/hodgz1" >/dev/null; bpull+=("$(ms "$t0" "$(now)")")
+  buildah "${bfresh[@]}" rmi --all --force >/dev/null
   layer=$(skopeo inspect --tls-verify=false --raw "docker://$reg/b/hodgz1" | grep -o 'sha256:[0-9a-f]*' | tail -1)
   rm -rf "$dir/out" && mkdir "$dir/out"
   t0=$(now); curl -s "http://$reg/v2/b/hodgz1/blobs/$layer" | gzip -dc | tee >(sha256sum >/dev/null) | tar -x -C "$dir/out"; floor+=("$(ms "$t0" "$(now)")")
 done
-g=$(printf '%s\n' "${hodgz[@]}" | median); s=$(printf '%s\n' "${skgz[@]}" | median); z=$(printf '%s\n' "${hodzst[@]}" | median)
-p=$(printf '%s\n' "${pull[@]}" | median); f=$(printf '%s\n' "${floor[@]}" | median)
-echo "push ~200 MB: hod gzip ${g} ms, skopeo gzip ${s} ms (ratio $(awk "BEGIN {printf \"%.2f\", $g / $s}")); hod zstd ${z} ms (ratio to skopeo gzip $(awk "BEGIN {printf \"%.2f\", $z / $s}"))"
-echo "pull ~200 MB: hod ${p} ms; floor gzip -dc|tee sha256|tar -x ${f} ms (ratio $(awk "BEGIN {printf \"%.2f\", $p / $f}"))"
+med() { printf '%s\n' "$@" | median; }
+r() { awk "BEGIN {printf \"%.2f\", $1 / $2}"; }
+g=$(med "${hodgz[@]}"); s=$(med "${skgz[@]}"); b=$(med "${bgz[@]}"); z=$(med "${hodzst[@]}")
+p=$(med "${pull[@]}"); bp=$(med "${bpull[@]}"); f=$(med "${floor[@]}")
+echo "push ~200 MB: hod gzip ${g} ms, buildah gzip ${b} ms ($(r "$g" "$b")×), skopeo gzip ${s} ms; hod zstd ${z} ms ($(r "$z" "$b")× buildah's gzip push)"
+echo "pull ~200 MB: hod ${p} ms, buildah ${bp} ms ($(r "$p" "$bp")×); floor gzip -dc|tee sha256|tar -x ${f} ms (hod $(r "$p" "$f")× floor)"

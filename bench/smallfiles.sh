@@ -3,18 +3,31 @@
 # (about 60 MB) in 301 directories on three levels, the shape of a
 # node_modules or vendor tree. Copied into a fresh working container by
 # hod and by buildah 1.28 (copy, add, and bud's COPY with and without a
-# .dockerignore), each on a fresh overlay store of its own, interleaved,
-# medians of RUNS rounds (default 5). The floor is the same tree through
-# "tar -c | tar -x" into a directory on the same filesystem as the stores,
-# synced like a commit's writes are not: it is the cost of reading the
-# files and writing them once. Writeback is excluded for all three by
-# dropping the page cache's dirty pages (sync) before each timing.
+# .dockerignore, and with --layers, whose cache key reads the tree once
+# more), each on a fresh overlay store of its own, interleaved, medians of
+# RUNS rounds (default 5). The floor is the same tree through
+# "tar -c | tar -x" into a directory: the cost of reading the files and
+# writing them once.
+#
+# Tree, stores and floor target all live on a tmpfs (TMPFS=0 puts them on
+# the disk under BENCH_DIR): the disk is excluded, writeback included. On
+# this VM's disk (ext4 without a journal) creating a file scans the inode
+# table for recently deleted inodes, so after the previous round's
+# removal of 30,000 files every create costs tens of microseconds more
+# and the same tar -c | tar -x took 1.4 to 8.2 s depending on what was
+# deleted in the last half minute: the disk measured itself, not the tools.
 set -euo pipefail
 hod=${HOD:-bin/hod}
+# BEFORE=path/to/an/older/hod adds that binary to every round: before and
+# after, paired.
+before=${BEFORE:-}
 runs=${RUNS:-5}
 dir=${BENCH_DIR:-$(mktemp -d /var/tmp/hod-smallfiles.XXXXXX)}
 base=${BASE:-}
 trap 'for m in $(grep -o "$dir[^ ]*" /proc/self/mountinfo | sort -r); do umount -l "$m" 2>/dev/null || true; done; rm -rf "$dir"' EXIT
+if [ "${TMPFS:-1}" = 1 ]; then
+	mount -t tmpfs -o size=6g hod-bench "$dir"
+fi
 now() { date +%s%N; }
 ms() { echo $(( ($2 - $1) / 1000000 )); }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
@@ -49,8 +62,8 @@ run() { # NAME TOOL COMMAND...
 }
 
 for r in $(seq 1 "$runs"); do
-	for tool in hod buildah; do
-		cmd=$hod; [ $tool = buildah ] && cmd=buildah
+	for tool in hod buildah ${before:+before}; do
+		case $tool in hod) cmd=$hod ;; buildah) cmd=buildah ;; before) cmd=$before ;; esac
 		s="--root $dir/s/$tool$r/root --runroot $dir/s/$tool$r/run --storage-driver overlay"
 		c=$($cmd $s from -q scratch)
 		run copy $tool $cmd $s copy -q "$c" "$tree" /app/
@@ -58,6 +71,8 @@ for r in $(seq 1 "$runs"); do
 		run add $tool $cmd $s add -q "$c2" "$tree" /app/
 		run bud $tool $cmd $s bud -q --layers=false "$dir/ctx"
 		run bud-ignore $tool $cmd $s bud -q --layers=false "$dir/ctxi"
+		$cmd $s rmi -a -f >/dev/null 2>&1 || true
+		run bud-layers $tool $cmd $s bud -q --layers "$dir/ctx"
 		$cmd $s rm -a >/dev/null 2>&1 || true
 		$cmd $s rmi -a -f >/dev/null 2>&1 || true
 		rm -rf "$dir/s/$tool$r"
@@ -66,13 +81,20 @@ for r in $(seq 1 "$runs"); do
 	run floor tar sh -c "tar -C '$tree' -cf - . | tar -C '$dir/floor' -xf -"
 done
 
-echo "Tree: $files files, $((bytes / 1000000)) MB; medians of $runs rounds, ms"
+echo "Tree: $files files, $((bytes / 1000000)) MB; medians of $runs rounds, ms; $( [ "${TMPFS:-1}" = 1 ] && echo "on a tmpfs" || echo "on $(df --output=fstype "$dir" | tail -1)" )"
 echo
-echo "| workload | hod | buildah | hod / buildah | floor (tar -c | tar -x) | hod / floor |"
-echo "|---|---|---|---|---|---|"
-floor=$(echo "${results[floor/tar]}" | tr ' ' '\n' | grep . | median)
-for w in copy add bud bud-ignore; do
-	h=$(echo "${results[$w/hod]}" | tr ' ' '\n' | grep . | median)
-	b=$(echo "${results[$w/buildah]}" | tr ' ' '\n' | grep . | median)
-	echo "| $w | $h | $b | $(awk "BEGIN {printf \"%.2f\", $h/$b}") | $floor | $(awk "BEGIN {printf \"%.2f\", $h/$floor}") |"
+med() { echo "${results[$1]:-}" | tr ' ' '\n' | grep . | median; }
+floor=$(med floor/tar)
+echo "| workload | hod | buildah | hod / buildah | floor (tar -c \| tar -x) | hod / floor |${before:+ hod before | before / buildah |}"
+echo "|---|---|---|---|---|---|${before:+---|---|}"
+for w in copy add bud bud-ignore bud-layers; do
+	h=$(med "$w/hod"); b=$(med "$w/buildah")
+	line="| $w | $h | $b | $(awk "BEGIN {printf \"%.2f\", $h/$b}") | $floor | $(awk "BEGIN {printf \"%.2f\", $h/$floor}") |"
+	if [ -n "$before" ]; then
+		o=$(med "$w/before")
+		line+=" $o | $(awk "BEGIN {printf \"%.2f\", $o/$b}") |"
+	fi
+	echo "$line"
 done
+echo
+echo "The cache key's digest pass (bud --layers against bud --layers=false): $(awk "BEGIN {printf \"%+.0f%%\", ($(med bud-layers/hod) / $(med bud/hod) - 1) * 100}")"

@@ -36,9 +36,13 @@ func (s *stage) copy(cmd instructions.Command, sd instructions.SourcesAndDest, s
 	if err != nil {
 		return err
 	}
-	content, err := copier.Digest(s.b.ctx, sources, opts)
-	if err != nil {
-		return err
+	// The content's digest is the step's cache key, a second read of
+	// every source: a build without a cache has no use for it.
+	content := ""
+	if s.b.cache.enabled {
+		if content, err = copier.Digest(s.b.ctx, sources, opts); err != nil {
+			return err
+		}
 	}
 	verb := strings.ToUpper(cmd.Name())
 	parts := []string{source(cmd), "content=" + content, "chown=" + spec.chown, "chmod=" + spec.chmod}

@@ -1,6 +1,7 @@
 package commit
 
 import (
+	stdtar "archive/tar"
 	"bufio"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/hodbuild/hod/internal/tarx"
 	"github.com/opencontainers/go-digest"
 	"github.com/vbatts/tar-split/archive/tar"
 	"github.com/vbatts/tar-split/tar/asm"
@@ -17,6 +19,7 @@ import (
 	graphdriver "go.podman.io/storage/drivers"
 	"go.podman.io/storage/pkg/archive"
 	"go.podman.io/storage/pkg/chrootarchive"
+	"go.podman.io/storage/pkg/idtools"
 	"go.podman.io/storage/pkg/ioutils"
 	"go.podman.io/storage/pkg/tarlog"
 	"golang.org/x/sys/unix"
@@ -80,7 +83,7 @@ func (w oneWrite) extract(dest string, opts *archive.TarOptions, split *os.File)
 		logger.Close()
 		return out, err
 	}
-	err = chrootarchive.UntarUncompressed(payload, dest, opts)
+	err = unpack(payload, dest, opts)
 	if err == nil {
 		// The stream's trailing padding belongs in tar-split too.
 		_, err = io.Copy(io.Discard, payload)
@@ -94,6 +97,55 @@ func (w oneWrite) extract(dest string, opts *archive.TarOptions, split *os.File)
 	out.Size = counter.Count
 	out.UIDs, out.GIDs = ids.sorted()
 	return out, nil
+}
+
+// unpack extracts the layer's stream into the staging directory. The
+// stream is hod's own (the tar of a container's changes) and the
+// directory the driver's new, empty one, so tarx.DirWriter writes it in
+// this process, with the extraction's results and without its second
+// process and path-based calls. A mask forced on the files (a store's
+// force_mask) goes to containers/storage's extraction, which keeps the
+// real modes in an attribute.
+func unpack(r io.Reader, dest string, opts *archive.TarOptions) error {
+	if opts.ForceMask != nil {
+		return chrootarchive.UntarUncompressed(r, dest, opts)
+	}
+	ids := idtools.NewIDMappingsFromMaps(opts.UIDMaps, opts.GIDMaps)
+	dir, err := os.Open(dest)
+	if err != nil {
+		return err
+	}
+	defer dir.Close()
+	dw, err := tarx.NewDirWriter(dir, tarx.DirOptions{
+		Owner: func(h *stdtar.Header) (tarx.Owner, error) {
+			if ids.Empty() {
+				return tarx.Owner{UID: h.Uid, GID: h.Gid}, nil
+			}
+			p, err := ids.ToHost(idtools.IDPair{UID: h.Uid, GID: h.Gid})
+			return tarx.Owner(p), err
+		},
+		Root:              tarx.Owner(ids.RootPair()),
+		IgnoreChownErrors: opts.IgnoreChownErrors,
+		InUserNS:          opts.InUserNS,
+		OpaqueXattr:       opaqueXattr(opts.WhiteoutFormat),
+	})
+	if err != nil {
+		return err
+	}
+	if err := tarx.Copy(stdtar.NewReader(r), dw, func(*stdtar.Header) {}); err != nil {
+		dw.Abort()
+		return err
+	}
+	return dw.Close()
+}
+
+// opaqueXattr is the attribute that marks a directory opaque in a
+// whiteout format ("" where whiteouts stay files).
+func opaqueXattr(f archive.WhiteoutFormat) string {
+	if f == archive.OverlayWhiteoutFormat {
+		return archive.GetOverlayXattrName("opaque")
+	}
+	return ""
 }
 
 // idLog collects the owners a layer's files have, which containers/storage

@@ -18,6 +18,7 @@ import (
 	securejoin "github.com/cyphar/filepath-securejoin"
 	"github.com/cyphar/filepath-securejoin/pathrs-lite"
 	"github.com/hodbuild/hod/container"
+	"github.com/hodbuild/hod/internal/tarx"
 	"github.com/opencontainers/go-digest"
 	"github.com/sirupsen/logrus"
 	"go.podman.io/storage/pkg/archive"
@@ -58,10 +59,11 @@ type Options struct {
 // destination ending in "/", an existing directory or several sources is a
 // directory; a directory source copies its contents.
 //
-// Everything is written by one tar extraction chrooted into the rootfs, so
-// no symlink in the rootfs, no ".." and no archive entry can write outside it.
-// The result is the digest of that tar stream, which "hod copy" prints as
-// buildah prints its content digest.
+// The sources are one tar stream, written into the rootfs by descriptors
+// (or, with archives among them, by an extraction chrooted into it), so
+// no symlink in the rootfs, no ".." and no archive entry can write outside
+// it. The result is the digest of that tar stream, which "hod copy" prints
+// as buildah prints its content digest.
 func Copy(ctx context.Context, c *container.Container, sources []string, dest string, opts Options) (string, error) {
 	root, err := c.Mount()
 	if err != nil {
@@ -129,7 +131,8 @@ func extract(c *container.Container, root, hostDir string, w *tarSource, rename 
 }
 
 // writeRootfs writes the stream's entries straight into destDir (see
-// rootfsWriter), the tar stream going to h only.
+// tarx.DirWriter) from a goroutine of its own (see behind), the tar
+// stream going to h only.
 func writeRootfs(c *container.Container, root, destDir string, owner container.Owner, w *tarSource, rename string, h io.Writer) error {
 	dest, err := pathrs.OpenInRoot(root, destDir)
 	if err != nil {
@@ -140,7 +143,12 @@ func writeRootfs(c *container.Container, root, destDir string, owner container.O
 	if err != nil {
 		return err
 	}
-	rw, err := newRootfsWriter(dest, owner, rootOwner, ignoreChownErrors(c), unshare.IsRootless())
+	rw, err := tarx.NewDirWriter(dest, tarx.DirOptions{
+		Owner:             tarx.FixedOwner(tarx.Owner(owner)),
+		Root:              tarx.Owner(rootOwner),
+		IgnoreChownErrors: ignoreChownErrors(c),
+		InUserNS:          unshare.IsRootless(),
+	})
 	if err != nil {
 		return err
 	}
@@ -151,7 +159,7 @@ func writeRootfs(c *container.Container, root, destDir string, owner container.O
 		err = qerr // the writer's error is why the walk stopped
 	}
 	if err != nil {
-		rw.abort()
+		rw.Abort()
 		return err
 	}
 	if err := rw.Close(); err != nil {

@@ -1,8 +1,12 @@
 // Package copier copies files into a working container: host paths,
 // globs, another container's or image's files, archives and URLs, all as
-// one tar stream extracted chrooted into the rootfs. The same enumeration
-// of sources gives a build's cache key (Digest), so a cache hit always
-// describes what a copy would write.
+// one tar stream. A tree hod walks itself is written straight into the
+// rootfs by descriptors (tarx.DirWriter, in a goroutine of its own);
+// archives' entries go through containers/storage's extraction chrooted
+// into the rootfs. Either way nothing lands outside the rootfs. The same
+// enumeration of sources gives a build's cache key (Digest), so a cache
+// hit always describes what a copy would write.
 //
-// It imports container and storage; never run, commit, bud or cmd.
+// It imports container, mount and internal/tarx; never run, commit, bud
+// or cmd.
 package copier

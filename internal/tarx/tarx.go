@@ -1,7 +1,9 @@
-// Package tarx copies tar streams entry by entry with each header edited
-// on the way: the one loop behind copier's archive extraction (ADD of a
-// local archive) and commit's layer rewrite (fixed times), so the two
-// cannot drift apart in how they read and write entries.
+// Package tarx handles hod's tar streams: Copy copies one entry by entry
+// with each header edited on the way (the one loop behind copier's
+// archive extraction and commit's layer rewrite, so the two cannot drift
+// apart), and DirWriter writes entries straight into a directory, by
+// descriptors and never through a symlink (a copy's tree into a rootfs,
+// a commit's layer into the driver's staging directory).
 package tarx
 
 import (

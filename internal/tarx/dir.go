@@ -1,4 +1,4 @@
-package copier
+package tarx
 
 import (
 	"archive/tar"
@@ -13,43 +13,68 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/hodbuild/hod/container"
 	"github.com/sirupsen/logrus"
 	"golang.org/x/sys/unix"
 )
 
-// rootfsWriter writes a copy's entries straight into a directory of the
-// rootfs. It
-// takes the place of a tar stream piped to a chrooted extraction for
-// trees hod walks itself (not archives, whose entry names are untrusted):
-// on a tree of many small files, the pipe, the second process and the
-// extraction's path-based calls (four stats, four fcntls and a path
-// lookup for each chown, chmod and utimes) were most of a copy's time.
+// DirWriter writes tar entries straight into a directory: a copy's
+// walked tree into a container's rootfs, and a commit's layer into the
+// storage driver's staging directory. It takes the place of a tar stream
+// piped to containers/storage's chrooted extraction, for streams hod
+// makes itself (not archives from elsewhere): on a tree of many small
+// files, the pipe, the second process and the extraction's path-based
+// calls (four stats, four fcntls and a path lookup for each chown, chmod
+// and utimes) were most of the time.
 //
 // It never resolves a path: every entry is made relative to an open
 // descriptor of its directory with O_NOFOLLOW or its *at equivalent, and
 // each directory descriptor comes from the one above it the same way,
-// starting from the destination opened inside the rootfs. A symlink in
-// the way of an entry is replaced, as tar replaces it, never followed, so
-// nothing is written outside the destination.
+// starting from the destination (which the caller opens inside its root).
+// A symlink in the way of an entry is replaced, as tar replaces it, never
+// followed; names with ".." or a leading "/" are refused. So nothing is
+// written outside the destination.
 //
-// The results are the extraction's: an entry in the way is removed
-// (a directory kept when a directory arrives), owners, modes, times and
-// the kept extended attributes are set, directories' times last.
-type rootfsWriter struct {
-	dest  *os.File // the destination directory
-	owner container.Owner
-	// root owns directories a --parents prefix implies, as the
-	// extraction's MkdirAll makes them.
-	root              container.Owner
-	ignoreChownErrors bool
-	inUserNS          bool
-	uid, gid          int
-	umask             uint32
-	dirs              []openDir            // open along the current path
-	dirTimes          map[string]time.Time // each directory's time, set when it is left
-	file              *openFile            // the regular file being written
-	xattrErrs         []string
+// The results are the extraction's: an entry in the way is removed (a
+// directory kept when a directory arrives), owners, modes, times and
+// extended attributes are set, directories' times last; with
+// DirOptions.OpaqueXattr, OCI whiteouts become overlay's.
+type DirWriter struct {
+	dest      *os.File // the destination directory
+	opts      DirOptions
+	owner     Owner // the current entry's
+	uid, gid  int
+	umask     uint32
+	dirs      []openDir            // open along the current path
+	dirTimes  map[string]time.Time // each directory's time, set when it is left
+	file      *openFile            // the regular file being written
+	xattrErrs []string
+}
+
+// Owner is a numeric user and group on the host.
+type Owner struct{ UID, GID int }
+
+// DirOptions say how entries are owned and what they become.
+type DirOptions struct {
+	// Owner gives an entry's owner on the host.
+	Owner func(*tar.Header) (Owner, error)
+	// Root owns the directories a stream implies without entries for
+	// them (a --parents prefix), as the extraction's MkdirAll makes them.
+	Root Owner
+	// IgnoreChownErrors passes over owners that cannot be set (the
+	// store's ignore_chown_errors).
+	IgnoreChownErrors bool
+	// InUserNS skips device nodes, which a user namespace cannot make,
+	// and passes over extended attributes it refuses.
+	InUserNS bool
+	// OpaqueXattr, when set, turns OCI whiteouts into overlay's: ".wh.X"
+	// a 0/0 character device X, ".wh..wh..opq" this attribute on its
+	// directory.
+	OpaqueXattr string
+}
+
+// FixedOwner gives every entry one owner.
+func FixedOwner(o Owner) func(*tar.Header) (Owner, error) {
+	return func(*tar.Header) (Owner, error) { return o, nil }
 }
 
 type openDir struct {
@@ -65,14 +90,14 @@ type openFile struct {
 	setgid bool // its directory's: the file's group is that directory's
 }
 
-func newRootfsWriter(dest *os.File, owner, root container.Owner, ignoreChownErrors, inUserNS bool) (*rootfsWriter, error) {
+// NewDirWriter writes into dest, which stays the caller's to close.
+func NewDirWriter(dest *os.File, opts DirOptions) (*DirWriter, error) {
 	var st unix.Stat_t
 	if err := unix.Fstat(int(dest.Fd()), &st); err != nil {
 		return nil, err
 	}
-	return &rootfsWriter{
-		dest: dest, owner: owner, root: root,
-		ignoreChownErrors: ignoreChownErrors, inUserNS: inUserNS,
+	return &DirWriter{
+		dest: dest, opts: opts,
 		uid: os.Geteuid(), gid: os.Getegid(), umask: currentUmask(),
 		dirs:     []openDir{{name: "", fd: int(dest.Fd()), setgid: st.Mode&unix.S_ISGID != 0}},
 		dirTimes: map[string]time.Time{},
@@ -80,32 +105,96 @@ func newRootfsWriter(dest *os.File, owner, root container.Owner, ignoreChownErro
 }
 
 // WriteHeader creates the entry hdr names.
-func (w *rootfsWriter) WriteHeader(hdr *tar.Header) error {
+func (w *DirWriter) WriteHeader(hdr *tar.Header) error {
 	if w.file != nil {
-		return fmt.Errorf("copy %q: %d bytes missing", w.file.hdr.Name, w.file.left)
+		return fmt.Errorf("write %q: %d bytes missing", w.file.hdr.Name, w.file.left)
+	}
+	if hdr.Typeflag == tar.TypeXGlobalHeader {
+		return nil
 	}
 	name := path.Clean(strings.TrimSuffix(hdr.Name, "/"))
-	if name == "." || name == "/" || strings.HasPrefix(name, "../") || path.IsAbs(name) {
-		return fmt.Errorf("copy: entry %q is outside the destination", hdr.Name)
+	if name == "/" || name == ".." || strings.HasPrefix(name, "../") || path.IsAbs(name) {
+		return fmt.Errorf("write: entry %q is outside the destination", hdr.Name)
+	}
+	owner, err := w.opts.Owner(hdr)
+	if err != nil {
+		return err
+	}
+	w.owner = owner
+	if name == "." {
+		return w.destEntry(hdr)
 	}
 	dir, base := path.Split(name)
 	parent, err := w.enter(strings.TrimSuffix(dir, "/"))
 	if err != nil {
 		return err
 	}
+	if w.opts.OpaqueXattr != "" {
+		if done, err := w.whiteout(parent, base); done || err != nil {
+			return err
+		}
+	}
 	if err := w.create(parent, dir+base, base, hdr); err != nil {
-		return fmt.Errorf("copy %q: %w", name, err)
+		return fmt.Errorf("write %q: %w", name, err)
 	}
 	return nil
 }
 
+// destEntry applies an entry for the destination itself ("."), a
+// directory's, to it, as the extraction does.
+func (w *DirWriter) destEntry(hdr *tar.Header) error {
+	if hdr.Typeflag != tar.TypeDir {
+		return errors.New("refusing to act on a non-directory entry as the archive root")
+	}
+	if err := w.leave(1); err != nil {
+		return err
+	}
+	fd := int(w.dest.Fd())
+	if err := w.chown(fd, "", w.owner); err != nil {
+		return err
+	}
+	if err := unix.Fchmod(fd, uint32(hdr.Mode)&0o7777); err != nil {
+		return err
+	}
+	if err := w.setXattrs(fd, hdr); err != nil {
+		return err
+	}
+	w.dirTimes[""] = modTime(hdr)
+	return nil
+}
+
+// whiteout turns an OCI whiteout entry into overlay's form and tells
+// whether base was one: ".wh..wh..opq" marks its directory opaque, and
+// ".wh.X" is a 0/0 character device X (none is needed where X's
+// directory is itself whited out).
+func (w *DirWriter) whiteout(parent openDir, base string) (bool, error) {
+	if base == ".wh..wh..opq" {
+		return true, unix.Fsetxattr(parent.fd, w.opts.OpaqueXattr, []byte{'y'}, 0)
+	}
+	orig, ok := strings.CutPrefix(base, ".wh.")
+	if !ok {
+		return false, nil
+	}
+	if orig == "" || orig == "." || orig == ".." || strings.Contains(orig, "/") {
+		return true, fmt.Errorf("invalid whiteout path %q", path.Join(parent.name, base))
+	}
+	err := unix.Mknodat(parent.fd, orig, unix.S_IFCHR, 0)
+	if errors.Is(err, unix.ENOTDIR) {
+		return true, nil
+	}
+	if err != nil {
+		return true, fmt.Errorf("whiteout %q: %w", path.Join(parent.name, orig), err)
+	}
+	return true, w.chown(parent.fd, orig, w.owner)
+}
+
 // Write writes the current regular file's content.
-func (w *rootfsWriter) Write(p []byte) (int, error) {
+func (w *DirWriter) Write(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
 	if w.file == nil || int64(len(p)) > w.file.left {
-		return 0, errors.New("copy: more content than the entry's size")
+		return 0, errors.New("write: more content than the entry's size")
 	}
 	for written := 0; written < len(p); {
 		n, err := unix.Write(w.file.fd, p[written:])
@@ -113,7 +202,7 @@ func (w *rootfsWriter) Write(p []byte) (int, error) {
 			continue
 		}
 		if err != nil {
-			return written, fmt.Errorf("copy %q: %w", w.file.hdr.Name, err)
+			return written, fmt.Errorf("write %q: %w", w.file.hdr.Name, err)
 		}
 		written += n
 	}
@@ -126,20 +215,23 @@ func (w *rootfsWriter) Write(p []byte) (int, error) {
 
 // Close leaves every directory (setting its times) and reports extended
 // attributes the filesystem refused, as the extraction does.
-func (w *rootfsWriter) Close() error {
+func (w *DirWriter) Close() error {
 	if w.file != nil {
 		unix.Close(w.file.fd)
-		return fmt.Errorf("copy %q: %d bytes missing", w.file.hdr.Name, w.file.left)
+		return fmt.Errorf("write %q: %d bytes missing", w.file.hdr.Name, w.file.left)
 	}
 	err := w.leave(1)
+	if t, ok := w.dirTimes[""]; ok && err == nil {
+		err = futimes(int(w.dest.Fd()), t)
+	}
 	if len(w.xattrErrs) > 0 {
 		logrus.WithField("errors", w.xattrErrs).Warn("ignored xattrs in archive: underlying filesystem doesn't support them")
 	}
 	return err
 }
 
-// abort closes what is open after a failure.
-func (w *rootfsWriter) abort() {
+// Abort closes what is open after a failure.
+func (w *DirWriter) Abort() {
 	if w.file != nil {
 		unix.Close(w.file.fd)
 		w.file = nil
@@ -153,7 +245,7 @@ func (w *rootfsWriter) abort() {
 // enter makes dir the innermost open directory: it leaves those not on
 // its path and opens the rest of it, creating what is missing (a prefix
 // --parents implies) as the extraction's MkdirAll does.
-func (w *rootfsWriter) enter(dir string) (openDir, error) {
+func (w *DirWriter) enter(dir string) (openDir, error) {
 	keep := 1
 	for i := len(w.dirs) - 1; i > 0; i-- {
 		if d := w.dirs[i].name; dir == d || strings.HasPrefix(dir, d+"/") {
@@ -181,7 +273,7 @@ func (w *rootfsWriter) enter(dir string) (openDir, error) {
 			return openDir{}, fmt.Errorf("open %s: %w", name, err)
 		}
 		if created {
-			if err := w.chown(fd, "", w.root); err != nil {
+			if err := w.chown(fd, "", w.opts.Root); err != nil {
 				unix.Close(fd)
 				return openDir{}, err
 			}
@@ -194,7 +286,7 @@ func (w *rootfsWriter) enter(dir string) (openDir, error) {
 
 // leave closes the open directories from index keep on, innermost
 // first, setting each one's times now that nothing more is written in it.
-func (w *rootfsWriter) leave(keep int) error {
+func (w *DirWriter) leave(keep int) error {
 	for len(w.dirs) > keep {
 		d := w.dirs[len(w.dirs)-1]
 		w.dirs = w.dirs[:len(w.dirs)-1]
@@ -204,13 +296,13 @@ func (w *rootfsWriter) leave(keep int) error {
 		}
 		unix.Close(d.fd)
 		if err != nil {
-			return fmt.Errorf("copy %q: %w", d.name, err)
+			return fmt.Errorf("write %q: %w", d.name, err)
 		}
 	}
 	return nil
 }
 
-func (w *rootfsWriter) create(parent openDir, name, base string, hdr *tar.Header) error {
+func (w *DirWriter) create(parent openDir, name, base string, hdr *tar.Header) error {
 	perm := uint32(hdr.Mode) & 0o7777
 	switch hdr.Typeflag {
 	case tar.TypeDir:
@@ -240,7 +332,7 @@ func (w *rootfsWriter) create(parent openDir, name, base string, hdr *tar.Header
 	return fmt.Errorf("unhandled tar header type %d", hdr.Typeflag)
 }
 
-func (w *rootfsWriter) createDir(parent openDir, name, base string, hdr *tar.Header, perm uint32) error {
+func (w *DirWriter) createDir(parent openDir, name, base string, hdr *tar.Header, perm uint32) error {
 	err := unix.Mkdirat(parent.fd, base, perm)
 	existed := errors.Is(err, unix.EEXIST)
 	if existed {
@@ -282,8 +374,8 @@ func (w *rootfsWriter) createDir(parent openDir, name, base string, hdr *tar.Hea
 	return nil
 }
 
-func (w *rootfsWriter) createNode(parent openDir, base string, hdr *tar.Header, perm uint32) error {
-	if hdr.Typeflag != tar.TypeFifo && w.inUserNS {
+func (w *DirWriter) createNode(parent openDir, base string, hdr *tar.Header, perm uint32) error {
+	if hdr.Typeflag != tar.TypeFifo && w.opts.InUserNS {
 		logrus.Debugf("Tar: Can't create device %v while running in user namespace", base)
 		return nil
 	}
@@ -297,7 +389,7 @@ func (w *rootfsWriter) createNode(parent openDir, base string, hdr *tar.Header, 
 
 // link hard-links base to an entry written earlier in this copy, found
 // from the destination directory one component at a time.
-func (w *rootfsWriter) link(parent openDir, base string, hdr *tar.Header) error {
+func (w *DirWriter) link(parent openDir, base string, hdr *tar.Header) error {
 	target := path.Clean(hdr.Linkname)
 	if target == "." || strings.HasPrefix(target, "../") || path.IsAbs(target) {
 		return fmt.Errorf("invalid hardlink %q", hdr.Linkname)
@@ -325,7 +417,7 @@ func (w *rootfsWriter) link(parent openDir, base string, hdr *tar.Header) error 
 }
 
 // finishFile sets a written file's owner, mode, attributes and times.
-func (w *rootfsWriter) finishFile() error {
+func (w *DirWriter) finishFile() error {
 	f := w.file
 	w.file = nil
 	defer unix.Close(f.fd)
@@ -350,7 +442,7 @@ func (w *rootfsWriter) finishFile() error {
 
 // finishAt sets the owner, mode (not a symlink's), attributes and times
 // of an entry that has no descriptor of its own: a symlink or a node.
-func (w *rootfsWriter) finishAt(parent openDir, base string, hdr *tar.Header, perm uint32, chmod bool) error {
+func (w *DirWriter) finishAt(parent openDir, base string, hdr *tar.Header, perm uint32, chmod bool) error {
 	if w.needChown(parent.setgid) {
 		if err := w.chown(parent.fd, base, w.owner); err != nil {
 			return err
@@ -376,20 +468,20 @@ func (w *rootfsWriter) finishAt(parent openDir, base string, hdr *tar.Header, pe
 
 // needChown tells whether a new entry's owner differs from the one it
 // gets by being created: this process's IDs, or a setgid directory's group.
-func (w *rootfsWriter) needChown(parentSetgid bool) bool {
+func (w *DirWriter) needChown(parentSetgid bool) bool {
 	return parentSetgid || w.owner.UID != w.uid || w.owner.GID != w.gid
 }
 
 // chown gives fd (or, with base, the entry base in the directory fd)
 // owner; with ignore_chown_errors a refusal is passed over.
-func (w *rootfsWriter) chown(fd int, base string, owner container.Owner) error {
+func (w *DirWriter) chown(fd int, base string, owner Owner) error {
 	var err error
 	if base == "" {
 		err = unix.Fchown(fd, owner.UID, owner.GID)
 	} else {
 		err = unix.Fchownat(fd, base, owner.UID, owner.GID, unix.AT_SYMLINK_NOFOLLOW)
 	}
-	if err != nil && w.ignoreChownErrors {
+	if err != nil && w.opts.IgnoreChownErrors {
 		fmt.Fprintf(os.Stderr, "Chown error detected. Ignoring due to ignoreChownErrors flag: %v\n", err)
 		return nil
 	}
@@ -400,7 +492,7 @@ func (w *rootfsWriter) chown(fd int, base string, owner container.Owner) error {
 	return err
 }
 
-func (w *rootfsWriter) setXattrs(fd int, hdr *tar.Header) error {
+func (w *DirWriter) setXattrs(fd int, hdr *tar.Header) error {
 	if len(hdr.PAXRecords) == 0 {
 		return nil
 	}
@@ -410,14 +502,14 @@ func (w *rootfsWriter) setXattrs(fd int, hdr *tar.Header) error {
 // eachXattr sets hdr's extended attributes with set; as in the
 // extraction, a filesystem without them (or a user namespace refusing
 // them) is reported at the end, not an error.
-func (w *rootfsWriter) eachXattr(hdr *tar.Header, set func(string, []byte) error) error {
+func (w *DirWriter) eachXattr(hdr *tar.Header, set func(string, []byte) error) error {
 	for key, value := range hdr.PAXRecords {
 		name, ok := strings.CutPrefix(key, "SCHILY.xattr.")
-		if !ok {
+		if !ok || name == "security.selinux" { // the extraction leaves the label to the host
 			continue
 		}
 		if err := set(name, []byte(value)); err != nil {
-			if errors.Is(err, unix.ENOTSUP) || (w.inUserNS && errors.Is(err, unix.EPERM)) {
+			if errors.Is(err, unix.ENOTSUP) || (w.opts.InUserNS && errors.Is(err, unix.EPERM)) {
 				w.xattrErrs = append(w.xattrErrs, err.Error())
 				continue
 			}
@@ -523,4 +615,4 @@ func currentUmask() uint32 {
 	return 0o777
 }
 
-var _ io.WriteCloser = (*rootfsWriter)(nil)
+var _ io.WriteCloser = (*DirWriter)(nil)

@@ -1,0 +1,86 @@
+package commit
+
+import (
+	"archive/tar"
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"go.podman.io/storage/pkg/archive"
+	"go.podman.io/storage/pkg/chrootarchive"
+	"go.podman.io/storage/pkg/idtools"
+	"golang.org/x/sys/unix"
+)
+
+// unpack leaves in a staging directory what containers/storage's
+// extraction leaves from the same layer stream: overlay whiteouts (a 0/0
+// device, the opaque attribute), the root entry's metadata, owners mapped
+// to the host, hard links, modes and times.
+func TestUnpackMatchesExtraction(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: owners, devices and trusted.* attributes")
+	}
+	mtime := time.Date(2022, 5, 6, 7, 8, 9, 0, time.UTC)
+	var layer bytes.Buffer
+	tw := tar.NewWriter(&layer)
+	for _, e := range []struct {
+		hdr  tar.Header
+		body string
+	}{
+		{hdr: tar.Header{Name: "./", Typeflag: tar.TypeDir, Mode: 0o755}},
+		{hdr: tar.Header{Name: "etc/", Typeflag: tar.TypeDir, Mode: 0o755}},
+		{hdr: tar.Header{Name: "etc/.wh.removed", Typeflag: tar.TypeReg, Mode: 0o600}},
+		{hdr: tar.Header{Name: "etc/conf", Typeflag: tar.TypeReg, Mode: 0o644, Uid: 1000, Gid: 1000}, body: "conf"},
+		{hdr: tar.Header{Name: "opaque/", Typeflag: tar.TypeDir, Mode: 0o750, Uid: 5, Gid: 6}},
+		{hdr: tar.Header{Name: "opaque/.wh..wh..opq", Typeflag: tar.TypeReg, Mode: 0o600}},
+		{hdr: tar.Header{Name: "opaque/new", Typeflag: tar.TypeReg, Mode: 0o755}, body: "#!"},
+		{hdr: tar.Header{Name: "hard", Typeflag: tar.TypeLink, Linkname: "etc/conf", Uid: 1000, Gid: 1000, Mode: 0o644}},
+		{hdr: tar.Header{Name: "link", Typeflag: tar.TypeSymlink, Linkname: "/etc/conf", Mode: 0o777}},
+		{hdr: tar.Header{Name: ".wh.gone", Typeflag: tar.TypeReg, Mode: 0o600}},
+	} {
+		e.hdr.ModTime, e.hdr.Size = mtime, int64(len(e.body))
+		must(t, tw.WriteHeader(&e.hdr))
+		_, err := tw.Write([]byte(e.body))
+		must(t, err)
+	}
+	must(t, tw.Close())
+	ids := []idtools.IDMap{{ContainerID: 0, HostID: 100000, Size: 65536}}
+	opts := func() *archive.TarOptions {
+		return &archive.TarOptions{UIDMaps: ids, GIDMaps: ids, WhiteoutFormat: archive.OverlayWhiteoutFormat}
+	}
+	want, got := t.TempDir(), t.TempDir()
+	must(t, chrootarchive.UntarUncompressed(bytes.NewReader(layer.Bytes()), want, opts()))
+	must(t, unpack(bytes.NewReader(layer.Bytes()), got, opts()))
+	for _, rel := range []string{".", "etc", "etc/removed", "etc/conf", "opaque", "opaque/new", "hard", "link", "gone"} {
+		if w, g := describe(filepath.Join(want, rel)), describe(filepath.Join(got, rel)); w != g {
+			t.Errorf("%s:\n extraction: %s\n     unpack: %s", rel, w, g)
+		}
+	}
+	for _, dir := range []string{want, got} {
+		entries, _ := os.ReadDir(filepath.Join(dir, "opaque"))
+		if len(entries) != 1 {
+			t.Errorf("%s/opaque holds %d entries, want 1 (no .wh..wh..opq file)", dir, len(entries))
+		}
+	}
+}
+
+func describe(p string) string {
+	var st unix.Stat_t
+	if err := unix.Lstat(p, &st); err != nil {
+		return err.Error()
+	}
+	d := fmt.Sprintf("mode %o owner %d:%d rdev %d nlink %d mtime %d", st.Mode, st.Uid, st.Gid, st.Rdev, st.Nlink, st.Mtim.Sec)
+	if b, err := os.ReadFile(p); err == nil && st.Mode&unix.S_IFMT == unix.S_IFREG {
+		d += fmt.Sprintf(" content %q", b)
+	}
+	if target, err := os.Readlink(p); err == nil {
+		d += " -> " + target
+	}
+	if v, err := unix.Lgetxattr(p, "trusted.overlay.opaque", make([]byte, 8)); err == nil {
+		d += fmt.Sprintf(" opaque(%d)", v)
+	}
+	return d
+}
