@@ -15,6 +15,10 @@ runs=${RUNS:-5}
 dir=${BENCH_DIR:-$(mktemp -d /var/tmp/hod-bench.XXXXXX)}
 store=(--root "$dir/root" --runroot "$dir/run")
 H() { $hod "${store[@]}" "$@"; }
+# BEFORE=path/to/an/older/hod adds that binary's commits to the commit
+# rounds: before and after, paired.
+before=${BEFORE:-}
+O() { $before "${store[@]}" "$@"; }
 B() { BUILDAH_RUNTIME=runc buildah "${store[@]}" --storage-driver overlay "$@"; }
 trap 'for c in $(H containers -q 2>/dev/null); do H rm "$c" >/dev/null; done; B rm -a >/dev/null 2>&1; rm -rf "$dir"' EXIT
 
@@ -49,7 +53,7 @@ commit_once() {
 }
 # Interleaved (floor, hod, buildah per round): the disk's state drifts
 # between rounds, and each round's three share it.
-floor=() hcs=() bcs=()
+floor=() hcs=() bcs=() ocs=()
 for _ in $(seq "$runs"); do
   rm -rf "$dir/out" && mkdir "$dir/out"; sync
   t0=$(now)
@@ -57,10 +61,19 @@ for _ in $(seq "$runs"); do
   floor+=("$(ms "$t0" "$(now)")")
   rm -rf "$dir/out"; sync
   hcs+=("$(commit_once H)"); bcs+=("$(commit_once B)")
+  if [ -n "$before" ]; then ocs+=("$(commit_once O)"); fi
 done
 f=$(printf '%s\n' "${floor[@]}" | median)
 hc=$(printf '%s\n' "${hcs[@]}" | median); bc=$(printf '%s\n' "${bcs[@]}" | median)
 row "commit, 500 MB change set" "${hc} ms" "${bc} ms ($(ratio "$hc" "$bc"))" "floor ${f} ms ($(ratio "$hc" "$f"))"
+if [ -n "$before" ]; then
+  oc=$(printf '%s\n' "${ocs[@]}" | median)
+  row "commit, 500 MB change set, BEFORE binary" "${oc} ms" "${bc} ms ($(ratio "$oc" "$bc"))" "floor ${f} ms ($(ratio "$oc" "$f"))"
+fi
+if [ -n "${COMMIT_ONLY:-}" ]; then
+  echo "| workload | hod | buildah 1.28 (hod/buildah) | floor (hod/floor) |"; echo "|---|---|---|---|"
+  printf '%s\n' "${rows[@]}"; exit 0
+fi
 
 # A base with busybox for the call mix and runs.
 rctr=$(H from scratch); rmnt=$(H mount "$rctr")

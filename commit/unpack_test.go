@@ -72,7 +72,10 @@ func describe(p string) string {
 	if err := unix.Lstat(p, &st); err != nil {
 		return err.Error()
 	}
-	d := fmt.Sprintf("mode %o owner %d:%d rdev %d nlink %d mtime %d", st.Mode, st.Uid, st.Gid, st.Rdev, st.Nlink, st.Mtim.Sec)
+	d := fmt.Sprintf("mode %o owner %d:%d rdev %d nlink %d", st.Mode, st.Uid, st.Gid, st.Rdev, st.Nlink)
+	if st.Mode&unix.S_IFMT != unix.S_IFCHR { // a whiteout is made when it is written: its time is now
+		d += fmt.Sprintf(" mtime %d", st.Mtim.Sec)
+	}
 	if b, err := os.ReadFile(p); err == nil && st.Mode&unix.S_IFMT == unix.S_IFREG {
 		d += fmt.Sprintf(" content %q", b)
 	}
