@@ -113,7 +113,7 @@ func (w *DirWriter) WriteHeader(hdr *tar.Header) error {
 		return nil
 	}
 	name := path.Clean(strings.TrimSuffix(hdr.Name, "/"))
-	if name == "/" || name == ".." || strings.HasPrefix(name, "../") || path.IsAbs(name) {
+	if outside(name) {
 		return fmt.Errorf("write: entry %q is outside the destination", hdr.Name)
 	}
 	owner, err := w.opts.Owner(hdr)
@@ -391,7 +391,7 @@ func (w *DirWriter) createNode(parent openDir, base string, hdr *tar.Header, per
 // from the destination directory one component at a time.
 func (w *DirWriter) link(parent openDir, base string, hdr *tar.Header) error {
 	target := path.Clean(hdr.Linkname)
-	if target == "." || strings.HasPrefix(target, "../") || path.IsAbs(target) {
+	if target == "." || outside(target) {
 		return fmt.Errorf("invalid hardlink %q", hdr.Linkname)
 	}
 	tdir, tbase := path.Split(target)
@@ -461,9 +461,8 @@ func (w *DirWriter) finishAt(parent openDir, base string, hdr *tar.Header, perm 
 			return err
 		}
 	}
-	t := modTime(hdr)
-	ts := []unix.Timespec{unix.NsecToTimespec(t.UnixNano()), unix.NsecToTimespec(t.UnixNano())}
-	return unix.UtimesNanoAt(parent.fd, base, ts, unix.AT_SYMLINK_NOFOLLOW)
+	ts := timespecs(modTime(hdr))
+	return unix.UtimesNanoAt(parent.fd, base, ts[:], unix.AT_SYMLINK_NOFOLLOW)
 }
 
 // needChown tells whether a new entry's owner differs from the one it
@@ -584,10 +583,22 @@ func modTime(hdr *tar.Header) time.Time {
 	return hdr.ModTime
 }
 
+// timespecs are the access and modification times an entry gets: both t.
+func timespecs(t time.Time) [2]unix.Timespec {
+	ts := unix.NsecToTimespec(t.UnixNano())
+	return [2]unix.Timespec{ts, ts}
+}
+
+// outside tells whether a cleaned entry name or hard-link target lies
+// outside the destination: absolute, its parent, or above it.
+func outside(name string) bool {
+	return path.IsAbs(name) || name == ".." || strings.HasPrefix(name, "../")
+}
+
 // futimes sets fd's access and modification times to t (utimensat with
 // a null path, which x/sys does not offer).
 func futimes(fd int, t time.Time) error {
-	ts := [2]unix.Timespec{unix.NsecToTimespec(t.UnixNano()), unix.NsecToTimespec(t.UnixNano())}
+	ts := timespecs(t)
 	_, _, e := unix.Syscall6(unix.SYS_UTIMENSAT, uintptr(fd), 0, uintptr(unsafe.Pointer(&ts[0])), 0, 0, 0)
 	if e != 0 {
 		return e

@@ -222,3 +222,36 @@ func TestMain(m *testing.M) {
 	}
 	os.Exit(m.Run())
 }
+
+// Entry names and hard-link targets are held to the same rule: nothing
+// that names the destination's parent or lies above it, or is absolute.
+func TestDirWriterRefusesNamesOutside(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		hdr  tar.Header
+		want string
+	}{
+		{"entry ..", tar.Header{Name: "..", Typeflag: tar.TypeDir, Mode: 0o755}, "outside the destination"},
+		{"entry ../x", tar.Header{Name: "../x", Typeflag: tar.TypeReg, Mode: 0o644}, "outside the destination"},
+		{"entry /x", tar.Header{Name: "/x", Typeflag: tar.TypeReg, Mode: 0o644}, "outside the destination"},
+		{"link to ..", tar.Header{Name: "l", Typeflag: tar.TypeLink, Linkname: ".."}, "invalid hardlink"},
+		{"link to ../x", tar.Header{Name: "l", Typeflag: tar.TypeLink, Linkname: "../x"}, "invalid hardlink"},
+		{"link to /x", tar.Header{Name: "l", Typeflag: tar.TypeLink, Linkname: "/x"}, "invalid hardlink"},
+		{"link to .", tar.Header{Name: "l", Typeflag: tar.TypeLink, Linkname: "."}, "invalid hardlink"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "dest")
+			must(t, os.Mkdir(dir, 0o755))
+			dest, err := os.Open(dir)
+			must(t, err)
+			defer dest.Close()
+			w, err := NewDirWriter(dest, DirOptions{Owner: FixedOwner(Owner{UID: os.Geteuid(), GID: os.Getegid()})})
+			must(t, err)
+			defer w.Abort()
+			err = w.WriteHeader(&tc.hdr)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("WriteHeader(%q -> %q) = %v, want an error saying %q", tc.hdr.Name, tc.hdr.Linkname, err, tc.want)
+			}
+		})
+	}
+}
