@@ -175,3 +175,30 @@ func TestCopyWhatWasStated(t *testing.T) {
 		t.Errorf("/status: %v %v, want the 0 bytes stat gave", fi, err)
 	}
 }
+
+// A file the walk saw that is a symlink by the time it is read (another
+// container's rootfs can change under a --from copy) is not read through:
+// the host file it points at never reaches the stream.
+func TestWalkedFileSwappedForSymlink(t *testing.T) {
+	dir := t.TempDir()
+	secret := filepath.Join(t.TempDir(), "secret")
+	must(t, os.WriteFile(secret, []byte("host secret"), 0o600))
+	regular := filepath.Join(dir, "file")
+	must(t, os.WriteFile(regular, []byte("ordinary!!!"), 0o644))
+	seen, err := os.Lstat(regular) // what the walk saw
+	must(t, err)
+	must(t, os.Remove(regular))
+	must(t, os.Symlink(secret, regular)) // what is there when it is read
+
+	s, err := newTarSource(context.Background(), Options{}, &container.Owner{}, 0)
+	must(t, err)
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	err = s.writeInfo(tw, regular, "file", seen, 0, map[[2]uint64]string{}, false)
+	if err == nil {
+		t.Error("a walked file swapped for a symlink was read")
+	}
+	if bytes.Contains(buf.Bytes(), []byte("host secret")) {
+		t.Error("the symlink's target reached the stream")
+	}
+}

@@ -290,7 +290,7 @@ func (s *tarSource) write(tw tarx.Writer, rename string) error {
 			if rename != "" {
 				name = rename
 			}
-			err = s.writeFile(tw, it.path, path.Join(it.prefix, name), it.mode, links)
+			err = s.writePath(tw, it.path, path.Join(it.prefix, name), it.mode, links, true)
 		}
 		if err != nil {
 			return err
@@ -314,7 +314,7 @@ func (s *tarSource) writeTree(tw tarx.Writer, dir, prefix string, links map[[2]u
 			if prefix == "" {
 				return nil
 			}
-			return s.writeEntry(tw, p, prefix, 0, links)
+			return s.writePath(tw, p, prefix, 0, links, false)
 		}
 		if err := s.ctx.Err(); err != nil {
 			return err
@@ -329,7 +329,7 @@ func (s *tarSource) writeTree(tw tarx.Writer, dir, prefix string, links map[[2]u
 		if err != nil {
 			return err
 		}
-		return s.writeEntry(tw, p, path.Join(prefix, filepath.ToSlash(rel)), 0, links)
+		return s.writePath(tw, p, path.Join(prefix, filepath.ToSlash(rel)), 0, links, false)
 	})
 }
 
@@ -367,24 +367,23 @@ func (s *tarSource) mayReinclude(p string) bool {
 	return false
 }
 
-// writeFile writes a top-level file, following a symlink given as source.
-func (s *tarSource) writeFile(tw tarx.Writer, p, name string, mode os.FileMode, links map[[2]uint64]string) error {
-	fi, err := os.Stat(p)
+// writePath writes the entry at p. A top-level source (follow) that is a
+// symlink is copied as its target; below it, a symlink is an entry of its
+// own and never read through, even if one replaced a file since the walk
+// saw it.
+func (s *tarSource) writePath(tw tarx.Writer, p, name string, mode os.FileMode, links map[[2]uint64]string, follow bool) error {
+	stat := os.Lstat
+	if follow {
+		stat = os.Stat
+	}
+	fi, err := stat(p)
 	if err != nil {
 		return err
 	}
-	return s.writeInfo(tw, p, name, fi, mode, links)
+	return s.writeInfo(tw, p, name, fi, mode, links, follow)
 }
 
-func (s *tarSource) writeEntry(tw tarx.Writer, p, name string, mode os.FileMode, links map[[2]uint64]string) error {
-	fi, err := os.Lstat(p)
-	if err != nil {
-		return err
-	}
-	return s.writeInfo(tw, p, name, fi, mode, links)
-}
-
-func (s *tarSource) writeInfo(tw tarx.Writer, p, name string, fi os.FileInfo, mode os.FileMode, links map[[2]uint64]string) error {
+func (s *tarSource) writeInfo(tw tarx.Writer, p, name string, fi os.FileInfo, mode os.FileMode, links map[[2]uint64]string, follow bool) error {
 	var target string
 	if fi.Mode()&os.ModeSymlink != 0 {
 		var err error
@@ -428,7 +427,7 @@ func (s *tarSource) writeInfo(tw tarx.Writer, p, name string, fi os.FileInfo, mo
 	if !fi.Mode().IsRegular() {
 		return nil
 	}
-	return s.copyFileInto(tw, p, hdr.Size)
+	return s.copyFileInto(tw, p, hdr.Size, follow)
 }
 
 // copyFileInto writes the size bytes the file had when it was stat'ed, as
@@ -436,9 +435,13 @@ func (s *tarSource) writeInfo(tw tarx.Writer, p, name string, fi os.FileInfo, mo
 // is cut there; one that shrank is padded with zeros, with a warning. It
 // reads with plain system calls into one buffer: an *os.File costs four
 // fcntls and a poller registration per file, which a tree of small files
-// pays thousands of times.
-func (s *tarSource) copyFileInto(w io.Writer, p string, size int64) error {
-	fd, err := unix.Open(p, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+// pays thousands of times. Unless follow, a symlink at p is refused.
+func (s *tarSource) copyFileInto(w io.Writer, p string, size int64, follow bool) error {
+	flags := unix.O_RDONLY | unix.O_CLOEXEC
+	if !follow {
+		flags |= unix.O_NOFOLLOW
+	}
+	fd, err := unix.Open(p, flags, 0)
 	if err != nil {
 		return &fs.PathError{Op: "open", Path: p, Err: err}
 	}
