@@ -71,25 +71,20 @@ func (w oneWrite) extract(dest string, opts *archive.TarOptions, split *os.File)
 	}
 	defer stream.Close()
 	ids := idLog{uids: map[uint32]bool{}, gids: map[uint32]bool{}}
-	logger, err := tarlog.NewLogger(ids.note)
-	if err != nil {
-		return out, err
-	}
 	digester := digest.Canonical.Digester()
-	counter := ioutils.NewWriteCounter(io.MultiWriter(digester.Hash(), logger))
+	counter := ioutils.NewWriteCounter(digester.Hash())
 	buffered := bufio.NewWriterSize(split, 64<<10)
 	payload, done, err := asm.NewInputTarStreamWithDone(io.TeeReader(stream, counter), tarstorage.NewJSONPacker(buffered), tarstorage.NewDiscardFilePutter())
 	if err != nil {
-		logger.Close()
 		return out, err
 	}
-	err = unpack(payload, dest, opts)
+	err = unpack(payload, dest, opts, ids.note)
 	if err == nil {
 		// The stream's trailing padding belongs in tar-split too.
 		_, err = io.Copy(io.Discard, payload)
 	}
 	payload.Close()
-	err = errors.Join(err, <-done, logger.Close(), buffered.Flush())
+	err = errors.Join(err, <-done, buffered.Flush())
 	if err != nil {
 		return out, fmt.Errorf("write layer: %w", err)
 	}
@@ -105,10 +100,17 @@ func (w oneWrite) extract(dest string, opts *archive.TarOptions, split *os.File)
 // this process, with the extraction's results and without its second
 // process and path-based calls. A mask forced on the files (a store's
 // force_mask) goes to containers/storage's extraction, which keeps the
-// real modes in an attribute.
-func unpack(r io.Reader, dest string, opts *archive.TarOptions) error {
+// real modes in an attribute. note sees every header, as the stream
+// records it (IDs in the container's terms).
+func unpack(r io.Reader, dest string, opts *archive.TarOptions, note func(*stdtar.Header)) error {
 	if opts.ForceMask != nil {
-		return chrootarchive.UntarUncompressed(r, dest, opts)
+		// The extraction is another process's: the headers are read
+		// beside it.
+		logger, err := tarlog.NewLogger(func(h *tar.Header) { note(&stdtar.Header{Name: h.Name, Uid: h.Uid, Gid: h.Gid}) })
+		if err != nil {
+			return err
+		}
+		return errors.Join(chrootarchive.UntarUncompressed(io.TeeReader(r, logger), dest, opts), logger.Close())
 	}
 	ids := idtools.NewIDMappingsFromMaps(opts.UIDMaps, opts.GIDMaps)
 	dir, err := os.Open(dest)
@@ -132,7 +134,7 @@ func unpack(r io.Reader, dest string, opts *archive.TarOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := tarx.Copy(stdtar.NewReader(r), dw, func(*stdtar.Header) {}); err != nil {
+	if err := tarx.Copy(stdtar.NewReader(r), dw, note); err != nil {
 		dw.Abort()
 		return err
 	}
@@ -152,7 +154,7 @@ func opaqueXattr(f archive.WhiteoutFormat) string {
 // keeps with every layer (whiteouts excepted, as it does itself).
 type idLog struct{ uids, gids map[uint32]bool }
 
-func (l idLog) note(h *tar.Header) {
+func (l idLog) note(h *stdtar.Header) {
 	if !strings.HasPrefix(path.Base(h.Name), archive.WhiteoutPrefix) {
 		l.uids[uint32(h.Uid)] = true
 		l.gids[uint32(h.Gid)] = true

@@ -53,7 +53,24 @@ func TestUnpackMatchesExtraction(t *testing.T) {
 	}
 	want, got := t.TempDir(), t.TempDir()
 	must(t, chrootarchive.UntarUncompressed(bytes.NewReader(layer.Bytes()), want, opts()))
-	must(t, unpack(bytes.NewReader(layer.Bytes()), got, opts()))
+	var owners []string
+	must(t, unpack(bytes.NewReader(layer.Bytes()), got, opts(), func(h *tar.Header) {
+		owners = append(owners, fmt.Sprintf("%s %d:%d", h.Name, h.Uid, h.Gid))
+	}))
+	// Both routes tell the layer's owners from the stream's headers (the
+	// container's IDs), the forced-mask route beside another process.
+	forced := opts()
+	forced.ForceMask = new(os.FileMode)
+	*forced.ForceMask = 0o700
+	var forcedOwners []string
+	must(t, unpack(bytes.NewReader(layer.Bytes()), t.TempDir(), forced, func(h *tar.Header) {
+		forcedOwners = append(forcedOwners, fmt.Sprintf("%s %d:%d", h.Name, h.Uid, h.Gid))
+	}))
+	for _, o := range [][]string{owners, forcedOwners} {
+		if got := fmt.Sprint(o); got != "[./ 0:0 etc/ 0:0 etc/.wh.removed 0:0 etc/conf 1000:1000 opaque/ 5:6 opaque/.wh..wh..opq 0:0 opaque/new 0:0 hard 1000:1000 link 0:0 .wh.gone 0:0]" {
+			t.Errorf("headers noted: %s", got)
+		}
+	}
 	for _, rel := range []string{".", "etc", "etc/removed", "etc/conf", "opaque", "opaque/new", "hard", "link", "gone"} {
 		if w, g := describe(filepath.Join(want, rel)), describe(filepath.Join(got, rel)); w != g {
 			t.Errorf("%s:\n extraction: %s\n     unpack: %s", rel, w, g)
