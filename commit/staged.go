@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/hodbuild/hod/internal/tarx"
+	"github.com/klauspost/readahead"
 	"github.com/opencontainers/go-digest"
 	"github.com/vbatts/tar-split/archive/tar"
 	"github.com/vbatts/tar-split/tar/asm"
@@ -69,21 +70,33 @@ func (w oneWrite) extract(dest string, opts *archive.TarOptions, split *os.File)
 	if err != nil {
 		return out, err
 	}
-	defer stream.Close()
 	ids := idLog{uids: map[uint32]bool{}, gids: map[uint32]bool{}}
 	digester := digest.Canonical.Digester()
 	counter := ioutils.NewWriteCounter(digester.Hash())
 	buffered := bufio.NewWriterSize(split, 64<<10)
-	payload, done, err := asm.NewInputTarStreamWithDone(io.TeeReader(stream, counter), tarstorage.NewJSONPacker(buffered), tarstorage.NewDiscardFilePutter())
+	// Three stages (the tar of the changes, tar-split with the digest,
+	// the unpack) hand the stream on through pipes that block the writer
+	// until the reader has taken everything: read ahead of each, so they
+	// run at once on different cores.
+	ahead := readAhead(stream)
+	// The stream closes first: a read ahead of a failed unpack then ends
+	// at once, not when the tar of the changes is done.
+	defer func() { stream.Close(); ahead.Close() }()
+	payload, done, err := asm.NewInputTarStreamWithDone(io.TeeReader(ahead, counter), tarstorage.NewJSONPacker(buffered), tarstorage.NewDiscardFilePutter())
 	if err != nil {
 		return out, err
 	}
-	err = unpack(payload, dest, opts, ids.note)
+	unpacked := readAhead(payload)
+	err = unpack(unpacked, dest, opts, ids.note)
 	if err == nil {
 		// The stream's trailing padding belongs in tar-split too.
-		_, err = io.Copy(io.Discard, payload)
+		_, err = io.Copy(io.Discard, unpacked)
+	}
+	if err != nil {
+		stream.Close() // tar-split stops at its next read
 	}
 	payload.Close()
+	unpacked.Close()
 	err = errors.Join(err, <-done, buffered.Flush())
 	if err != nil {
 		return out, fmt.Errorf("write layer: %w", err)
@@ -92,6 +105,16 @@ func (w oneWrite) extract(dest string, opts *archive.TarOptions, split *os.File)
 	out.Size = counter.Count
 	out.UIDs, out.GIDs = ids.sorted()
 	return out, nil
+}
+
+// readAhead reads r in a goroutine of its own, up to 4 MB ahead of its
+// reader.
+func readAhead(r io.Reader) io.ReadCloser {
+	ra, err := readahead.NewReaderSize(r, 4, 1<<20)
+	if err != nil { // only for sizes out of range
+		panic(err)
+	}
+	return ra
 }
 
 // unpack extracts the layer's stream into the staging directory. The

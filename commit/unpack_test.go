@@ -3,7 +3,9 @@ package commit
 import (
 	"archive/tar"
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -103,4 +105,36 @@ func describe(p string) string {
 		d += fmt.Sprintf(" opaque(%d)", v)
 	}
 	return d
+}
+
+// A failed unpack ends the commit's read of the changes at once: the
+// stages reading ahead of it stop, and the tar of the changes is closed
+// before it is done, not read to its end.
+func TestExtractStopsOnFailure(t *testing.T) {
+	pr, pw := io.Pipe()
+	produced := make(chan error, 1)
+	go func() {
+		tw := tar.NewWriter(pw)
+		err := tw.WriteHeader(&tar.Header{Name: "big", Typeflag: tar.TypeReg, Mode: 0o644, Size: 1 << 40})
+		for chunk := make([]byte, 1<<20); err == nil; {
+			_, err = tw.Write(chunk)
+		}
+		produced <- err
+	}()
+	w := oneWrite{open: func() (io.ReadCloser, error) { return pr, nil }}
+	split, err := os.CreateTemp(t.TempDir(), "split")
+	must(t, err)
+	defer split.Close()
+	_, err = w.extract(filepath.Join(t.TempDir(), "missing"), &archive.TarOptions{}, split)
+	if err == nil {
+		t.Fatal("extract into a missing directory succeeded")
+	}
+	select {
+	case err := <-produced:
+		if !errors.Is(err, io.ErrClosedPipe) {
+			t.Errorf("the tar of the changes ended with %v, want a closed pipe", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the tar of the changes is still being read after the unpack failed")
+	}
 }
