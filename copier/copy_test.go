@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"golang.org/x/sys/unix"
 	"os"
 	"path/filepath"
 	"testing"
@@ -185,20 +186,66 @@ func TestWalkedFileSwappedForSymlink(t *testing.T) {
 	must(t, os.WriteFile(secret, []byte("host secret"), 0o600))
 	regular := filepath.Join(dir, "file")
 	must(t, os.WriteFile(regular, []byte("ordinary!!!"), 0o644))
-	seen, err := os.Lstat(regular) // what the walk saw
-	must(t, err)
+	var seen unix.Stat_t // what the walk saw
+	must(t, unix.Lstat(regular, &seen))
 	must(t, os.Remove(regular))
 	must(t, os.Symlink(secret, regular)) // what is there when it is read
 
 	s, err := newTarSource(context.Background(), Options{}, &container.Owner{}, 0)
 	must(t, err)
+	dirfd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY, 0)
+	must(t, err)
+	defer unix.Close(dirfd)
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
-	err = s.writeInfo(tw, regular, "file", seen, 0, map[[2]uint64]string{}, false)
+	err = s.writeAt(tw, dirfd, "file", regular, "file", &seen, map[[2]uint64]string{})
 	if err == nil {
 		t.Error("a walked file swapped for a symlink was read")
 	}
 	if bytes.Contains(buf.Bytes(), []byte("host secret")) {
 		t.Error("the symlink's target reached the stream")
 	}
+}
+
+// A directory swapped for a symlink while the walk is inside it is not
+// read through either: the walk holds the directory itself, not its path,
+// so the rest of it comes from where it was moved, never from the
+// symlink's target on the host.
+func TestWalkedDirectorySwappedForSymlink(t *testing.T) {
+	src := t.TempDir()
+	outside := t.TempDir()
+	must(t, os.Mkdir(filepath.Join(src, "d"), 0o755))
+	for _, f := range []string{"f1", "f2"} {
+		must(t, os.WriteFile(filepath.Join(src, "d", f), []byte("ordinary "+f), 0o644))
+		must(t, os.WriteFile(filepath.Join(outside, f), []byte("host secret"), 0o600))
+	}
+	s, err := newTarSource(context.Background(), Options{}, &container.Owner{}, 0)
+	must(t, err)
+	var buf bytes.Buffer
+	tw := swapAfter{Writer: tar.NewWriter(&buf), name: "d/f1", swap: func() {
+		must(t, os.Rename(filepath.Join(src, "d"), filepath.Join(src, "moved")))
+		must(t, os.Symlink(outside, filepath.Join(src, "d")))
+	}}
+	must(t, s.writeTree(tw, src, "", map[[2]uint64]string{}))
+	if bytes.Contains(buf.Bytes(), []byte("host secret")) {
+		t.Error("a file under the symlink's target reached the stream")
+	}
+	if !bytes.Contains(buf.Bytes(), []byte("ordinary f2")) {
+		t.Error("the moved directory's other file is missing")
+	}
+}
+
+// swapAfter runs swap once an entry of that name has been written.
+type swapAfter struct {
+	*tar.Writer
+	name string
+	swap func()
+}
+
+func (w swapAfter) WriteHeader(h *tar.Header) error {
+	err := w.Writer.WriteHeader(h)
+	if h.Name == w.name {
+		w.swap()
+	}
+	return err
 }

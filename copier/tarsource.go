@@ -290,7 +290,7 @@ func (s *tarSource) write(tw tarx.Writer, rename string) error {
 			if rename != "" {
 				name = rename
 			}
-			err = s.writePath(tw, it.path, path.Join(it.prefix, name), it.mode, links, true)
+			err = s.writePath(tw, it.path, path.Join(it.prefix, name), it.mode, links)
 		}
 		if err != nil {
 			return err
@@ -303,34 +303,6 @@ func (s *tarSource) write(tw tarx.Writer, rename string) error {
 // are not hod's own walk, so they go through the chrooted extraction.
 func (s *tarSource) hasArchive() bool {
 	return slices.ContainsFunc(s.items, func(it item) bool { return it.archive })
-}
-
-func (s *tarSource) writeTree(tw tarx.Writer, dir, prefix string, links map[[2]uint64]string) error {
-	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if p == dir {
-			if prefix == "" {
-				return nil
-			}
-			return s.writePath(tw, p, prefix, 0, links, false)
-		}
-		if err := s.ctx.Err(); err != nil {
-			return err
-		}
-		if s.ignored(p) {
-			if d.IsDir() && !s.mayReinclude(p) {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		rel, err := filepath.Rel(dir, p)
-		if err != nil {
-			return err
-		}
-		return s.writePath(tw, p, path.Join(prefix, filepath.ToSlash(rel)), 0, links, false)
-	})
 }
 
 func (s *tarSource) ignored(p string) bool {
@@ -367,23 +339,18 @@ func (s *tarSource) mayReinclude(p string) bool {
 	return false
 }
 
-// writePath writes the entry at p. A top-level source (follow) that is a
-// symlink is copied as its target; below it, a symlink is an entry of its
-// own and never read through, even if one replaced a file since the walk
-// saw it.
-func (s *tarSource) writePath(tw tarx.Writer, p, name string, mode os.FileMode, links map[[2]uint64]string, follow bool) error {
-	stat := os.Lstat
-	if follow {
-		stat = os.Stat
-	}
-	fi, err := stat(p)
+// writePath writes a top-level source: a symlink is copied as its
+// target, as buildah copies one. Entries below a directory are the walk's
+// (writeTree), which never follows one.
+func (s *tarSource) writePath(tw tarx.Writer, p, name string, mode os.FileMode, links map[[2]uint64]string) error {
+	fi, err := os.Stat(p)
 	if err != nil {
 		return err
 	}
-	return s.writeInfo(tw, p, name, fi, mode, links, follow)
+	return s.writeInfo(tw, p, name, fi, mode, links)
 }
 
-func (s *tarSource) writeInfo(tw tarx.Writer, p, name string, fi os.FileInfo, mode os.FileMode, links map[[2]uint64]string, follow bool) error {
+func (s *tarSource) writeInfo(tw tarx.Writer, p, name string, fi os.FileInfo, mode os.FileMode, links map[[2]uint64]string) error {
 	var target string
 	if fi.Mode()&os.ModeSymlink != 0 {
 		var err error
@@ -391,9 +358,41 @@ func (s *tarSource) writeInfo(tw tarx.Writer, p, name string, fi os.FileInfo, mo
 			return err
 		}
 	}
+	attrs, err := xattrRecords(p)
+	if err != nil {
+		return fmtCopyErr(p, err)
+	}
+	hdr, err := s.header(fi, target, name, attrs, mode)
+	if err != nil {
+		return fmtCopyErr(p, err)
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok && s.linked(hdr, uint64(st.Dev), st.Ino, uint64(st.Nlink), links) {
+		return tw.WriteHeader(hdr)
+	}
+	if err := tw.WriteHeader(hdr); err != nil {
+		return err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil
+	}
+	fd, err := unix.Open(p, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return &fs.PathError{Op: "open", Path: p, Err: err}
+	}
+	defer unix.Close(fd)
+	return s.readInto(tw, fd, p, hdr.Size)
+}
+
+// header is the tar header of an entry named name, with the copy's owner,
+// times and mode (a forced mode for downloads; otherwise --chmod's, if
+// given), and attrs as its PAX records.
+func (s *tarSource) header(fi os.FileInfo, target, name string, attrs map[string]string, mode os.FileMode) (*tar.Header, error) {
 	hdr, err := tar.FileInfoHeader(fi, target)
 	if err != nil {
-		return fmt.Errorf("copy %q: %w", p, err)
+		return nil, err
+	}
+	if si, ok := fi.(statInfo); ok {
+		si.devices(hdr)
 	}
 	hdr.Name, hdr.Uname, hdr.Gname = name, "", ""
 	hdr.Uid, hdr.Gid = s.owner.UID, s.owner.GID
@@ -401,9 +400,7 @@ func (s *tarSource) writeInfo(tw tarx.Writer, p, name string, fi os.FileInfo, mo
 	if s.onlyKey {
 		hdr.ModTime = timeZero
 	}
-	if hdr.PAXRecords, err = xattrRecords(p); err != nil {
-		return fmt.Errorf("copy %q: %w", p, err)
-	}
+	hdr.PAXRecords = attrs
 	if fi.IsDir() {
 		hdr.Name += "/"
 	}
@@ -413,39 +410,35 @@ func (s *tarSource) writeInfo(tw tarx.Writer, p, name string, fi os.FileInfo, mo
 	if mode != 0 && hdr.Typeflag != tar.TypeSymlink {
 		hdr.Mode = int64(mode)
 	}
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok && fi.Mode().IsRegular() && st.Nlink > 1 {
-		key := [2]uint64{uint64(st.Dev), st.Ino}
-		if first, seen := links[key]; seen {
-			hdr.Typeflag, hdr.Linkname, hdr.Size = tar.TypeLink, first, 0
-			return tw.WriteHeader(hdr)
-		}
-		links[key] = name
-	}
-	if err := tw.WriteHeader(hdr); err != nil {
-		return err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil
-	}
-	return s.copyFileInto(tw, p, hdr.Size, follow)
+	return hdr, nil
 }
 
-// copyFileInto writes the size bytes the file had when it was stat'ed, as
-// tar does: a file that grew since (a log, a /proc file, whose size is 0)
-// is cut there; one that shrank is padded with zeros, with a warning. It
-// reads with plain system calls into one buffer: an *os.File costs four
-// fcntls and a poller registration per file, which a tree of small files
-// pays thousands of times. Unless follow, a symlink at p is refused.
-func (s *tarSource) copyFileInto(w io.Writer, p string, size int64, follow bool) error {
-	flags := unix.O_RDONLY | unix.O_CLOEXEC
-	if !follow {
-		flags |= unix.O_NOFOLLOW
+// linked turns hdr into a hard link if a regular file of the same inode
+// was written before; otherwise it notes the file as the first.
+func (s *tarSource) linked(hdr *tar.Header, dev, ino, nlink uint64, links map[[2]uint64]string) bool {
+	if hdr.Typeflag != tar.TypeReg || nlink <= 1 {
+		return false
 	}
-	fd, err := unix.Open(p, flags, 0)
-	if err != nil {
-		return &fs.PathError{Op: "open", Path: p, Err: err}
+	key := [2]uint64{dev, ino}
+	if first, seen := links[key]; seen {
+		hdr.Typeflag, hdr.Linkname, hdr.Size = tar.TypeLink, first, 0
+		return true
 	}
-	defer unix.Close(fd)
+	links[key] = hdr.Name
+	return false
+}
+
+func fmtCopyErr(p string, err error) error {
+	return fmt.Errorf("copy %q: %w", p, err)
+}
+
+// readInto writes the size bytes the file open as fd had when it was
+// stat'ed (p names it), as tar does: a file that grew since (a log, a
+// /proc file, whose size is 0) is cut there; one that shrank is padded
+// with zeros, with a warning. It reads with plain system calls into one
+// buffer: an *os.File costs four fcntls and a poller registration per
+// file, which a tree of small files pays thousands of times.
+func (s *tarSource) readInto(w io.Writer, fd int, p string, size int64) error {
 	if s.buf == nil {
 		s.buf = make([]byte, 1<<20)
 	}
