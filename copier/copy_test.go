@@ -4,7 +4,9 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"fmt"
 	"golang.org/x/sys/unix"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -248,4 +250,33 @@ func (w swapAfter) WriteHeader(h *tar.Header) error {
 		w.swap()
 	}
 	return err
+}
+
+// An ignored directory that an exclusion reaches into is walked for what
+// the exclusion takes back, without an entry of its own; everything else
+// it holds stays out.
+func TestWalkReincludesBelowIgnoredDirectory(t *testing.T) {
+	ctxDir := t.TempDir()
+	for _, f := range []string{"dir/drop", "dir/keep", "dir/sub/deep", "other"} {
+		must(t, os.MkdirAll(filepath.Dir(filepath.Join(ctxDir, f)), 0o755))
+		must(t, os.WriteFile(filepath.Join(ctxDir, f), []byte(f), 0o644))
+	}
+	s, err := newTarSource(context.Background(), Options{ContextDir: ctxDir, Ignore: []string{"dir", "!dir/keep"}}, &container.Owner{}, 0)
+	must(t, err)
+	var names []string
+	tw := recordNames{Writer: tar.NewWriter(io.Discard), names: &names}
+	must(t, s.writeTree(tw, ctxDir, "", map[[2]uint64]string{}))
+	if got := fmt.Sprint(names); got != "[dir/keep other]" {
+		t.Errorf("entries %s, want [dir/keep other]", got)
+	}
+}
+
+type recordNames struct {
+	*tar.Writer
+	names *[]string
+}
+
+func (w recordNames) WriteHeader(h *tar.Header) error {
+	*w.names = append(*w.names, h.Name)
+	return w.Writer.WriteHeader(h)
 }

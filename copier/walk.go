@@ -57,15 +57,30 @@ func (s *tarSource) walkAt(tw tarx.Writer, fd int, dir, prefix string, links map
 		if err := unix.Fstatat(fd, base, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 			return &fs.PathError{Op: "lstat", Path: p, Err: err}
 		}
-		isDir := st.Mode&unix.S_IFMT == unix.S_IFDIR
-		if s.ignored(p) && (!isDir || !s.mayReinclude(p)) {
-			continue
+		var err error
+		if !s.ignored(p) {
+			err = s.writeAt(tw, fd, base, p, name, &st, links)
+		} else if st.Mode&unix.S_IFMT == unix.S_IFDIR && s.mayReinclude(p) {
+			// Walked for what an exclusion takes back; the directory
+			// itself is not written.
+			err = s.walkBelow(tw, fd, base, p, name, links)
 		}
-		if err := s.writeAt(tw, fd, base, p, name, &st, links); err != nil {
+		if err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// walkBelow writes the entries of directory base of the one open as
+// dirfd, not the directory itself.
+func (s *tarSource) walkBelow(tw tarx.Writer, dirfd int, base, p, name string, links map[[2]uint64]string) error {
+	fd, err := openSubdir(dirfd, base, p)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	return s.walkAt(tw, fd, p, name, links)
 }
 
 // readNames lists a directory's entries, sorted.
@@ -87,12 +102,16 @@ func readNames(fd int) ([]string, error) {
 func (s *tarSource) writeAt(tw tarx.Writer, dirfd int, base, p, name string, st *unix.Stat_t, links map[[2]uint64]string) error {
 	switch st.Mode & unix.S_IFMT {
 	case unix.S_IFDIR:
-		fd, err := unix.Openat(dirfd, base, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+		fd, err := openSubdir(dirfd, base, p)
 		if err != nil {
-			return &fs.PathError{Op: "open", Path: p, Err: err}
+			return err
 		}
 		defer unix.Close(fd)
-		if err := s.writeDirHeader(tw, fd, p, name, st); err != nil {
+		var opened unix.Stat_t
+		if err := unix.Fstat(fd, &opened); err != nil {
+			return &fs.PathError{Op: "stat", Path: p, Err: err}
+		}
+		if err := s.writeDirHeader(tw, fd, p, name, &opened); err != nil {
 			return err
 		}
 		return s.walkAt(tw, fd, p, name, links)
@@ -156,6 +175,16 @@ func (s *tarSource) writeFile(tw tarx.Writer, fd int, p, name string, st *unix.S
 		return err
 	}
 	return s.readInto(tw, fd, p, hdr.Size)
+}
+
+// openSubdir opens directory base of the one open as dirfd (at host path
+// p), refusing a symlink.
+func openSubdir(dirfd int, base, p string) (int, error) {
+	fd, err := unix.Openat(dirfd, base, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, &fs.PathError{Op: "open", Path: p, Err: err}
+	}
+	return fd, nil
 }
 
 func readlinkAt(dirfd int, base string) (string, error) {
