@@ -24,21 +24,28 @@ import (
 // from the root again for every file, which a tree of small files pays
 // for three times a file.
 func (s *tarSource) writeTree(tw tarx.Writer, dir, prefix string, links map[[2]uint64]string) error {
-	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	return s.writeDir(tw, unix.AT_FDCWD, dir, dir, prefix, prefix != "", links)
+}
+
+// writeDir writes directory base of the one open as dirfd (at host path
+// p, named name in the stream): its own entry if header, then what it
+// holds.
+func (s *tarSource) writeDir(tw tarx.Writer, dirfd int, base, p, name string, header bool, links map[[2]uint64]string) error {
+	fd, err := unix.Openat(dirfd, base, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return &fs.PathError{Op: "open", Path: dir, Err: err}
+		return &fs.PathError{Op: "open", Path: p, Err: err}
 	}
 	defer unix.Close(fd)
-	if prefix != "" {
+	if header {
 		var st unix.Stat_t
 		if err := unix.Fstat(fd, &st); err != nil {
-			return &fs.PathError{Op: "stat", Path: dir, Err: err}
+			return &fs.PathError{Op: "stat", Path: p, Err: err}
 		}
-		if err := s.writeDirHeader(tw, fd, dir, prefix, &st); err != nil {
+		if err := s.writeDirHeader(tw, fd, p, name, &st); err != nil {
 			return err
 		}
 	}
-	return s.walkAt(tw, fd, dir, prefix, links)
+	return s.walkAt(tw, fd, p, name, links)
 }
 
 // walkAt writes the entries of the directory open as fd (at host path
@@ -63,24 +70,13 @@ func (s *tarSource) walkAt(tw tarx.Writer, fd int, dir, prefix string, links map
 		} else if st.Mode&unix.S_IFMT == unix.S_IFDIR && s.mayReinclude(p) {
 			// Walked for what an exclusion takes back; the directory
 			// itself is not written.
-			err = s.walkBelow(tw, fd, base, p, name, links)
+			err = s.writeDir(tw, fd, base, p, name, false, links)
 		}
 		if err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// walkBelow writes the entries of directory base of the one open as
-// dirfd, not the directory itself.
-func (s *tarSource) walkBelow(tw tarx.Writer, dirfd int, base, p, name string, links map[[2]uint64]string) error {
-	fd, err := openSubdir(dirfd, base, p)
-	if err != nil {
-		return err
-	}
-	defer unix.Close(fd)
-	return s.walkAt(tw, fd, p, name, links)
 }
 
 // readNames lists a directory's entries, sorted.
@@ -102,19 +98,7 @@ func readNames(fd int) ([]string, error) {
 func (s *tarSource) writeAt(tw tarx.Writer, dirfd int, base, p, name string, st *unix.Stat_t, links map[[2]uint64]string) error {
 	switch st.Mode & unix.S_IFMT {
 	case unix.S_IFDIR:
-		fd, err := openSubdir(dirfd, base, p)
-		if err != nil {
-			return err
-		}
-		defer unix.Close(fd)
-		var opened unix.Stat_t
-		if err := unix.Fstat(fd, &opened); err != nil {
-			return &fs.PathError{Op: "stat", Path: p, Err: err}
-		}
-		if err := s.writeDirHeader(tw, fd, p, name, &opened); err != nil {
-			return err
-		}
-		return s.walkAt(tw, fd, p, name, links)
+		return s.writeDir(tw, dirfd, base, p, name, true, links)
 	case unix.S_IFREG:
 		// O_NONBLOCK: a file swapped for a fifo must not hang the copy.
 		fd, err := unix.Openat(dirfd, base, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
@@ -146,27 +130,33 @@ func (s *tarSource) writeAt(tw tarx.Writer, dirfd int, base, p, name string, st 
 }
 
 func (s *tarSource) writeDirHeader(tw tarx.Writer, fd int, p, name string, st *unix.Stat_t) error {
+	hdr, err := s.fdHeader(fd, p, name, st)
+	if err != nil {
+		return err
+	}
+	return tw.WriteHeader(hdr)
+}
+
+// fdHeader is the header of the file or directory open as fd, whose stat
+// is st, with the attributes read from it.
+func (s *tarSource) fdHeader(fd int, p, name string, st *unix.Stat_t) (*tar.Header, error) {
 	attrs, err := fdXattrRecords(fd)
 	if err != nil {
-		return fmtCopyErr(p, err)
+		return nil, fmtCopyErr(p, err)
 	}
 	hdr, err := s.header(statInfo{path.Base(name), st}, "", name, attrs, 0)
 	if err != nil {
-		return fmtCopyErr(p, err)
+		return nil, fmtCopyErr(p, err)
 	}
-	return tw.WriteHeader(hdr)
+	return hdr, nil
 }
 
 // writeFile writes the regular file open as fd: a hard link to a name
 // already written, or its header and contents.
 func (s *tarSource) writeFile(tw tarx.Writer, fd int, p, name string, st *unix.Stat_t, links map[[2]uint64]string) error {
-	attrs, err := fdXattrRecords(fd)
+	hdr, err := s.fdHeader(fd, p, name, st)
 	if err != nil {
-		return fmtCopyErr(p, err)
-	}
-	hdr, err := s.header(statInfo{path.Base(name), st}, "", name, attrs, 0)
-	if err != nil {
-		return fmtCopyErr(p, err)
+		return err
 	}
 	if s.linked(hdr, uint64(st.Dev), st.Ino, uint64(st.Nlink), links) {
 		return tw.WriteHeader(hdr)
@@ -175,16 +165,6 @@ func (s *tarSource) writeFile(tw tarx.Writer, fd int, p, name string, st *unix.S
 		return err
 	}
 	return s.readInto(tw, fd, p, hdr.Size)
-}
-
-// openSubdir opens directory base of the one open as dirfd (at host path
-// p), refusing a symlink.
-func openSubdir(dirfd int, base, p string) (int, error) {
-	fd, err := unix.Openat(dirfd, base, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return -1, &fs.PathError{Op: "open", Path: p, Err: err}
-	}
-	return fd, nil
 }
 
 func readlinkAt(dirfd int, base string) (string, error) {
