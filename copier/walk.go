@@ -60,14 +60,19 @@ func (s *tarSource) walkAt(tw tarx.Writer, fd int, dir, prefix string, links map
 			return err
 		}
 		p, name := filepath.Join(dir, base), path.Join(prefix, base)
+		ignored := s.ignored(p)
+		if ignored && !s.mayReinclude(p) {
+			continue // not even stat'ed, as WalkDir did not
+		}
 		var st unix.Stat_t
 		if err := unix.Fstatat(fd, base, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 			return &fs.PathError{Op: "lstat", Path: p, Err: err}
 		}
 		var err error
-		if !s.ignored(p) {
+		switch {
+		case !ignored:
 			err = s.writeAt(tw, fd, base, p, name, &st, links)
-		} else if st.Mode&unix.S_IFMT == unix.S_IFDIR && s.mayReinclude(p) {
+		case st.Mode&unix.S_IFMT == unix.S_IFDIR:
 			// Walked for what an exclusion takes back; the directory
 			// itself is not written.
 			err = s.writeDir(tw, fd, base, p, name, false, links)
