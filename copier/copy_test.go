@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"golang.org/x/sys/unix"
 	"io"
 	"os"
 	"path/filepath"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/hodbuild/hod/container"
 	"github.com/hodbuild/hod/container/state"
+	"golang.org/x/sys/unix"
 )
 
 // TestCopyConfined copies through hostile rootfs symlinks and archives and
@@ -224,9 +224,11 @@ func TestWalkedDirectorySwappedForSymlink(t *testing.T) {
 	s, err := newTarSource(context.Background(), Options{}, &container.Owner{}, 0)
 	must(t, err)
 	var buf bytes.Buffer
-	tw := swapAfter{Writer: tar.NewWriter(&buf), name: "d/f1", swap: func() {
-		must(t, os.Rename(filepath.Join(src, "d"), filepath.Join(src, "moved")))
-		must(t, os.Symlink(outside, filepath.Join(src, "d")))
+	tw := afterHeader{Writer: tar.NewWriter(&buf), after: func(h *tar.Header) {
+		if h.Name == "d/f1" {
+			must(t, os.Rename(filepath.Join(src, "d"), filepath.Join(src, "moved")))
+			must(t, os.Symlink(outside, filepath.Join(src, "d")))
+		}
 	}}
 	must(t, s.writeTree(tw, src, "", map[[2]uint64]string{}))
 	if bytes.Contains(buf.Bytes(), []byte("host secret")) {
@@ -237,18 +239,15 @@ func TestWalkedDirectorySwappedForSymlink(t *testing.T) {
 	}
 }
 
-// swapAfter runs swap once an entry of that name has been written.
-type swapAfter struct {
+// afterHeader calls after with every header it has written.
+type afterHeader struct {
 	*tar.Writer
-	name string
-	swap func()
+	after func(*tar.Header)
 }
 
-func (w swapAfter) WriteHeader(h *tar.Header) error {
+func (w afterHeader) WriteHeader(h *tar.Header) error {
 	err := w.Writer.WriteHeader(h)
-	if h.Name == w.name {
-		w.swap()
-	}
+	w.after(h)
 	return err
 }
 
@@ -264,19 +263,9 @@ func TestWalkReincludesBelowIgnoredDirectory(t *testing.T) {
 	s, err := newTarSource(context.Background(), Options{ContextDir: ctxDir, Ignore: []string{"dir", "!dir/keep"}}, &container.Owner{}, 0)
 	must(t, err)
 	var names []string
-	tw := recordNames{Writer: tar.NewWriter(io.Discard), names: &names}
+	tw := afterHeader{Writer: tar.NewWriter(io.Discard), after: func(h *tar.Header) { names = append(names, h.Name) }}
 	must(t, s.writeTree(tw, ctxDir, "", map[[2]uint64]string{}))
 	if got := fmt.Sprint(names); got != "[dir/keep other]" {
 		t.Errorf("entries %s, want [dir/keep other]", got)
 	}
-}
-
-type recordNames struct {
-	*tar.Writer
-	names *[]string
-}
-
-func (w recordNames) WriteHeader(h *tar.Header) error {
-	*w.names = append(*w.names, h.Name)
-	return w.Writer.WriteHeader(h)
 }

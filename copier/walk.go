@@ -41,7 +41,11 @@ func (s *tarSource) writeDir(tw tarx.Writer, dirfd int, base, p, name string, he
 		if err := unix.Fstat(fd, &st); err != nil {
 			return &fs.PathError{Op: "stat", Path: p, Err: err}
 		}
-		if err := s.writeDirHeader(tw, fd, p, name, &st); err != nil {
+		hdr, err := s.fdHeader(fd, p, name, &st)
+		if err != nil {
+			return err
+		}
+		if err := tw.WriteHeader(hdr); err != nil {
 			return err
 		}
 	}
@@ -132,14 +136,6 @@ func (s *tarSource) writeAt(tw tarx.Writer, dirfd int, base, p, name string, st 
 		}
 		return tw.WriteHeader(hdr)
 	}
-}
-
-func (s *tarSource) writeDirHeader(tw tarx.Writer, fd int, p, name string, st *unix.Stat_t) error {
-	hdr, err := s.fdHeader(fd, p, name, st)
-	if err != nil {
-		return err
-	}
-	return tw.WriteHeader(hdr)
 }
 
 // fdHeader is the header of the file or directory open as fd, whose stat
