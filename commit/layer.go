@@ -5,19 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/hodbuild/hod/container"
 	"github.com/hodbuild/hod/internal/failpoint"
-	"github.com/hodbuild/hod/internal/flock"
 	"github.com/hodbuild/hod/internal/tarx"
 	"github.com/hodbuild/hod/storage"
-	"github.com/hodbuild/hod/storage/storeconf"
+	"github.com/hodbuild/hod/storage/stage"
 	"github.com/opencontainers/go-digest"
 	cstorage "go.podman.io/storage"
 	graphdriver "go.podman.io/storage/drivers"
@@ -62,7 +59,7 @@ func putLayer(c *container.Container, parent string, j *storage.Journal, opts Op
 	}
 	w := layerWrite{store: c.Store(), parent: parent, open: open, journal: j, opts: opts}
 	layer, created, err = w.staged()
-	if errors.Is(err, errNotStageable) || errors.Is(err, cstorage.ErrNotSupported) {
+	if stage.Unsupported(err) {
 		return w.twoPass()
 	}
 	return layer, created, err
@@ -84,61 +81,22 @@ func (w layerWrite) empty(diffID digest.Digest) bool {
 
 // staged writes the layer in one pass: extracted into the driver's staging
 // directory, then created under its chain ID.
-func (w layerWrite) staged() (_ *cstorage.Layer, created bool, err error) {
-	var out *graphdriver.DriverWithDifferOutput
-	err = storage.RetryStagingRace("write layer", func() error {
-		unlock, err := flock.Lock(storage.DriverStagingLock(w.store))
-		if err != nil {
-			return err
-		}
-		made := sync.OnceFunc(unlock)
-		defer made()
-		out, err = w.store.PrepareStagedLayer(nil, oneWrite{open: w.open, made: made})
-		if err != nil && out != nil && out.Target != "" {
-			_ = w.store.CleanupStagedLayer(out)
-		}
-		return err
-	})
+func (w layerWrite) staged() (*cstorage.Layer, bool, error) {
+	staged, err := stage.Write(w.store, stage.Opener(w.open), stage.Options{})
 	if err != nil {
 		return nil, false, err
 	}
-	diffID := out.UncompressedDigest
+	diffID := staged.DiffID()
 	if w.empty(diffID) {
-		return nil, false, w.store.CleanupStagedLayer(out)
+		return nil, false, staged.Discard()
 	}
 	id := storage.LayerID(w.parent, diffID)
 	if err := w.journal.Layer(id); err != nil {
-		_ = w.store.CleanupStagedLayer(out)
+		_ = staged.Discard()
 		return nil, false, err
 	}
 	failpoint.Hit("commit-before-layer")
-	// Applying a staged layer onto an existing ID replaces its files, even
-	// under a mounted container: concurrent commits of one layer take turns,
-	// and the later one reuses the earlier one's layer.
-	var layer *cstorage.Layer
-	err = flock.With(storeconf.LayerApplyLock(w.store.RunRoot()), func() error {
-		if l, err := w.store.Layer(id); err == nil {
-			layer = l
-			return nil
-		}
-		var err error
-		layer, err = w.store.ApplyStagedLayer(cstorage.ApplyStagedLayerOptions{ID: id, ParentLayer: w.parent, DiffOutput: out, DiffOptions: &graphdriver.ApplyDiffWithDifferOpts{}})
-		created = err == nil
-		if created {
-			// The driver moved the staged files into the layer and leaves
-			// their empty staging directory until a shutdown with nothing
-			// mounted, which a build with a working container rarely has.
-			_ = os.Remove(filepath.Dir(out.Target))
-		}
-		return err
-	})
-	if err != nil || !created {
-		err = errors.Join(err, w.store.CleanupStagedLayer(out))
-	}
-	if err != nil {
-		return nil, false, fmt.Errorf("write layer: %w", err)
-	}
-	return layer, created, nil
+	return staged.Create(id, w.parent)
 }
 
 // twoPass hashes the changes first to name the layer, then lets PutLayer

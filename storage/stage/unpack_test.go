@@ -1,4 +1,4 @@
-package commit
+package stage
 
 import (
 	"archive/tar"
@@ -136,5 +136,12 @@ func TestExtractStopsOnFailure(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("the tar of the changes is still being read after the unpack failed")
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -1,4 +1,4 @@
-package commit
+package stage
 
 import (
 	stdtar "archive/tar"
@@ -27,7 +27,7 @@ import (
 )
 
 // errNotStageable says the driver stages layers in a layout other than a
-// plain directory (composefs); such commits take the two-pass route.
+// plain directory (composefs).
 var errNotStageable = errors.New("the storage driver does not stage layers as directories")
 
 // oneWrite is a containers/storage Differ that reads a layer's tar stream
@@ -35,10 +35,11 @@ var errNotStageable = errors.New("the storage driver does not stage layers as di
 // hashing it and recording its tar-split, so the layer can be named after
 // its diff ID (as containers/image names layers) without a second read.
 type oneWrite struct {
-	open opener
+	open Opener
 	// made is called once the driver has made and locked the staging
 	// directory (storage.DriverStagingLock).
-	made func()
+	made    func()
+	foreign bool
 }
 
 func (oneWrite) Close() error { return nil }
@@ -87,7 +88,11 @@ func (w oneWrite) extract(dest string, opts *archive.TarOptions, split *os.File)
 		return out, err
 	}
 	unpacked := readAhead(payload)
-	err = unpack(unpacked, dest, opts, ids.note)
+	note := ids.note
+	if w.foreign {
+		note = func(h *stdtar.Header) { rooted(h); ids.note(h) }
+	}
+	err = unpack(unpacked, dest, opts, note)
 	if err == nil {
 		// The stream's trailing padding belongs in tar-split too.
 		_, err = io.Copy(io.Discard, unpacked)
@@ -117,11 +122,12 @@ func readAhead(r io.Reader) io.ReadCloser {
 	return ra
 }
 
-// unpack extracts the layer's stream into the staging directory. The
-// stream is hod's own (the tar of a container's changes) and the
-// directory the driver's new, empty one, so tarx.DirWriter writes it in
-// this process, with the extraction's results and without its second
-// process and path-based calls. A mask forced on the files (a store's
+// unpack extracts the layer's stream into the staging directory, the
+// driver's new, empty one, so tarx.DirWriter writes it in this process,
+// with the extraction's results and without its second process and
+// path-based calls. DirWriter follows no symlink: a stream that writes
+// through one (which no tar of a real tree does) fails, where the
+// extraction would resolve it inside the layer. A mask forced on the files (a store's
 // force_mask) goes to containers/storage's extraction, which keeps the
 // real modes in an attribute. note sees every header, as the stream
 // records it (IDs in the container's terms).
@@ -162,6 +168,26 @@ func unpack(r io.Reader, dest string, opts *archive.TarOptions, note func(*stdta
 		return err
 	}
 	return dw.Close()
+}
+
+// rooted reads a foreign entry's name and hard-link target as the
+// extraction does, joined to the layer's root: "/etc" and "/../etc" are
+// "etc" ("../etc" stays outside, and is refused).
+func rooted(h *stdtar.Header) {
+	h.Name = fromRoot(h.Name)
+	if h.Typeflag == stdtar.TypeLink {
+		h.Linkname = fromRoot(h.Linkname)
+	}
+}
+
+func fromRoot(name string) string {
+	if !strings.HasPrefix(name, "/") {
+		return name
+	}
+	if name = strings.TrimPrefix(path.Clean(name), "/"); name == "" {
+		return "."
+	}
+	return name
 }
 
 // opaqueXattr is the attribute that marks a directory opaque in a
