@@ -23,28 +23,46 @@ var busyboxApplets = []string{"sh", "ls", "cat", "echo", "id", "pwd", "mkdir", "
 // with archive/tar and plain JSON, so a bug in hod cannot hide in the
 // fixture hod's tests start from.
 func writeBusyboxLayout(dir, busybox string) error {
-	layer, diffID, err := busyboxLayer(busybox)
+	layer, err := busyboxLayer(busybox)
 	if err != nil {
 		return err
 	}
+	cfg := ispec.ImageConfig{Env: []string{"PATH=/bin:/usr/bin"}, Cmd: []string{"/bin/sh"}, Labels: map[string]string{"fixture": "busybox"}}
+	return writeLayout(dir, cfg, layer)
+}
+
+// writeLayout writes an OCI layout at dir holding one image, tagged
+// "latest", of the given uncompressed layers (stored gzipped), bottom
+// first.
+func writeLayout(dir string, config ispec.ImageConfig, layers ...[]byte) error {
 	created := time.Unix(0, 0).UTC()
 	cfg := ispec.Image{
 		Created:  &created,
 		Platform: ispec.Platform{OS: "linux", Architecture: "amd64"},
-		Config:   ispec.ImageConfig{Env: []string{"PATH=/bin:/usr/bin"}, Cmd: []string{"/bin/sh"}, Labels: map[string]string{"fixture": "busybox"}},
-		RootFS:   ispec.RootFS{Type: "layers", DiffIDs: []digest.Digest{diffID}},
-		History:  []ispec.History{{Created: &created, CreatedBy: "tests: busybox-static"}},
+		Config:   config,
+		RootFS:   ispec.RootFS{Type: "layers"},
+	}
+	m := ispec.Manifest{Versioned: specs.Versioned{SchemaVersion: 2}, MediaType: ispec.MediaTypeImageManifest}
+	var blobs [][]byte
+	for i, raw := range layers {
+		var gz bytes.Buffer
+		zw := gzip.NewWriter(&gz)
+		if _, err := zw.Write(raw); err != nil {
+			return err
+		}
+		if err := zw.Close(); err != nil {
+			return err
+		}
+		cfg.RootFS.DiffIDs = append(cfg.RootFS.DiffIDs, digest.FromBytes(raw))
+		cfg.History = append(cfg.History, ispec.History{Created: &created, CreatedBy: fmt.Sprintf("tests: layer %d", i)})
+		m.Layers = append(m.Layers, blobDescriptor(ispec.MediaTypeImageLayerGzip, gz.Bytes()))
+		blobs = append(blobs, gz.Bytes())
 	}
 	cfgBlob, err := json.Marshal(cfg)
 	if err != nil {
 		return err
 	}
-	m := ispec.Manifest{
-		Versioned: specs.Versioned{SchemaVersion: 2},
-		MediaType: ispec.MediaTypeImageManifest,
-		Config:    blobDescriptor(ispec.MediaTypeImageConfig, cfgBlob),
-		Layers:    []ispec.Descriptor{blobDescriptor(ispec.MediaTypeImageLayerGzip, layer)},
-	}
+	m.Config = blobDescriptor(ispec.MediaTypeImageConfig, cfgBlob)
 	mBlob, err := json.Marshal(m)
 	if err != nil {
 		return err
@@ -55,7 +73,7 @@ func writeBusyboxLayout(dir, busybox string) error {
 	if err != nil {
 		return err
 	}
-	for _, blob := range [][]byte{layer, cfgBlob, mBlob} {
+	for _, blob := range append(blobs, cfgBlob, mBlob) {
 		if err := writeFile(filepath.Join(dir, "blobs", "sha256", digest.FromBytes(blob).Encoded()), blob); err != nil {
 			return err
 		}
@@ -77,11 +95,11 @@ func writeFile(path string, data []byte) error {
 	return os.WriteFile(path, data, 0o644)
 }
 
-// busyboxLayer returns the gzipped layer and its diff ID.
-func busyboxLayer(busybox string) ([]byte, digest.Digest, error) {
+// busyboxLayer returns the uncompressed layer.
+func busyboxLayer(busybox string) ([]byte, error) {
 	bin, err := os.ReadFile(busybox)
 	if err != nil {
-		return nil, "", fmt.Errorf("read busybox (install busybox-static): %w", err)
+		return nil, fmt.Errorf("read busybox (install busybox-static): %w", err)
 	}
 	var raw bytes.Buffer
 	tw := tar.NewWriter(&raw)
@@ -104,16 +122,7 @@ func busyboxLayer(busybox string) ([]byte, digest.Digest, error) {
 	add(&tar.Header{Name: "etc/passwd", Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(passwd))}, passwd)
 	add(&tar.Header{Name: "etc/group", Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(group))}, group)
 	if err := tw.Close(); err != nil {
-		return nil, "", err
+		return nil, err
 	}
-	diffID := digest.FromBytes(raw.Bytes())
-	var gz bytes.Buffer
-	zw := gzip.NewWriter(&gz)
-	if _, err := zw.Write(raw.Bytes()); err != nil {
-		return nil, "", err
-	}
-	if err := zw.Close(); err != nil {
-		return nil, "", err
-	}
-	return gz.Bytes(), diffID, nil
+	return raw.Bytes(), nil
 }

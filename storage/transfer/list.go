@@ -53,7 +53,7 @@ func PushList(ctx context.Context, store cstorage.Store, sys *types.SystemContex
 	if all {
 		copyOpts.ImageListSelection = copy.CopyAllImages
 	}
-	raw, err := copyImage(ctx, store, sys, destRef, src, copyOpts)
+	raw, err := copyImage(ctx, store, sys, destRef, src, copyOpts, nil)
 	if err != nil {
 		return "", fmt.Errorf("push manifest list %q to %s: %w", listName, dest, err)
 	}

@@ -73,7 +73,7 @@ func Sign(ctx context.Context, store cstorage.Store, sys *types.SystemContext, i
 	if err != nil {
 		return err
 	}
-	if _, err := copyImage(ctx, store, sys, dest, src, &copy.Options{SignBy: key}); err != nil {
+	if _, err := copyImage(ctx, store, sys, dest, src, &copy.Options{SignBy: key}, nil); err != nil {
 		return fmt.Errorf("sign %s with %s: %w", name, key, err)
 	}
 	return nil

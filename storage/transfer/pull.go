@@ -265,7 +265,7 @@ func copyIn(ctx context.Context, store cstorage.Store, sys *types.SystemContext,
 	}
 	defer j.Done()
 	j.Source(ctx, sys, src)
-	if _, err := copyImage(ctx, store, sys, dest, src, &copy.Options{ReportWriter: opts.Report, RemoveSignatures: opts.RemoveSignatures, OciDecryptConfig: opts.decrypt}); err != nil {
+	if _, err := copyImage(ctx, store, sys, dest, src, &copy.Options{ReportWriter: opts.Report, RemoveSignatures: opts.RemoveSignatures, OciDecryptConfig: opts.decrypt}, j); err != nil {
 		return nil, fmt.Errorf("pull %s: %w", storage.RefName(src), err)
 	}
 	img, err := istorage.Transport.GetStoreImage(store, dest)
@@ -303,13 +303,14 @@ func Copy(ctx context.Context, store cstorage.Store, sys *types.SystemContext, d
 	if err := p.apply(opts); err != nil {
 		return err
 	}
-	_, err := copyImage(ctx, store, sys, dest, src, opts)
+	_, err := copyImage(ctx, store, sys, dest, src, opts, nil)
 	return err
 }
 
 // copyImage runs containers/image's copy under hod's signature policy and
-// returns the manifest written.
-func copyImage(ctx context.Context, store cstorage.Store, sys *types.SystemContext, dest, src types.ImageReference, opts *copy.Options) ([]byte, error) {
+// returns the manifest written. With a journal, a registry image copied
+// into the store has its layers fetched first (fetchLayers), noted in j.
+func copyImage(ctx context.Context, store cstorage.Store, sys *types.SystemContext, dest, src types.ImageReference, opts *copy.Options, j *storage.Journal) ([]byte, error) {
 	for _, ref := range []types.ImageReference{src, dest} {
 		insecure, err := checkRegistrySources(ref)
 		if err != nil {
@@ -333,11 +334,18 @@ func copyImage(ctx context.Context, store cstorage.Store, sys *types.SystemConte
 	defer release()
 	opts.SourceCtx = staging(cmp.Or(opts.SourceCtx, sys))
 	opts.DestinationCtx = staging(cmp.Or(opts.DestinationCtx, sys))
+	var fetched []string
+	if j != nil && dest.Transport().Name() == istorage.Transport.Name() {
+		fetched = fetchLayers(ctx, store, opts.SourceCtx, policy, src, j, opts.ReportWriter)
+	}
 	var raw []byte
 	err = storage.RetryStagingRace("copy to "+storage.RefName(dest), func() (err error) {
 		raw, err = copy.Image(ctx, policy, dest, src, opts)
 		return err
 	})
+	if err != nil {
+		dropLayers(store, fetched)
+	}
 	return raw, err
 }
 

@@ -79,7 +79,7 @@ func Push(ctx context.Context, store cstorage.Store, sys *types.SystemContext, n
 	}
 	var raw []byte
 	err = withRetries(ctx, "push "+dest, opts.Retry, opts.RetryDelay, func() (err error) {
-		raw, err = copyImage(ctx, store, sys, destRef, src, copyOpts)
+		raw, err = copyImage(ctx, store, sys, destRef, src, copyOpts, nil)
 		return err
 	})
 	if err != nil {
