@@ -26,6 +26,7 @@ now() { date +%s%N; }
 ms() { echo $(( ($2 - $1) / 1000000 )); }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
+# BEFORE=path/to/old/hod adds an older binary's pull to every round.
 # ROOTFS=dir (a debootstrap tree, say) pushes and pulls that tree;
 # otherwise half random data, half base64 text (which the command-line
 # compressors shrink to 3/4 and containers/image's gzip and zstd writers
@@ -41,7 +42,7 @@ fi
 $hod "${store[@]}" commit -q --rm "$ctr" localhost/big >/dev/null
 src="containers-storage:[overlay@$dir/root+$dir/run]localhost/big"
 
-hodgz=() skgz=() bgz=() hodzst=() pull=() bpull=() floor=() upfloor=()
+hodgz=() skgz=() bgz=() hodzst=() pull=() bpull=() floor=() upfloor=() before=()
 for i in $(seq "$runs"); do
   fresh_registry
   t0=$(now); skopeo copy -q --dest-tls-verify=false "$src" "docker://$reg/b/skgz" >/dev/null; skgz+=("$(ms "$t0" "$(now)")")
@@ -65,6 +66,11 @@ for i in $(seq "$runs"); do
   fresh=(--root "$dir/pull$i/root" --runroot "$dir/pull$i/run")
   t0=$(now); $hod "${fresh[@]}" pull -q --tls-verify=false "$reg/b/hodgz1" >/dev/null; pull+=("$(ms "$t0" "$(now)")")
   $hod "${fresh[@]}" rmi --all --force >/dev/null
+  if [ -n "${BEFORE:-}" ]; then
+    old=(--root "$dir/opull$i/root" --runroot "$dir/opull$i/run")
+    t0=$(now); $BEFORE "${old[@]}" pull -q --tls-verify=false "$reg/b/hodgz1" >/dev/null; before+=("$(ms "$t0" "$(now)")")
+    $BEFORE "${old[@]}" rmi --all --force >/dev/null
+  fi
   bfresh=(--root "$dir/bpull$i/root" --runroot "$dir/bpull$i/run" --storage-driver overlay)
   t0=$(now); buildah "${bfresh[@]}" pull -q --tls-verify=false "$reg/b/hodgz1" >/dev/null; bpull+=("$(ms "$t0" "$(now)")")
   buildah "${bfresh[@]}" rmi --all --force >/dev/null
@@ -79,3 +85,7 @@ p=$(med "${pull[@]}"); bp=$(med "${bpull[@]}"); f=$(med "${floor[@]}")
 u=$(med "${upfloor[@]}")
 echo "push ~200 MB: hod gzip ${g} ms, buildah gzip ${b} ms ($(r "$g" "$b")×), skopeo gzip ${s} ms; hod zstd ${z} ms ($(r "$z" "$b")× buildah's gzip push); the registry taking hod's zstd blob from curl ${u} ms"
 echo "pull ~200 MB: hod ${p} ms, buildah ${bp} ms ($(r "$p" "$bp")×); floor gzip -dc|tee sha256|tar -x ${f} ms (hod $(r "$p" "$f")× floor)"
+if [ -n "${BEFORE:-}" ]; then
+  o=$(med "${before[@]}")
+  echo "pull before ($BEFORE): ${o} ms ($(r "$o" "$f")× floor)"
+fi
