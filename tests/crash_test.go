@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -32,8 +33,8 @@ type crashCase struct {
 	verify string
 }
 
-// TestCrashSafety SIGKILLs hod at 25 points of from, commit, commit --rm,
-// commit --layer, pull, push and bud. After each kill the store opens, no
+// TestCrashSafety SIGKILLs hod at 29 points of from, commit, commit --rm,
+// commit --layer, pull (from a layout and from a registry), push and bud. After each kill the store opens, no
 // image is named half-written, no layer is unreachable once hod ran again,
 // no staging or journal data is left, and the retry gives an image whose
 // every blob is verified.
@@ -56,13 +57,25 @@ func TestCrashSafety(t *testing.T) {
 			crashCase{name: "bud/after-" + ms + "ms", delay: d, args: []string{"bud", "-q", "-t", "localhost/built", "CTX"}, verify: "localhost/built"},
 		)
 		if shared.plain != nil {
-			cases = append(cases, crashCase{name: "push/after-" + ms + "ms", delay: d, args: []string{"push", "-q", "--tls-verify=false", "localhost/base", "REGISTRY/crash/" + ms + ":1"}, verify: "localhost/base"})
+			cases = append(cases,
+				crashCase{name: "push/after-" + ms + "ms", delay: d, args: []string{"push", "-q", "--tls-verify=false", "localhost/base", "REGISTRY/crash/" + ms + ":1"}, verify: "localhost/base"},
+				crashCase{name: "pull-registry/after-" + ms + "ms", delay: d, args: []string{"pull", "-q", "--tls-verify=false", "REGISTRY/crash/big:1"}, verify: "ID"})
 		}
+	}
+	if shared.plain != nil {
+		// Between the fetch's layers and the copy's image record.
+		cases = append(cases, crashCase{name: "pull-registry/pull-after-fetch", failpoint: "pull-after-fetch", args: []string{"pull", "-q", "--tls-verify=false", "REGISTRY/crash/big:1"}, verify: "ID"})
 	}
 	if len(cases) < 20 {
 		t.Fatalf("%d kill points, want at least 20", len(cases))
 	}
 	src := bigImage(t)
+	if shared.plain != nil {
+		out, err := exec.Command("skopeo", "copy", "-q", "--dest-tls-verify=false", "oci:"+src+":big", "docker://"+shared.plain.Addr+"/crash/big:1").CombinedOutput()
+		if err != nil {
+			t.Fatalf("skopeo copy: %v: %s", err, out)
+		}
+	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()

@@ -34,7 +34,7 @@ var imports = map[string][]string{
 	"container/state":    {},
 	"run/policy":         {"storage/storeconf"},
 	"mount":              {},
-	"storage/transfer":   {"attest", "internal/lockdir", "storage", "storage/lease", "storage/manifest", "storage/stage", "storage/storeconf"},
+	"storage/transfer":   {"attest", "internal/failpoint", "internal/lockdir", "storage", "storage/lease", "storage/manifest", "storage/stage", "storage/storeconf"},
 	"storage/stage":      {"internal/flock", "internal/tarx", "storage", "storage/storeconf"},
 	"storage/manifest":   {"storage"},
 	"storage":            {"internal/flock", "internal/lockdir", "storage/catalog", "storage/lease", "storage/storeconf"},

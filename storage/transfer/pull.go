@@ -11,6 +11,7 @@ import (
 
 	"github.com/containers/ocicrypt/config"
 	"github.com/google/uuid"
+	"github.com/hodbuild/hod/internal/failpoint"
 	"github.com/hodbuild/hod/storage"
 	"github.com/hodbuild/hod/storage/manifest"
 	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
@@ -337,6 +338,7 @@ func copyImage(ctx context.Context, store cstorage.Store, sys *types.SystemConte
 	var fetched []string
 	if j != nil && dest.Transport().Name() == istorage.Transport.Name() {
 		fetched = fetchLayers(ctx, store, opts.SourceCtx, policy, src, j, opts.ReportWriter)
+		failpoint.Hit("pull-after-fetch")
 	}
 	var raw []byte
 	err = storage.RetryStagingRace("copy to "+storage.RefName(dest), func() (err error) {
