@@ -303,9 +303,8 @@ func anyContainer(store cstorage.Store, uses func(cstorage.Container) bool) (boo
 }
 
 // Source notes the layers and the image a copy of src into the store
-// creates: containers/image names layers by the chain of the source's diff
-// IDs (LayerID) and the image by its config digest. A source that cannot
-// be read now goes unnoted; the copy reports why.
+// creates. A source that cannot be read now goes unnoted; the copy reports
+// why.
 func (j *Journal) Source(ctx context.Context, sys *types.SystemContext, src types.ImageReference) {
 	img, err := src.NewImage(ctx, sys)
 	if err != nil {
@@ -318,12 +317,19 @@ func (j *Journal) Source(ctx context.Context, sys *types.SystemContext, src type
 		logrus.Debugf("journal %s: %v", RefName(src), err)
 		return
 	}
+	j.Copy(cfg.RootFS.DiffIDs, img.ConfigInfo().Digest)
+}
+
+// Copy notes the layers and the image a copy of an image with these diff
+// IDs and config digest creates: containers/image names layers by the
+// chain of the diff IDs (LayerID) and the image by its config digest.
+func (j *Journal) Copy(diffIDs []digest.Digest, config digest.Digest) {
 	parent := ""
-	for _, d := range cfg.RootFS.DiffIDs {
+	for _, d := range diffIDs {
 		parent = LayerID(parent, d)
 		_ = j.Layer(parent)
 	}
-	_ = j.Image(img.ConfigInfo().Digest.Encoded())
+	_ = j.Image(config.Encoded())
 }
 
 // LayerID is containers/image's name for a layer with this parent and diff

@@ -52,44 +52,46 @@ const fetchAtOnce = 3
 // layer the store already has from another blob is left to the copy, as
 // is everything above it. Whatever fails here is left to the copy too.
 // It returns the layers it created, for the caller to drop if the copy
-// fails.
-func fetchLayers(ctx context.Context, store cstorage.Store, sys *types.SystemContext, policy *signature.PolicyContext, src types.ImageReference, j *storage.Journal, report io.Writer) []string {
+// fails, and whether it noted in j what the copy creates (it does once it
+// has read the image's configuration).
+func fetchLayers(ctx context.Context, store cstorage.Store, sys *types.SystemContext, policy *signature.PolicyContext, src types.ImageReference, j *storage.Journal, report io.Writer) (created []string, noted bool) {
 	if src.Transport().Name() != "docker" || len(store.UIDMap()) > 0 || len(store.GIDMap()) > 0 {
-		return nil
+		return nil, false
 	}
 	if driver, err := store.GraphDriver(); err != nil || driver.String() != "overlay" {
-		return nil
+		return nil, false
 	}
 	raw, err := src.NewImageSource(ctx, sys)
 	if err != nil {
-		return nil // the copy reports it
+		return nil, false // the copy reports it
 	}
 	defer raw.Close()
-	plan, err := planFetch(ctx, store, sys, policy, raw)
+	plan, err := planFetch(ctx, store, sys, policy, raw, j)
 	if err != nil || len(plan.layers) == 0 {
 		if err != nil {
 			logrus.Debugf("fetch layers of %s: %v; leaving them to the copy", storage.RefName(src), err)
 		}
-		return nil
+		return nil, plan.noted
 	}
 	bars := newFetchBars(report)
-	created, err := plan.fetch(ctx, store, raw, blobinfocache.DefaultCache(sys), j, bars)
+	created, err = plan.fetch(ctx, store, raw, blobinfocache.DefaultCache(sys), j, bars)
 	bars.wait()
 	if err != nil {
 		// The copy downloads what is missing itself, and reports what
 		// fails again: a stream only the extraction takes (one written
 		// through a symlink) still pulls.
 		logrus.Debugf("fetch layers of %s: %v; leaving them to the copy", storage.RefName(src), err)
-		return nil
+		return nil, true
 	}
 	logrus.Debugf("fetched %d layers of %s in one pass each", len(plan.layers), storage.RefName(src))
-	return created
+	return created, true
 }
 
 // fetchPlan is the layers to fetch, bottom up, the first on parent.
 type fetchPlan struct {
 	parent string
 	layers []fetchLayer
+	noted  bool // the journal has the image's layers and ID
 }
 
 type fetchLayer struct {
@@ -100,7 +102,7 @@ type fetchLayer struct {
 // planFetch reads the image's manifest and configuration and finds the
 // layers the store lacks; an image it cannot name layers of exactly as the
 // copy would gives an error (the copy then does all).
-func planFetch(ctx context.Context, store cstorage.Store, sys *types.SystemContext, policy *signature.PolicyContext, raw types.ImageSource) (fetchPlan, error) {
+func planFetch(ctx context.Context, store cstorage.Store, sys *types.SystemContext, policy *signature.PolicyContext, raw types.ImageSource, j *storage.Journal) (fetchPlan, error) {
 	unparsed := image.UnparsedInstance(raw, nil)
 	blob, mime, err := unparsed.Manifest(ctx)
 	if err != nil {
@@ -135,15 +137,16 @@ func planFetch(ctx context.Context, store cstorage.Store, sys *types.SystemConte
 	if err != nil {
 		return fetchPlan{}, err
 	}
+	j.Copy(cfg.RootFS.DiffIDs, img.ConfigInfo().Digest)
+	plan := fetchPlan{noted: true}
 	infos := img.LayerInfos()
 	if len(infos) != len(cfg.RootFS.DiffIDs) {
-		return fetchPlan{}, fmt.Errorf("%d layers for %d diff IDs", len(infos), len(cfg.RootFS.DiffIDs))
+		return plan, fmt.Errorf("%d layers for %d diff IDs", len(infos), len(cfg.RootFS.DiffIDs))
 	}
-	var plan fetchPlan
 	for i, info := range infos {
 		diffID := cfg.RootFS.DiffIDs[i]
 		if err := diffID.Validate(); err != nil {
-			return fetchPlan{}, err
+			return fetchPlan{noted: true}, err
 		}
 		if tocDigest, err := toc.GetTOCDigest(info.Annotations); tocDigest != nil || err != nil || strings.Contains(info.MediaType, "+encrypted") || info.Digest.Validate() != nil {
 			break

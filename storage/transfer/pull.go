@@ -265,7 +265,6 @@ func copyIn(ctx context.Context, store cstorage.Store, sys *types.SystemContext,
 		return nil, err
 	}
 	defer j.Done()
-	j.Source(ctx, sys, src)
 	if _, err := copyImage(ctx, store, sys, dest, src, &copy.Options{ReportWriter: opts.Report, RemoveSignatures: opts.RemoveSignatures, OciDecryptConfig: opts.decrypt}, j); err != nil {
 		return nil, fmt.Errorf("pull %s: %w", storage.RefName(src), err)
 	}
@@ -309,8 +308,9 @@ func Copy(ctx context.Context, store cstorage.Store, sys *types.SystemContext, d
 }
 
 // copyImage runs containers/image's copy under hod's signature policy and
-// returns the manifest written. With a journal, a registry image copied
-// into the store has its layers fetched first (fetchLayers), noted in j.
+// returns the manifest written. With a journal, what the copy creates is
+// noted in it first, and a registry image copied into the store has its
+// layers fetched first (fetchLayers).
 func copyImage(ctx context.Context, store cstorage.Store, sys *types.SystemContext, dest, src types.ImageReference, opts *copy.Options, j *storage.Journal) ([]byte, error) {
 	for _, ref := range []types.ImageReference{src, dest} {
 		insecure, err := checkRegistrySources(ref)
@@ -336,9 +336,17 @@ func copyImage(ctx context.Context, store cstorage.Store, sys *types.SystemConte
 	opts.SourceCtx = staging(cmp.Or(opts.SourceCtx, sys))
 	opts.DestinationCtx = staging(cmp.Or(opts.DestinationCtx, sys))
 	var fetched []string
-	if j != nil && dest.Transport().Name() == istorage.Transport.Name() {
-		fetched = fetchLayers(ctx, store, opts.SourceCtx, policy, src, j, opts.ReportWriter)
-		failpoint.Hit("pull-after-fetch")
+	if j != nil {
+		// The journal notes what the copy creates, from the source's
+		// configuration, which the fetch reads anyway.
+		noted := false
+		if dest.Transport().Name() == istorage.Transport.Name() {
+			fetched, noted = fetchLayers(ctx, store, opts.SourceCtx, policy, src, j, opts.ReportWriter)
+			failpoint.Hit("pull-after-fetch")
+		}
+		if !noted {
+			j.Source(ctx, opts.SourceCtx, src)
+		}
 	}
 	var raw []byte
 	err = storage.RetryStagingRace("copy to "+storage.RefName(dest), func() (err error) {
