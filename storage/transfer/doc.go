@@ -1,5 +1,7 @@
 // Package transfer moves images between the store and other places: pull
-// (with buildah's pull policies and retries), push, copy between any two
+// (with buildah's pull policies and retries; a registry image's missing
+// layers are fetched in one pass each through storage/stage before
+// containers/image's copy writes the image's record), push, copy between any two
 // transports, manifest lists pushed or filled from a registry, login and
 // logout, signing and encryption, and the containers/image system and
 // policy contexts every transfer uses (registries.conf, certificates,
