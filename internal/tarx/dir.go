@@ -18,13 +18,14 @@ import (
 )
 
 // DirWriter writes tar entries straight into a directory: a copy's
-// walked tree into a container's rootfs, and a commit's layer into the
-// storage driver's staging directory. It takes the place of a tar stream
-// piped to containers/storage's chrooted extraction, for streams hod
-// makes itself (not archives from elsewhere): on a tree of many small
-// files, the pipe, the second process and the extraction's path-based
-// calls (four stats, four fcntls and a path lookup for each chown, chmod
-// and utimes) were most of the time.
+// walked tree into a container's rootfs, and a committed or pulled layer
+// into the storage driver's new, empty staging directory. It takes the
+// place of a tar stream piped to containers/storage's chrooted
+// extraction: on a tree of many small files, the pipe, the second process
+// and the extraction's path-based calls (four stats, four fcntls and a
+// path lookup for each chown, chmod and utimes) were most of the time.
+// Archives a user adds to a container's rootfs, whose symlinks the
+// extraction resolves inside the rootfs, still go through the extraction.
 //
 // It never resolves a path: every entry is made relative to an open
 // descriptor of its directory with O_NOFOLLOW or its *at equivalent, and

@@ -127,10 +127,11 @@ func readAhead(r io.Reader) io.ReadCloser {
 // with the extraction's results and without its second process and
 // path-based calls. DirWriter follows no symlink: a stream that writes
 // through one (which no tar of a real tree does) fails, where the
-// extraction would resolve it inside the layer. A mask forced on the files (a store's
-// force_mask) goes to containers/storage's extraction, which keeps the
-// real modes in an attribute. note sees every header, as the stream
-// records it (IDs in the container's terms).
+// extraction would resolve it inside the layer. A mask forced on the
+// files (a store's force_mask) goes to containers/storage's extraction,
+// which keeps the real modes in an attribute. note sees every header as
+// the stream records it (IDs in the container's terms) and may adjust
+// its name before it is written.
 func unpack(r io.Reader, dest string, opts *archive.TarOptions, note func(*stdtar.Header)) error {
 	if opts.ForceMask != nil {
 		// The extraction is another process's: the headers are read

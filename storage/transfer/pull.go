@@ -308,9 +308,9 @@ func Copy(ctx context.Context, store cstorage.Store, sys *types.SystemContext, d
 }
 
 // copyImage runs containers/image's copy under hod's signature policy and
-// returns the manifest written. With a journal, what the copy creates is
-// noted in it first, and a registry image copied into the store has its
-// layers fetched first (fetchLayers).
+// returns the manifest written. A journal marks a copy into the store (a
+// pull): what the copy creates is noted in it first, and a registry
+// image's layers are fetched first (fetchLayers).
 func copyImage(ctx context.Context, store cstorage.Store, sys *types.SystemContext, dest, src types.ImageReference, opts *copy.Options, j *storage.Journal) ([]byte, error) {
 	for _, ref := range []types.ImageReference{src, dest} {
 		insecure, err := checkRegistrySources(ref)
@@ -339,11 +339,9 @@ func copyImage(ctx context.Context, store cstorage.Store, sys *types.SystemConte
 	if j != nil {
 		// The journal notes what the copy creates, from the source's
 		// configuration, which the fetch reads anyway.
-		noted := false
-		if dest.Transport().Name() == istorage.Transport.Name() {
-			fetched, noted = fetchLayers(ctx, store, opts.SourceCtx, policy, src, j, opts.ReportWriter)
-			failpoint.Hit("pull-after-fetch")
-		}
+		var noted bool
+		fetched, noted = fetchLayers(ctx, store, opts.SourceCtx, policy, src, j, opts.ReportWriter)
+		failpoint.Hit("pull-after-fetch")
 		if !noted {
 			j.Source(ctx, opts.SourceCtx, src)
 		}
