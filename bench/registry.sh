@@ -26,7 +26,8 @@ now() { date +%s%N; }
 ms() { echo $(( ($2 - $1) / 1000000 )); }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-# BEFORE=path/to/old/hod adds an older binary's pull to every round.
+# BEFORE=path/to/old/hod adds an older binary's pull and zstd push to
+# every round.
 # ROOTFS=dir (a debootstrap tree, say) pushes and pulls that tree;
 # otherwise half random data, half base64 text (which the command-line
 # compressors shrink to 3/4 and containers/image's gzip and zstd writers
@@ -39,10 +40,12 @@ else
   head -c 100M /dev/urandom > "$mnt/random"
   head -c 75M /dev/urandom | base64 > "$mnt/text"
 fi
+# The push floor tars a copy of the same tree.
+mkdir "$dir/tree" && cp -a "$mnt/." "$dir/tree/"
 $hod "${store[@]}" commit -q --rm "$ctr" localhost/big >/dev/null
 src="containers-storage:[overlay@$dir/root+$dir/run]localhost/big"
 
-hodgz=() skgz=() bgz=() hodzst=() pull=() bpull=() floor=() upfloor=() before=()
+hodgz=() skgz=() bgz=() hodzst=() pull=() bpull=() floor=() upfloor=() pushfloor=() before=() beforezst=()
 for i in $(seq "$runs"); do
   fresh_registry
   t0=$(now); skopeo copy -q --dest-tls-verify=false "$src" "docker://$reg/b/skgz" >/dev/null; skgz+=("$(ms "$t0" "$(now)")")
@@ -50,6 +53,10 @@ for i in $(seq "$runs"); do
   t0=$(now); buildah "${store[@]}" push -q --tls-verify=false localhost/big "docker://$reg/b/bgz"; bgz+=("$(ms "$t0" "$(now)")")
   fresh_registry
   t0=$(now); $hod "${store[@]}" push -q --tls-verify=false --compression-format zstd ${ZSTD_LEVEL:+--compression-level $ZSTD_LEVEL} localhost/big "$reg/b/hodzst"; hodzst+=("$(ms "$t0" "$(now)")")
+  if [ -n "${BEFORE:-}" ]; then
+    fresh_registry
+    t0=$(now); $BEFORE "${store[@]}" push -q --tls-verify=false --compression-format zstd ${ZSTD_LEVEL:+--compression-level $ZSTD_LEVEL} localhost/big "$reg/b/hodzst"; beforezst+=("$(ms "$t0" "$(now)")")
+  fi
   # The registry's own floor: the same zstd blob streamed to a fresh
   # registry by curl as containers/image uploads it (POST, PATCH, PUT).
   zlayer=$(skopeo inspect --tls-verify=false --raw "docker://$reg/b/hodzst" | grep -o 'sha256:[0-9a-f]*' | tail -1)
@@ -61,6 +68,14 @@ for i in $(seq "$runs"); do
   curl -sf -o /dev/null -X PUT "${loc/#\//http://$reg/}&digest=$zlayer"
   upfloor+=("$(ms "$t0" "$(now)")")
   rm -f "$dir/blob"
+  # The push floor: the same tree through tar, zstd on every core and a
+  # digest into the registry's upload.
+  fresh_registry
+  t0=$(now)
+  loc=$(curl -s -o /dev/null -w '%header{location}' -X POST "http://$reg/v2/b/up/blobs/uploads/")
+  tar -C "$dir/tree" -cf - . | zstd -3 -T0 -q -c | tee >(sha256sum >/dev/null) |
+    curl -s -o /dev/null -X PATCH -H 'Content-Type: application/octet-stream' -T - "${loc/#\//http://$reg/}"
+  pushfloor+=("$(ms "$t0" "$(now)")")
   fresh_registry
   t0=$(now); $hod "${store[@]}" push -q --tls-verify=false localhost/big "$reg/b/hodgz1"; hodgz+=("$(ms "$t0" "$(now)")")
   fresh=(--root "$dir/pull$i/root" --runroot "$dir/pull$i/run")
@@ -82,10 +97,12 @@ med() { printf '%s\n' "$@" | median; }
 r() { awk "BEGIN {printf \"%.2f\", $1 / $2}"; }
 g=$(med "${hodgz[@]}"); s=$(med "${skgz[@]}"); b=$(med "${bgz[@]}"); z=$(med "${hodzst[@]}")
 p=$(med "${pull[@]}"); bp=$(med "${bpull[@]}"); f=$(med "${floor[@]}")
-u=$(med "${upfloor[@]}")
-echo "push ~200 MB: hod gzip ${g} ms, buildah gzip ${b} ms ($(r "$g" "$b")×), skopeo gzip ${s} ms; hod zstd ${z} ms ($(r "$z" "$b")× buildah's gzip push); the registry taking hod's zstd blob from curl ${u} ms"
+u=$(med "${upfloor[@]}"); pf=$(med "${pushfloor[@]}")
+echo "push ~200 MB: hod gzip ${g} ms, buildah gzip ${b} ms ($(r "$g" "$b")×), skopeo gzip ${s} ms; hod zstd ${z} ms ($(r "$z" "$b")× buildah's gzip push); the registry taking hod's zstd blob from curl ${u} ms; floor tar|zstd -T0|tee sha256|curl ${pf} ms ($(r "$pf" "$b")× buildah's gzip push, hod zstd $(r "$z" "$pf")× floor)"
 echo "pull ~200 MB: hod ${p} ms, buildah ${bp} ms ($(r "$p" "$bp")×); floor gzip -dc|tee sha256|tar -x ${f} ms (hod $(r "$p" "$f")× floor)"
 if [ -n "${BEFORE:-}" ]; then
   o=$(med "${before[@]}")
   echo "pull before ($BEFORE): ${o} ms ($(r "$o" "$f")× floor)"
+  oz=$(med "${beforezst[@]}")
+  echo "zstd push before ($BEFORE): ${oz} ms ($(r "$oz" "$b")× buildah's gzip push)"
 fi

@@ -73,7 +73,7 @@ func fetchLayers(ctx context.Context, store cstorage.Store, sys *types.SystemCon
 		}
 		return nil, plan.noted
 	}
-	bars := newFetchBars(report)
+	bars := newLayerBars(report)
 	created, err = plan.fetch(ctx, store, raw, blobinfocache.DefaultCache(sys), j, bars)
 	bars.wait()
 	if err != nil {
@@ -168,7 +168,7 @@ func planFetch(ctx context.Context, store cstorage.Store, sys *types.SystemConte
 
 // fetch stages the plan's layers, several at once, and creates them in
 // order; on failure nothing it wrote stays.
-func (p fetchPlan) fetch(ctx context.Context, store cstorage.Store, raw types.ImageSource, cache types.BlobInfoCache, j *storage.Journal, bars fetchBars) (created []string, err error) {
+func (p fetchPlan) fetch(ctx context.Context, store cstorage.Store, raw types.ImageSource, cache types.BlobInfoCache, j *storage.Journal, bars layerBars) (created []string, err error) {
 	staged := make([]*stage.Layer, len(p.layers))
 	defer func() {
 		for _, s := range staged {
@@ -214,7 +214,7 @@ func (p fetchPlan) fetch(ctx context.Context, store cstorage.Store, raw types.Im
 }
 
 // fetchOne downloads, checks and stages one layer.
-func fetchOne(ctx context.Context, store cstorage.Store, raw types.ImageSource, cache types.BlobInfoCache, l fetchLayer, bars fetchBars) (*stage.Layer, error) {
+func fetchOne(ctx context.Context, store cstorage.Store, raw types.ImageSource, cache types.BlobInfoCache, l fetchLayer, bars layerBars) (*stage.Layer, error) {
 	bar := bars.add(l.blob)
 	var blob *checkedBlob
 	s, err := stage.Write(store, func() (io.ReadCloser, error) {

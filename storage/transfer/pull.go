@@ -345,6 +345,8 @@ func copyImage(ctx context.Context, store cstorage.Store, sys *types.SystemConte
 		if !noted {
 			j.Source(ctx, opts.SourceCtx, src)
 		}
+	} else {
+		src = sendLayers(ctx, store, policy, dest, src, opts)
 	}
 	var raw []byte
 	err = storage.RetryStagingRace("copy to "+storage.RefName(dest), func() (err error) {

@@ -10,29 +10,29 @@ import (
 	"golang.org/x/term"
 )
 
-// fetchBars draws fetchLayers' progress on a terminal, one bar a layer,
-// as containers/image draws its copies' (mpb, the library it uses).
-// Elsewhere it draws nothing: the copy that follows prints its usual
-// "Copying blob" lines there.
-type fetchBars struct{ pool *mpb.Progress }
+// layerBars draws the progress of fetchLayers and sendLayers on a
+// terminal, one bar a layer, as containers/image draws its copies' (mpb,
+// the library it uses). Elsewhere it draws nothing: the copy that follows
+// prints its usual "Copying blob" lines there.
+type layerBars struct{ pool *mpb.Progress }
 
-func newFetchBars(report io.Writer) fetchBars {
+func newLayerBars(report io.Writer) layerBars {
 	f, ok := report.(*os.File)
 	if !ok || !term.IsTerminal(int(f.Fd())) {
-		return fetchBars{}
+		return layerBars{}
 	}
-	return fetchBars{pool: mpb.New(mpb.WithWidth(40), mpb.WithOutput(report))}
+	return layerBars{pool: mpb.New(mpb.WithWidth(40), mpb.WithOutput(report))}
 }
 
-// fetchBar is one layer's bar; the zero value draws nothing.
-type fetchBar struct{ bar *mpb.Bar }
+// layerBar is one layer's bar; the zero value draws nothing.
+type layerBar struct{ bar *mpb.Bar }
 
-func (b fetchBars) add(blob types.BlobInfo) fetchBar {
+func (b layerBars) add(blob types.BlobInfo) layerBar {
 	if b.pool == nil || blob.Size <= 0 {
-		return fetchBar{}
+		return layerBar{}
 	}
 	prefix := "Copying blob " + blob.Digest.Encoded()[:12]
-	return fetchBar{bar: b.pool.AddBar(blob.Size,
+	return layerBar{bar: b.pool.AddBar(blob.Size,
 		mpb.BarFillerClearOnComplete(),
 		mpb.PrependDecorators(decor.OnComplete(decor.Name(prefix), prefix+" done")),
 		mpb.AppendDecorators(decor.OnComplete(decor.CountersKibiByte("%.1f / %.1f"), "")),
@@ -41,7 +41,7 @@ func (b fetchBars) add(blob types.BlobInfo) fetchBar {
 
 // reading counts what body delivers, from zero (a staging race can make
 // the layer be read again).
-func (b fetchBar) reading(body io.ReadCloser) io.ReadCloser {
+func (b layerBar) reading(body io.ReadCloser) io.ReadCloser {
 	if b.bar == nil {
 		return body
 	}
@@ -52,7 +52,7 @@ func (b fetchBar) reading(body io.ReadCloser) io.ReadCloser {
 	return body
 }
 
-func (b fetchBar) end(ok bool) {
+func (b layerBar) end(ok bool) {
 	if b.bar == nil {
 		return
 	}
@@ -63,7 +63,7 @@ func (b fetchBar) end(ok bool) {
 	}
 }
 
-func (b fetchBars) wait() {
+func (b layerBars) wait() {
 	if b.pool != nil {
 		b.pool.Wait()
 	}

@@ -1,0 +1,259 @@
+package transfer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/klauspost/compress/zstd"
+	"github.com/opencontainers/go-digest"
+	ispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/sirupsen/logrus"
+	"go.podman.io/image/v5/copy"
+	"go.podman.io/image/v5/docker/reference"
+	"go.podman.io/image/v5/image"
+	"go.podman.io/image/v5/manifest"
+	"go.podman.io/image/v5/pkg/blobinfocache"
+	"go.podman.io/image/v5/pkg/compression"
+	"go.podman.io/image/v5/signature"
+	istorage "go.podman.io/image/v5/storage"
+	"go.podman.io/image/v5/types"
+	cstorage "go.podman.io/storage"
+	"go.podman.io/storage/pkg/archive"
+)
+
+// sendLayers uploads the layers of a local image that a zstd push to a
+// registry compresses, before containers/image's copy, each compressed on
+// every core (zstdFrames) straight from the store into the upload. It
+// returns src with those layers shown as the zstd blobs they now are, so
+// that the copy finds each at the destination, as it finds a blob an
+// earlier push left, and writes the manifest naming them.
+//
+// Why hod does this: the copy compresses a layer on one core behind one
+// pipe and uploads it behind another, so that reading the store,
+// compressing and uploading took turns; a push of the Debian base image
+// took 1.8 s where `tar | zstd -T2 | curl` takes 1.3 s.
+//
+// It sends nothing (src is returned as it is, and the copy does all) unless
+// the push is exactly such a one: from the store to a docker:// reference,
+// with --compression-format zstd (not zstd:chunked, not encrypted), into
+// an OCI manifest, of a single image without signatures to carry (or with
+// --remove-signatures) that the signature policy accepts. A layer the
+// blob cache knows a zstd blob of at that registry is left to the copy,
+// which reuses that blob. Whatever fails here is left to the copy too.
+func sendLayers(ctx context.Context, store cstorage.Store, policy *signature.PolicyContext, dest, src types.ImageReference, opts *copy.Options) types.ImageReference {
+	sys := opts.DestinationCtx
+	if dest.Transport().Name() != "docker" || dest.DockerReference() == nil || src.Transport().Name() != istorage.Transport.Name() ||
+		sys == nil || sys.CompressionFormat == nil || sys.CompressionFormat.Name() != compression.Zstd.Name() ||
+		opts.OciEncryptLayers != nil || (opts.ForceManifestMIMEType != "" && opts.ForceManifestMIMEType != ispec.MediaTypeImageManifest) {
+		return src
+	}
+	_, img, err := istorage.ResolveReference(src)
+	if err != nil || (!opts.RemoveSignatures && hasSignatures(img)) {
+		return src
+	}
+	plan, err := planSend(ctx, store, opts.SourceCtx, policy, dest, src, img)
+	if err != nil || len(plan.layers) == 0 {
+		if err != nil {
+			logrus.Debugf("send layers to %s: %v; leaving them to the copy", dest.StringWithinTransport(), err)
+		}
+		return src
+	}
+	level := zstd.SpeedDefault
+	if sys.CompressionLevel != nil {
+		level = zstd.EncoderLevelFromZstd(*sys.CompressionLevel)
+	}
+	sent, err := plan.send(ctx, sys, dest, level, opts.ReportWriter)
+	if err != nil {
+		logrus.Debugf("send layers to %s: %v; leaving them to the copy", dest.StringWithinTransport(), err)
+	}
+	if len(sent) == 0 {
+		return src
+	}
+	logrus.Debugf("sent %d layers to %s ahead of the copy", len(sent), dest.StringWithinTransport())
+	return sentRef{ImageReference: src, sent: sent}
+}
+
+// hasSignatures says whether img keeps signatures (containers/image's
+// storage destination writes them as the big data "signatures" and
+// "signature-DIGEST").
+func hasSignatures(img *cstorage.Image) bool {
+	return slices.ContainsFunc(img.BigDataNames, func(name string) bool { return strings.HasPrefix(name, "signature") })
+}
+
+// sendPlan is the layers to send: diff ID and layer ID, bottom up.
+type sendPlan struct {
+	store  cstorage.Store
+	cache  types.BlobInfoCache
+	layers []sendLayer
+}
+
+type sendLayer struct {
+	diffID  digest.Digest
+	layerID string
+	size    int64 // uncompressed; -1 if unknown
+}
+
+// planSend finds the layers of img to send: each one whose diff ID the blob
+// cache knows no zstd blob of at dest's registry.
+func planSend(ctx context.Context, store cstorage.Store, sys *types.SystemContext, policy *signature.PolicyContext, dest, src types.ImageReference, img *cstorage.Image) (sendPlan, error) {
+	raw, err := src.NewImageSource(ctx, sys)
+	if err != nil {
+		return sendPlan{}, err
+	}
+	defer raw.Close()
+	unparsed := image.UnparsedInstance(raw, nil)
+	_, mime, err := unparsed.Manifest(ctx)
+	if err != nil {
+		return sendPlan{}, err
+	}
+	if mime != ispec.MediaTypeImageManifest && mime != manifest.DockerV2Schema2MediaType {
+		return sendPlan{}, fmt.Errorf("manifest type %s", mime)
+	}
+	// Nothing is uploaded for an image the copy will refuse.
+	if allowed, err := policy.IsRunningImageAllowed(ctx, unparsed); !allowed || err != nil {
+		return sendPlan{}, fmt.Errorf("not allowed by the signature policy: %v", err)
+	}
+	infos, err := raw.LayerInfosForCopy(ctx, nil)
+	if err != nil {
+		return sendPlan{}, err
+	}
+	byDiffID := map[digest.Digest]*cstorage.Layer{}
+	for id := img.TopLayer; id != ""; {
+		layer, err := store.Layer(id)
+		if err != nil {
+			return sendPlan{}, err
+		}
+		byDiffID[layer.UncompressedDigest] = layer
+		id = layer.Parent
+	}
+	plan := sendPlan{store: store, cache: blobinfocache.DefaultCache(sys)}
+	scope := types.BICTransportScope{Opaque: reference.Domain(dest.DockerReference())}
+	seen := map[digest.Digest]bool{}
+	for _, info := range infos {
+		layer, ok := byDiffID[info.Digest]
+		if !ok || info.Digest == "" || seen[info.Digest] {
+			continue
+		}
+		seen[info.Digest] = true
+		if knownZstd(plan.cache, dest.Transport(), scope, info.Digest) {
+			continue
+		}
+		plan.layers = append(plan.layers, sendLayer{diffID: info.Digest, layerID: layer.ID, size: layer.UncompressedSize})
+	}
+	return plan, nil
+}
+
+// send uploads the plan's layers one after another (each one uses every
+// core) and returns the blobs sent, by diff ID; on an error, the ones sent
+// before it.
+func (p sendPlan) send(ctx context.Context, sys *types.SystemContext, dest types.ImageReference, level zstd.EncoderLevel, report io.Writer) (map[digest.Digest]types.BlobInfo, error) {
+	d, err := dest.NewImageDestination(ctx, sys)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	bars := newLayerBars(report)
+	defer bars.wait()
+	sent := map[digest.Digest]types.BlobInfo{}
+	for _, l := range p.layers {
+		bar := bars.add(types.BlobInfo{Digest: l.diffID, Size: l.size})
+		blob, err := p.sendOne(ctx, d, l, level, bar)
+		bar.end(err == nil)
+		if err != nil {
+			return sent, fmt.Errorf("layer %s: %w", l.diffID, err)
+		}
+		sent[l.diffID] = blob
+	}
+	return sent, nil
+}
+
+// sendOne compresses one layer from the store into its upload, checking
+// that the layer still hashes to its diff ID: a layer that does not is not
+// uploaded (its upload fails before the digest is committed).
+func (p sendPlan) sendOne(ctx context.Context, d types.ImageDestination, l sendLayer, level zstd.EncoderLevel, bar layerBar) (types.BlobInfo, error) {
+	uncompressed := archive.Uncompressed
+	diff, err := p.store.Diff("", l.layerID, &cstorage.DiffOptions{Compression: &uncompressed})
+	if err != nil {
+		return types.BlobInfo{}, err
+	}
+	diff = bar.reading(diff)
+	defer diff.Close()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	pr, pw := io.Pipe()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		digester := digest.Canonical.Digester()
+		err := zstdFrames(ctx, pw, io.TeeReader(diff, digester.Hash()), level)
+		if err == nil && digester.Digest() != l.diffID {
+			err = fmt.Errorf("the layer hashes to %s, not to its diff ID", digester.Digest())
+		}
+		pw.CloseWithError(err)
+	}()
+	blob, err := d.PutBlob(ctx, pr, types.BlobInfo{Digest: "", Size: -1}, p.cache, false)
+	pr.CloseWithError(errors.New("upload ended"))
+	cancel()
+	<-done
+	if err != nil {
+		return types.BlobInfo{}, err
+	}
+	p.cache.RecordDigestUncompressedPair(blob.Digest, l.diffID)
+	noteCompressor(p.cache, blob.Digest)
+	return types.BlobInfo{
+		Digest:               blob.Digest,
+		Size:                 blob.Size,
+		MediaType:            ispec.MediaTypeImageLayerZstd,
+		CompressionOperation: types.Compress,
+		CompressionAlgorithm: &compression.Zstd,
+	}, nil
+}
+
+// sentRef is a local image whose sent layers are shown as the blobs they
+// were sent as.
+type sentRef struct {
+	types.ImageReference
+	sent map[digest.Digest]types.BlobInfo // by diff ID
+}
+
+func (r sentRef) NewImageSource(ctx context.Context, sys *types.SystemContext) (types.ImageSource, error) {
+	src, err := r.ImageReference.NewImageSource(ctx, sys)
+	if err != nil {
+		return nil, err
+	}
+	return sentSource{ImageSource: src, sent: r.sent}, nil
+}
+
+type sentSource struct {
+	types.ImageSource
+	sent map[digest.Digest]types.BlobInfo
+}
+
+func (s sentSource) LayerInfosForCopy(ctx context.Context, instance *digest.Digest) ([]types.BlobInfo, error) {
+	infos, err := s.ImageSource.LayerInfosForCopy(ctx, instance)
+	if err != nil {
+		return nil, err
+	}
+	for i, info := range infos {
+		if blob, ok := s.sent[info.Digest]; ok {
+			blob.Annotations = info.Annotations
+			infos[i] = blob
+		}
+	}
+	return infos, nil
+}
+
+// GetBlob refuses a sent blob: the copy reads one only if the registry
+// lost it since it was sent.
+func (s sentSource) GetBlob(ctx context.Context, info types.BlobInfo, cache types.BlobInfoCache) (io.ReadCloser, int64, error) {
+	for _, blob := range s.sent {
+		if blob.Digest == info.Digest {
+			return nil, 0, fmt.Errorf("blob %s was uploaded ahead of the copy and is gone from the registry", info.Digest)
+		}
+	}
+	return s.ImageSource.GetBlob(ctx, info, cache)
+}
