@@ -26,8 +26,8 @@ now() { date +%s%N; }
 ms() { echo $(( ($2 - $1) / 1000000 )); }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-# BEFORE=path/to/old/hod adds an older binary's pull and zstd push to
-# every round.
+# BEFORE=path/to/old/hod adds an older binary's pull and pushes (gzip and
+# zstd) to every round.
 # ROOTFS=dir (a debootstrap tree, say) pushes and pulls that tree;
 # otherwise half random data, half base64 text (which the command-line
 # compressors shrink to 3/4 and containers/image's gzip and zstd writers
@@ -45,7 +45,7 @@ mkdir "$dir/tree" && cp -a "$mnt/." "$dir/tree/"
 $hod "${store[@]}" commit -q --rm "$ctr" localhost/big >/dev/null
 src="containers-storage:[overlay@$dir/root+$dir/run]localhost/big"
 
-hodgz=() skgz=() bgz=() hodzst=() pull=() bpull=() floor=() upfloor=() pushfloor=() before=() beforezst=()
+hodgz=() skgz=() bgz=() hodzst=() pull=() bpull=() floor=() upfloor=() pushfloor=() before=() beforezst=() beforegz=()
 for i in $(seq "$runs"); do
   fresh_registry
   t0=$(now); skopeo copy -q --dest-tls-verify=false "$src" "docker://$reg/b/skgz" >/dev/null; skgz+=("$(ms "$t0" "$(now)")")
@@ -56,6 +56,8 @@ for i in $(seq "$runs"); do
   if [ -n "${BEFORE:-}" ]; then
     fresh_registry
     t0=$(now); $BEFORE "${store[@]}" push -q --tls-verify=false --compression-format zstd ${ZSTD_LEVEL:+--compression-level $ZSTD_LEVEL} localhost/big "$reg/b/hodzst"; beforezst+=("$(ms "$t0" "$(now)")")
+    fresh_registry
+    t0=$(now); $BEFORE "${store[@]}" push -q --tls-verify=false localhost/big "$reg/b/hodgz"; beforegz+=("$(ms "$t0" "$(now)")")
   fi
   # The registry's own floor: the same zstd blob streamed to a fresh
   # registry by curl as containers/image uploads it (POST, PATCH, PUT).
@@ -104,5 +106,6 @@ if [ -n "${BEFORE:-}" ]; then
   o=$(med "${before[@]}")
   echo "pull before ($BEFORE): ${o} ms ($(r "$o" "$f")× floor)"
   oz=$(med "${beforezst[@]}")
-  echo "zstd push before ($BEFORE): ${oz} ms ($(r "$oz" "$b")× buildah's gzip push)"
+  og=$(med "${beforegz[@]}")
+  echo "push before ($BEFORE): gzip ${og} ms ($(r "$og" "$b")× buildah's), zstd ${oz} ms ($(r "$oz" "$b")× buildah's gzip push)"
 fi
