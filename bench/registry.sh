@@ -53,12 +53,6 @@ for i in $(seq "$runs"); do
   t0=$(now); buildah "${store[@]}" push -q --tls-verify=false localhost/big "docker://$reg/b/bgz"; bgz+=("$(ms "$t0" "$(now)")")
   fresh_registry
   t0=$(now); $hod "${store[@]}" push -q --tls-verify=false --compression-format zstd ${ZSTD_LEVEL:+--compression-level $ZSTD_LEVEL} localhost/big "$reg/b/hodzst"; hodzst+=("$(ms "$t0" "$(now)")")
-  if [ -n "${BEFORE:-}" ]; then
-    fresh_registry
-    t0=$(now); $BEFORE "${store[@]}" push -q --tls-verify=false --compression-format zstd ${ZSTD_LEVEL:+--compression-level $ZSTD_LEVEL} localhost/big "$reg/b/hodzst"; beforezst+=("$(ms "$t0" "$(now)")")
-    fresh_registry
-    t0=$(now); $BEFORE "${store[@]}" push -q --tls-verify=false localhost/big "$reg/b/hodgz"; beforegz+=("$(ms "$t0" "$(now)")")
-  fi
   # The registry's own floor: the same zstd blob streamed to a fresh
   # registry by curl as containers/image uploads it (POST, PATCH, PUT).
   zlayer=$(skopeo inspect --tls-verify=false --raw "docker://$reg/b/hodzst" | grep -o 'sha256:[0-9a-f]*' | tail -1)
@@ -78,6 +72,12 @@ for i in $(seq "$runs"); do
   tar -C "$dir/tree" -cf - . | zstd -3 -T0 -q -c | tee >(sha256sum >/dev/null) |
     curl -s -o /dev/null -X PATCH -H 'Content-Type: application/octet-stream' -T - "${loc/#\//http://$reg/}"
   pushfloor+=("$(ms "$t0" "$(now)")")
+  if [ -n "${BEFORE:-}" ]; then
+    fresh_registry
+    t0=$(now); $BEFORE "${store[@]}" push -q --tls-verify=false --compression-format zstd ${ZSTD_LEVEL:+--compression-level $ZSTD_LEVEL} localhost/big "$reg/b/hodzst"; beforezst+=("$(ms "$t0" "$(now)")")
+    fresh_registry
+    t0=$(now); $BEFORE "${store[@]}" push -q --tls-verify=false localhost/big "$reg/b/hodgz"; beforegz+=("$(ms "$t0" "$(now)")")
+  fi
   fresh_registry
   t0=$(now); $hod "${store[@]}" push -q --tls-verify=false localhost/big "$reg/b/hodgz1"; hodgz+=("$(ms "$t0" "$(now)")")
   fresh=(--root "$dir/pull$i/root" --runroot "$dir/pull$i/run")

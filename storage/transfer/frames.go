@@ -117,8 +117,8 @@ func compressFrames(ctx context.Context, w io.Writer, r io.Reader, f framer) err
 	// queue in stream order. The queue's length bounds the memory held,
 	// and the buffers are used again: fresh 8 MiB ones cost a page fault
 	// every 4 kB, as much CPU as hashing the layer.
-	queue := make(chan chan []byte, workers+1)
-	ins, outs := newBuffers(workers+2, frameInput), newBuffers(workers+3, f.bound(frameInput))
+	queue := make(chan chan []byte, workers)
+	ins, outs := newBuffers(workers+1, frameInput), newBuffers(workers+2, f.bound(frameInput))
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		defer close(queue)
