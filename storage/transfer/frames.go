@@ -119,6 +119,10 @@ func compressFrames(ctx context.Context, w io.Writer, r io.Reader, f framer) err
 	// every 4 kB, as much CPU as hashing the layer.
 	queue := make(chan chan []byte, workers)
 	ins, outs := newBuffers(workers+1, frameInput), newBuffers(workers+2, f.bound(frameInput))
+	// Frames still being compressed when the writer fails are waited for:
+	// the caller may close f once this returns.
+	var encoding sync.WaitGroup
+	defer encoding.Wait()
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		defer close(queue)
@@ -140,7 +144,9 @@ func compressFrames(ctx context.Context, w io.Writer, r io.Reader, f framer) err
 			// An empty stream is still one (empty) frame: a blob
 			// no decoder could tell from an uncompressed one would
 			// be wrong.
+			encoding.Add(1)
 			go func() {
+				defer encoding.Done()
 				out <- f.frame(outs.get()[:0], in[:n])
 				ins.put(in)
 			}()
