@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/hodbuild/hod/storage"
 	"github.com/hodbuild/hod/storage/manifest"
 	cstorage "go.podman.io/storage"
 )
@@ -50,4 +51,37 @@ func BasePlatforms(ctx context.Context, store cstorage.Store, opts Options) ([]s
 		return nil, errors.New("--all-platforms: the base images have no platform in common")
 	}
 	return common, nil
+}
+
+// PlatformBuild is one build of a multi-platform bud: its platform ("" is
+// this machine's) and its options.
+type PlatformBuild struct {
+	Platform string
+	Options  Options
+}
+
+// Platforms lists the builds of opts for the platforms of list, or, with
+// all, for every platform the base images exist for (BasePlatforms). Every
+// platform is checked before anything is built. When there are several,
+// each build's output lines start with its platform, as buildah's do.
+func Platforms(ctx context.Context, store cstorage.Store, opts Options, list []string, all bool) ([]PlatformBuild, error) {
+	if all {
+		var err error
+		if list, err = BasePlatforms(ctx, store, opts); err != nil {
+			return nil, err
+		}
+	}
+	builds := make([]PlatformBuild, 0, len(list))
+	for _, p := range list {
+		if _, err := storage.ParsePlatform(p); p != "" && err != nil {
+			return nil, fmt.Errorf("parse --platform: %w", err)
+		}
+		o := opts
+		o.Platform = p
+		if len(list) > 1 {
+			o.LogPrefix = "[" + p + "] " // buildah's
+		}
+		builds = append(builds, PlatformBuild{Platform: p, Options: o})
+	}
+	return builds, nil
 }

@@ -104,27 +104,16 @@ func NewBud(g *globals) *cobra.Command {
 				return err
 			}
 			opts.Sys = sys
-			platforms := o.platformList()
-			if o.allPlatforms {
-				if platforms, err = bud.BasePlatforms(cmd.Context(), store, opts); err != nil {
-					return err
-				}
+			builds, err := bud.Platforms(cmd.Context(), store, opts, o.platformList(), o.allPlatforms)
+			if err != nil {
+				return err
 			}
-			for _, p := range platforms {
-				if _, err := storage.ParsePlatform(p); p != "" && err != nil {
-					return fmt.Errorf("parse --platform: %w", err)
-				}
-			}
-			for _, p := range platforms {
-				opts.Platform = p
-				if len(platforms) > 1 {
-					opts.LogPrefix = "[" + p + "] " // buildah's
-				}
-				id, err := o.build(cmd, store, opts)
+			for _, b := range builds {
+				id, err := o.build(cmd, store, b.Options)
 				if err != nil {
 					return err
 				}
-				if err := o.finish(cmd, store, id, p); err != nil {
+				if err := o.finish(cmd, store, id, b.Platform); err != nil {
 					return err
 				}
 			}
@@ -357,8 +346,6 @@ func addToList(cmd *cobra.Command, store cstorage.Store, list, id string, platfo
 	return err
 }
 
-// platformList is --platform's list, or the one platform --os, --arch and
-// --variant name.
 // build builds for one platform; with --logsplit its output goes to that
 // platform's log file, LOGFILE_OS_ARCH as buildah names it.
 func (o budFlags) build(cmd *cobra.Command, store cstorage.Store, opts bud.Options) (string, error) {
@@ -379,6 +366,8 @@ func (o budFlags) build(cmd *cobra.Command, store cstorage.Store, opts bud.Optio
 	return bud.Build(cmd.Context(), store, opts)
 }
 
+// platformList is --platform's list, or the one platform --os, --arch and
+// --variant name.
 func (o budFlags) platformList() []string {
 	if o.platforms == "" && (o.arch != "" || o.os != "" || o.variant != "") {
 		p := storage.Platform{OS: cmp.Or(o.os, "linux"), Arch: cmp.Or(o.arch, runtime.GOARCH), Variant: o.variant}
