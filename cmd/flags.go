@@ -35,10 +35,11 @@ func addRegistryFlags(cmd *cobra.Command, r *registryFlags) {
 }
 
 // checkAuthFile refuses an --authfile (or $REGISTRY_AUTH_FILE) that does
-// not exist, in buildah's words, before anything is done; login and
-// logout write the file, so they may name a new one.
+// not exist, in buildah's words, before anything is done; login writes
+// the file, so it may name a new one (logout may not: buildah refuses it,
+// and it would leave an empty file behind).
 func (r registryFlags) checkAuthFile() error {
-	if r.authFile == "" || r.cmd == nil || r.cmd.Name() == "login" || r.cmd.Name() == "logout" {
+	if r.authFile == "" || r.cmd == nil || r.cmd.Name() == "login" {
 		return nil
 	}
 	if _, err := os.Stat(r.authFile); err != nil {
