@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -133,6 +134,74 @@ func TestPushSendsLayers(t *testing.T) {
 				if d := diffLines(want[step.image], umociTree(t, ref, start)); d != "" {
 					t.Errorf("root filesystems differ (- hod's image, + umoci's unpack of hod's push):\n%s", d)
 				}
+			}
+		})
+	}
+}
+
+// TestPushListSendsLayers pushes a manifest list of two local images:
+// without --all, the copy pushes this platform's image and only its layer
+// is sent; with --all, the other image's layer is sent and this platform's
+// found at the registry. Every instance pushed is checked as a single
+// image is.
+func TestPushListSendsLayers(t *testing.T) {
+	if shared.plain == nil || os.Geteuid() != 0 {
+		t.Skip("needs docker-registry and root")
+	}
+	for _, tool := range []string{"skopeo", "gzip"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("needs %s", tool)
+		}
+	}
+	h := newHodEnv(t)
+	other := map[string]string{"amd64": "arm64"}[runtime.GOARCH]
+	if other == "" {
+		other = "amd64"
+	}
+	h.must("manifest", "create", "localhost/send-list")
+	for _, arch := range []string{runtime.GOARCH, other} {
+		h.must("from", "-q", "--name", arch, "scratch")
+		writeTree(t, strings.TrimSpace(h.must("mount", arch)), map[string]string{"arch": arch + strings.Repeat("x", 1<<20)})
+		h.must("commit", "-q", "--rm", arch, "localhost/send-"+arch)
+		h.must("manifest", "add", "--arch", arch, "localhost/send-list", "localhost/send-"+arch)
+	}
+	for _, step := range []struct {
+		name string
+		args []string
+		sent int
+	}{
+		{"this platform", nil, 1},
+		{"all", []string{"--all"}, 1},
+	} {
+		t.Run(step.name, func(t *testing.T) {
+			ref := shared.plain.Addr + "/send/list-" + strings.ReplaceAll(step.name, " ", "-") + ":1"
+			args := append([]string{"--log-level", "debug", "manifest", "push", "--tls-verify=false"}, step.args...)
+			_, stderr, code := h.run(append(args, "localhost/send-list", "docker://"+ref)...)
+			if code != 0 {
+				t.Fatalf("hod manifest push: exit %d: %s", code, stderr)
+			}
+			sent := 0
+			if _, after, ok := strings.Cut(stderr, "msg=\"sent "); ok {
+				fmt.Sscanf(after, "%d", &sent)
+			}
+			if sent != step.sent {
+				t.Errorf("%d layers sent ahead of the copy, want %d:\n%s", sent, step.sent, lastLines(stderr, 20))
+			}
+			var index struct {
+				Manifests []struct {
+					Digest string `json:"digest"`
+				} `json:"manifests"`
+			}
+			raw := mustRun(t, nil, "skopeo", "inspect", "--raw", "--tls-verify=false", "docker://"+ref)
+			if err := json.Unmarshal([]byte(raw), &index); err != nil {
+				t.Fatal(err)
+			}
+			if len(index.Manifests) == 0 {
+				checkPushed(t, ref, "application/vnd.oci.image.layer.v1.tar+gzip") // one image
+			}
+			repo := strings.TrimSuffix(ref, ":1")
+			for _, m := range index.Manifests {
+				checkPushed(t, repo+"@"+m.Digest, "application/vnd.oci.image.layer.v1.tar+gzip")
 			}
 		})
 	}

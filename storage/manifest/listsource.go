@@ -50,6 +50,12 @@ func (l *list) reference() (types.ImageReference, error) {
 	return r, nil
 }
 
+// Instances are the references instances are read from, by manifest
+// digest: a local image's, or the registry's an instance was added from.
+func (r listReference) Instances() map[digest.Digest]types.ImageReference {
+	return r.instances
+}
+
 func (r listReference) NewImageSource(ctx context.Context, sys *types.SystemContext) (types.ImageSource, error) {
 	inner, err := r.ImageReference.NewImageSource(ctx, sys)
 	if err != nil {

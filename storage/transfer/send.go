@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 
@@ -42,9 +43,9 @@ import (
 // It sends nothing (src is returned as it is, and the copy does all) unless
 // the push is exactly such a one: from the store to a docker:// reference,
 // compressed with gzip or zstd (not zstd:chunked, not encrypted), into an
-// OCI or a schema 2 manifest (zstd: OCI), of a single image without
-// signatures to carry (or with --remove-signatures) that the signature
-// policy accepts. A layer the blob cache knows a blob of at that registry
+// OCI or a schema 2 manifest (zstd: OCI), of an image (or the local images
+// of a list's instances the copy pushes) without signatures to carry (or
+// with --remove-signatures) that the signature policy accepts. A layer the blob cache knows a blob of at that registry
 // which the copy would reuse is left to the copy. Whatever fails here is
 // left to the copy too.
 func sendLayers(ctx context.Context, store cstorage.Store, policy *signature.PolicyContext, dest, src types.ImageReference, opts *copy.Options) types.ImageReference {
@@ -66,15 +67,11 @@ func sendLayers(ctx context.Context, store cstorage.Store, policy *signature.Pol
 	default:
 		return src
 	}
-	_, img, err := istorage.ResolveReference(src)
-	if err != nil || (!opts.RemoveSignatures && hasSignatures(img)) {
-		return src
-	}
 	var required *compression.Algorithm
 	if opts.ForceCompressionFormat {
 		required = &algorithm
 	}
-	plan, err := planSend(ctx, store, opts.SourceCtx, policy, dest, src, img, required, opts.ForceManifestMIMEType)
+	plan, err := planSend(ctx, store, policy, dest, src, opts, required)
 	if err != nil || len(plan.layers) == 0 {
 		if err != nil {
 			logrus.Debugf("send layers to %s: %v; leaving them to the copy", dest.StringWithinTransport(), err)
@@ -117,60 +114,129 @@ type sendLayer struct {
 	size    int64 // uncompressed; -1 if unknown
 }
 
-// planSend finds the layers of img to send: each one whose diff ID the blob
-// cache knows no blob of at dest's registry that the copy would reuse
-// (compressed with required, or any if nil; one the manifest can name).
-func planSend(ctx context.Context, store cstorage.Store, sys *types.SystemContext, policy *signature.PolicyContext, dest, src types.ImageReference, img *cstorage.Image, required *compression.Algorithm, forced string) (sendPlan, error) {
-	raw, err := src.NewImageSource(ctx, sys)
+// planSend finds the layers to send: of the image src, or of the
+// instances of the list src that the copy pushes, each layer whose diff ID
+// the blob cache knows no blob of at dest's registry that the copy would
+// reuse (compressed with required, or any if nil; one the manifest can
+// name). An image with signatures to carry sends nothing.
+func planSend(ctx context.Context, store cstorage.Store, policy *signature.PolicyContext, dest, src types.ImageReference, opts *copy.Options, required *compression.Algorithm) (sendPlan, error) {
+	raw, err := src.NewImageSource(ctx, opts.SourceCtx)
 	if err != nil {
 		return sendPlan{}, err
 	}
 	defer raw.Close()
-	unparsed := image.UnparsedInstance(raw, nil)
-	_, mime, err := unparsed.Manifest(ctx)
-	if err != nil {
-		return sendPlan{}, err
-	}
-	if mime != ispec.MediaTypeImageManifest && mime != manifest.DockerV2Schema2MediaType {
-		return sendPlan{}, fmt.Errorf("manifest type %s", mime)
-	}
-	// The manifest's format decides which blobs the copy may reuse.
-	formats := []string{cmp.Or(forced, mime)}
-	if required != nil && required.Name() == compression.Zstd.Name() {
-		formats = []string{ispec.MediaTypeImageManifest}
-	}
 	// Nothing is uploaded for an image the copy will refuse.
+	unparsed := image.UnparsedInstance(raw, nil)
 	if allowed, err := policy.IsRunningImageAllowed(ctx, unparsed); !allowed || err != nil {
 		return sendPlan{}, fmt.Errorf("not allowed by the signature policy: %v", err)
 	}
-	infos, err := raw.LayerInfosForCopy(ctx, nil)
+	images, err := sendImages(ctx, src, raw, opts)
 	if err != nil {
 		return sendPlan{}, err
 	}
+	plan := sendPlan{store: store, cache: blobinfocache.DefaultCache(opts.DestinationCtx)}
+	seen := map[digest.Digest]bool{}
+	for _, ref := range images {
+		if err := plan.add(ctx, dest, ref, opts, required, seen); err != nil {
+			return sendPlan{}, err
+		}
+	}
+	return plan, nil
+}
+
+// sendImages are the local images whose layers the copy of src pushes:
+// src itself, or the instances of a list (all with --all, else the one for
+// this platform) that are local images.
+func sendImages(ctx context.Context, src types.ImageReference, raw types.ImageSource, opts *copy.Options) ([]types.ImageReference, error) {
+	list, ok := src.(interface {
+		Instances() map[digest.Digest]types.ImageReference
+	})
+	if !ok {
+		return []types.ImageReference{src}, nil
+	}
+	instances := list.Instances()
+	var chosen []digest.Digest
+	switch opts.ImageListSelection {
+	case copy.CopyAllImages:
+		chosen = slices.Sorted(maps.Keys(instances))
+	case copy.CopySystemImage:
+		blob, mime, err := raw.GetManifest(ctx, nil)
+		if err != nil {
+			return nil, err
+		}
+		l, err := manifest.ListFromBlob(blob, mime)
+		if err != nil {
+			return nil, err
+		}
+		d, err := l.ChooseInstance(opts.SourceCtx)
+		if err != nil {
+			return nil, err
+		}
+		chosen = []digest.Digest{d}
+	default:
+		return nil, fmt.Errorf("list selection %v", opts.ImageListSelection)
+	}
+	var refs []types.ImageReference
+	for _, d := range chosen {
+		if ref := instances[d]; ref != nil && ref.Transport().Name() == istorage.Transport.Name() {
+			refs = append(refs, ref)
+		}
+	}
+	return refs, nil
+}
+
+// add adds the layers of the local image ref to send.
+func (p *sendPlan) add(ctx context.Context, dest, ref types.ImageReference, opts *copy.Options, required *compression.Algorithm, seen map[digest.Digest]bool) error {
+	_, img, err := istorage.ResolveReference(ref)
+	if err != nil {
+		return err
+	}
+	if !opts.RemoveSignatures && hasSignatures(img) {
+		return errors.New("the image has signatures to carry")
+	}
+	raw, err := ref.NewImageSource(ctx, opts.SourceCtx)
+	if err != nil {
+		return err
+	}
+	defer raw.Close()
+	_, mime, err := raw.GetManifest(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if mime != ispec.MediaTypeImageManifest && mime != manifest.DockerV2Schema2MediaType {
+		return fmt.Errorf("manifest type %s", mime)
+	}
+	// The manifest's format decides which blobs the copy may reuse.
+	formats := []string{cmp.Or(opts.ForceManifestMIMEType, mime)}
+	if required != nil && required.Name() == compression.Zstd.Name() {
+		formats = []string{ispec.MediaTypeImageManifest}
+	}
+	infos, err := raw.LayerInfosForCopy(ctx, nil)
+	if err != nil {
+		return err
+	}
 	byDiffID := map[digest.Digest]*cstorage.Layer{}
 	for id := img.TopLayer; id != ""; {
-		layer, err := store.Layer(id)
+		layer, err := p.store.Layer(id)
 		if err != nil {
-			return sendPlan{}, err
+			return err
 		}
 		byDiffID[layer.UncompressedDigest] = layer
 		id = layer.Parent
 	}
-	plan := sendPlan{store: store, cache: blobinfocache.DefaultCache(sys)}
 	scope := types.BICTransportScope{Opaque: reference.Domain(dest.DockerReference())}
-	seen := map[digest.Digest]bool{}
 	for _, info := range infos {
 		layer, ok := byDiffID[info.Digest]
 		if !ok || info.Digest == "" || seen[info.Digest] {
 			continue
 		}
 		seen[info.Digest] = true
-		if knownBlob(plan.cache, dest.Transport(), scope, info.Digest, required, formats) {
+		if knownBlob(p.cache, dest.Transport(), scope, info.Digest, required, formats) {
 			continue
 		}
-		plan.layers = append(plan.layers, sendLayer{diffID: info.Digest, layerID: layer.ID, size: layer.UncompressedSize})
+		p.layers = append(p.layers, sendLayer{diffID: info.Digest, layerID: layer.ID, size: layer.UncompressedSize})
 	}
-	return plan, nil
+	return nil
 }
 
 // send uploads the plan's layers one after another (each one uses every
