@@ -107,8 +107,8 @@ func (a *appender) Write(p []byte) (int, error) {
 // encoder (the one containers/image uses) compresses one block after
 // another on one goroutine, so a push's compression took a core while the
 // other mostly waited; pgzip, containers/image's gzip writer, took twice
-// the CPU time of these gzip members for the Debian image's layer (2.4
-// against 1.2 s on two cores, 95.3 MB either way). The output depends only
+// as long as these gzip members for the Debian image's layer on two cores
+// (2.4 against 1.2 s, 95.3 MB either way). The output depends only
 // on the input, the algorithm and the level, not on how many cores did the
 // work, so a layer compresses to the same blob on every machine.
 func compressFrames(ctx context.Context, w io.Writer, r io.Reader, f framer) error {
