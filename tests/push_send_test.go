@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -123,7 +124,19 @@ func TestPushSendsLayers(t *testing.T) {
 			if after := registryBlobs(t); step.newBlobs >= 0 && after-before != step.newBlobs {
 				t.Errorf("the registry gained %d blobs, want %d", after-before, step.newBlobs)
 			}
-			checkPushed(t, ref, step.mediaType)
+			diffIDs := checkPushed(t, ref, step.mediaType)
+			// The progress lines name the layers by diff ID, as
+			// buildah's do, whichever blob carried them.
+			var named []string
+			for _, line := range strings.Split(stderr, "\n") {
+				if d, ok := strings.CutPrefix(line, "Copying blob "); ok {
+					named = append(named, d)
+				}
+			}
+			slices.Sort(named)
+			if want := slices.Sorted(slices.Values(diffIDs)); !slices.Equal(named, want) {
+				t.Errorf("progress lines name blobs %q, want the diff IDs %q", named, want)
+			}
 			if step.sent == 0 {
 				return
 			}
@@ -220,8 +233,8 @@ func umociTree(t *testing.T, ref string, start time.Time) []string {
 }
 
 // checkPushed checks that ref's layers are all of mediaType and that
-// their blobs decompress to the configuration's diff IDs.
-func checkPushed(t *testing.T, ref, mediaType string) {
+// their blobs decompress to the configuration's diff IDs, which it returns.
+func checkPushed(t *testing.T, ref, mediaType string) []string {
 	t.Helper()
 	m := manifestOf(t, ref)
 	decompressor := "gzip"
@@ -255,6 +268,7 @@ func checkPushed(t *testing.T, ref, mediaType string) {
 			t.Errorf("layer %d decompresses to %s, its diff ID is %s", i, got, cfg.RootFS.DiffIDs[i])
 		}
 	}
+	return cfg.RootFS.DiffIDs
 }
 
 type pushedManifest struct {

@@ -17,11 +17,17 @@ import (
 type layerBars struct{ pool *mpb.Progress }
 
 func newLayerBars(report io.Writer) layerBars {
-	f, ok := report.(*os.File)
-	if !ok || !term.IsTerminal(int(f.Fd())) {
+	if !isTerminal(report) {
 		return layerBars{}
 	}
 	return layerBars{pool: mpb.New(mpb.WithWidth(40), mpb.WithOutput(report))}
+}
+
+// isTerminal says whether w is a terminal, where containers/image draws
+// bars rather than lines.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // layerBar is one layer's bar; the zero value draws nothing.

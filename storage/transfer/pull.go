@@ -346,7 +346,10 @@ func copyImage(ctx context.Context, store cstorage.Store, sys *types.SystemConte
 			j.Source(ctx, opts.SourceCtx, src)
 		}
 	} else {
-		src = sendLayers(ctx, store, policy, dest, src, opts)
+		// The send may name its blobs in the copy's report: on this
+		// copy's options only, not on a retry's.
+		sent := *opts
+		src, opts = sendLayers(ctx, store, policy, dest, src, &sent), &sent
 	}
 	var raw []byte
 	err = storage.RetryStagingRace("copy to "+storage.RefName(dest), func() (err error) {

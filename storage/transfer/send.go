@@ -91,7 +91,39 @@ func sendLayers(ctx context.Context, store cstorage.Store, policy *signature.Pol
 		return src
 	}
 	logrus.Debugf("sent %d layers to %s ahead of the copy", len(sent), dest.StringWithinTransport())
+	if report := opts.ReportWriter; report != nil && !isTerminal(report) {
+		opts.ReportWriter = namedByDiffID(report, sent)
+	}
 	return sentRef{ImageReference: src, sent: sent}
+}
+
+// diffIDLines rewrites the copy's lines about the blobs the send uploaded
+// ("Copying blob BLOB-DIGEST") to name their layers' diff IDs, as a push
+// named them before the send and as buildah names them: scripts match
+// them. The copy writes each line in one call (containers/image's
+// Printf).
+type diffIDLines struct {
+	w     io.Writer
+	lines map[string]string // the copy's line → the line printed
+}
+
+func namedByDiffID(w io.Writer, sent map[digest.Digest]types.BlobInfo) io.Writer {
+	lines := make(map[string]string, len(sent))
+	for diffID, blob := range sent {
+		lines["Copying blob "+blob.Digest.String()+"\n"] = "Copying blob " + diffID.String() + "\n"
+	}
+	return diffIDLines{w: w, lines: lines}
+}
+
+func (d diffIDLines) Write(p []byte) (int, error) {
+	line, ok := d.lines[string(p)]
+	if !ok {
+		return d.w.Write(p)
+	}
+	if _, err := io.WriteString(d.w, line); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
 // hasSignatures says whether img keeps signatures (containers/image's
