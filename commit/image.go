@@ -173,19 +173,17 @@ func createImage(store cstorage.Store, id, layerID string, created time.Time, co
 // layerChain lists the layers from the base up to top, as manifest
 // descriptors of their uncompressed form: how containers/storage keeps them.
 func layerChain(store cstorage.Store, top, mediaType string) ([]ispec.Descriptor, error) {
-	var chain []ispec.Descriptor
-	for id := top; id != ""; {
-		l, err := store.Layer(id)
-		if err != nil {
-			return nil, fmt.Errorf("read layer %s: %w", id, err)
-		}
+	layers, err := storage.LayerChain(store, top)
+	if err != nil {
+		return nil, err
+	}
+	chain := make([]ispec.Descriptor, 0, len(layers))
+	for _, l := range layers {
 		if l.UncompressedDigest == "" {
-			return nil, fmt.Errorf("layer %s has no known digest", id)
+			return nil, fmt.Errorf("layer %s has no known digest", l.ID)
 		}
 		chain = append(chain, ispec.Descriptor{MediaType: mediaType, Digest: l.UncompressedDigest, Size: l.UncompressedSize})
-		id = l.Parent
 	}
-	slices.Reverse(chain)
 	return chain, nil
 }
 

@@ -133,3 +133,19 @@ func MountImage(store cstorage.Store, id string) (root string, release func(), e
 	}
 	return root, func() { _, _ = store.UnmountImage(id, false) }, nil
 }
+
+// LayerChain is the layers from the base up to top (an image's TopLayer;
+// "" is none).
+func LayerChain(store cstorage.Store, top string) ([]*cstorage.Layer, error) {
+	var chain []*cstorage.Layer
+	for id := top; id != ""; {
+		l, err := store.Layer(id)
+		if err != nil {
+			return nil, fmt.Errorf("read layer %s: %w", id, err)
+		}
+		chain = append(chain, l)
+		id = l.Parent
+	}
+	slices.Reverse(chain)
+	return chain, nil
+}

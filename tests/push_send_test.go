@@ -109,18 +109,7 @@ func TestPushSendsLayers(t *testing.T) {
 		t.Run(step.name, func(t *testing.T) {
 			before := registryBlobs(t)
 			ref := shared.plain.Addr + "/send/" + step.repo + ":1"
-			args := append([]string{"--log-level", "debug", "push", "--tls-verify=false"}, step.args...)
-			_, stderr, code := h.run(append(args, step.image, ref)...)
-			if code != 0 {
-				t.Fatalf("hod push: exit %d: %s", code, stderr)
-			}
-			sent := 0
-			if _, after, ok := strings.Cut(stderr, "msg=\"sent "); ok {
-				fmt.Sscanf(after, "%d", &sent)
-			}
-			if sent != step.sent {
-				t.Errorf("%d layers sent ahead of the copy, want %d:\n%s", sent, step.sent, lastLines(stderr, 20))
-			}
+			stderr := pushSending(t, h, step.sent, append(append([]string{"push", "--tls-verify=false"}, step.args...), step.image, ref)...)
 			if after := registryBlobs(t); step.newBlobs >= 0 && after-before != step.newBlobs {
 				t.Errorf("the registry gained %d blobs, want %d", after-before, step.newBlobs)
 			}
@@ -188,18 +177,7 @@ func TestPushListSendsLayers(t *testing.T) {
 	} {
 		t.Run(step.name, func(t *testing.T) {
 			ref := shared.plain.Addr + "/send/list-" + strings.ReplaceAll(step.name, " ", "-") + ":1"
-			args := append([]string{"--log-level", "debug", "manifest", "push", "--tls-verify=false"}, step.args...)
-			_, stderr, code := h.run(append(args, "localhost/send-list", "docker://"+ref)...)
-			if code != 0 {
-				t.Fatalf("hod manifest push: exit %d: %s", code, stderr)
-			}
-			sent := 0
-			if _, after, ok := strings.Cut(stderr, "msg=\"sent "); ok {
-				fmt.Sscanf(after, "%d", &sent)
-			}
-			if sent != step.sent {
-				t.Errorf("%d layers sent ahead of the copy, want %d:\n%s", sent, step.sent, lastLines(stderr, 20))
-			}
+			pushSending(t, h, step.sent, append(append([]string{"manifest", "push", "--tls-verify=false"}, step.args...), "localhost/send-list", "docker://"+ref)...)
 			var index struct {
 				Manifests []struct {
 					Digest string `json:"digest"`
@@ -218,6 +196,25 @@ func TestPushListSendsLayers(t *testing.T) {
 			}
 		})
 	}
+}
+
+// pushSending runs a hod push command with debug logging and checks that it sent want layers ahead of the copy; it
+// returns the command's stderr.
+func pushSending(t *testing.T, h *hodEnv, want int, args ...string) string {
+	t.Helper()
+	args = append([]string{"--log-level", "debug"}, args...)
+	_, stderr, code := h.run(args...)
+	if code != 0 {
+		t.Fatalf("hod %s: exit %d: %s", strings.Join(args, " "), code, stderr)
+	}
+	sent := 0
+	if _, after, ok := strings.Cut(stderr, "msg=\"sent "); ok {
+		fmt.Sscanf(after, "%d", &sent)
+	}
+	if sent != want {
+		t.Errorf("%d layers sent ahead of the copy, want %d:\n%s", sent, want, lastLines(stderr, 20))
+	}
+	return stderr
 }
 
 // umociTree is treeOf the root filesystem umoci unpacks from ref, which

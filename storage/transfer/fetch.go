@@ -122,12 +122,12 @@ func planFetch(ctx context.Context, store cstorage.Store, sys *types.SystemConte
 			return fetchPlan{}, err
 		}
 	}
-	if mime != manifest.DockerV2Schema2MediaType && mime != "application/vnd.oci.image.manifest.v1+json" {
-		return fetchPlan{}, fmt.Errorf("manifest type %s", mime)
+	if err := schema2OrOCI(mime); err != nil {
+		return fetchPlan{}, err
 	}
 	// Nothing is written for an image the copy will refuse.
-	if allowed, err := policy.IsRunningImageAllowed(ctx, unparsed); !allowed || err != nil {
-		return fetchPlan{}, fmt.Errorf("not allowed by the signature policy: %v", err)
+	if err := allowed(ctx, policy, unparsed); err != nil {
+		return fetchPlan{}, err
 	}
 	img, err := image.FromUnparsedImage(ctx, sys, unparsed)
 	if err != nil {
@@ -164,6 +164,25 @@ func planFetch(ctx context.Context, store cstorage.Store, sys *types.SystemConte
 		plan.layers = append(plan.layers, fetchLayer{blob: info, diffID: diffID})
 	}
 	return plan, nil
+}
+
+// schema2OrOCI refuses every manifest type but a single image's schema 2
+// or OCI manifest: the ones fetch and send name layers of exactly as the
+// copy does.
+func schema2OrOCI(mime string) error {
+	if mime != manifest.DockerV2Schema2MediaType && mime != "application/vnd.oci.image.manifest.v1+json" {
+		return fmt.Errorf("manifest type %s", mime)
+	}
+	return nil
+}
+
+// allowed checks image against the signature policy as the copy will, so
+// that nothing is written or uploaded for an image the copy refuses.
+func allowed(ctx context.Context, policy *signature.PolicyContext, image types.UnparsedImage) error {
+	if ok, err := policy.IsRunningImageAllowed(ctx, image); !ok || err != nil {
+		return fmt.Errorf("not allowed by the signature policy: %v", err)
+	}
+	return nil
 }
 
 // fetch stages the plan's layers, several at once, and creates them in

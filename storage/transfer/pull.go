@@ -310,7 +310,8 @@ func Copy(ctx context.Context, store cstorage.Store, sys *types.SystemContext, d
 // copyImage runs containers/image's copy under hod's signature policy and
 // returns the manifest written. A journal marks a copy into the store (a
 // pull): what the copy creates is noted in it first, and a registry
-// image's layers are fetched first (fetchLayers).
+// image's layers are fetched first (fetchLayers). Without one, a local
+// image's layers bound for a registry are sent first (sendLayers).
 func copyImage(ctx context.Context, store cstorage.Store, sys *types.SystemContext, dest, src types.ImageReference, opts *copy.Options, j *storage.Journal) ([]byte, error) {
 	for _, ref := range []types.ImageReference{src, dest} {
 		insecure, err := checkRegistrySources(ref)

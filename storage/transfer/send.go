@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/hodbuild/hod/storage"
 	"github.com/opencontainers/go-digest"
 	ispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/sirupsen/logrus"
@@ -157,10 +158,8 @@ func planSend(ctx context.Context, store cstorage.Store, policy *signature.Polic
 		return sendPlan{}, err
 	}
 	defer raw.Close()
-	// Nothing is uploaded for an image the copy will refuse.
-	unparsed := image.UnparsedInstance(raw, nil)
-	if allowed, err := policy.IsRunningImageAllowed(ctx, unparsed); !allowed || err != nil {
-		return sendPlan{}, fmt.Errorf("not allowed by the signature policy: %v", err)
+	if err := allowed(ctx, policy, image.UnparsedInstance(raw, nil)); err != nil {
+		return sendPlan{}, err
 	}
 	images, err := sendImages(ctx, src, raw, opts)
 	if err != nil {
@@ -235,8 +234,8 @@ func (p *sendPlan) add(ctx context.Context, dest, ref types.ImageReference, opts
 	if err != nil {
 		return err
 	}
-	if mime != ispec.MediaTypeImageManifest && mime != manifest.DockerV2Schema2MediaType {
-		return fmt.Errorf("manifest type %s", mime)
+	if err := schema2OrOCI(mime); err != nil {
+		return err
 	}
 	// The manifest's format decides which blobs the copy may reuse.
 	formats := []string{cmp.Or(opts.ForceManifestMIMEType, mime)}
@@ -247,14 +246,13 @@ func (p *sendPlan) add(ctx context.Context, dest, ref types.ImageReference, opts
 	if err != nil {
 		return err
 	}
+	layers, err := storage.LayerChain(p.store, img.TopLayer)
+	if err != nil {
+		return err
+	}
 	byDiffID := map[digest.Digest]*cstorage.Layer{}
-	for id := img.TopLayer; id != ""; {
-		layer, err := p.store.Layer(id)
-		if err != nil {
-			return err
-		}
+	for _, layer := range layers {
 		byDiffID[layer.UncompressedDigest] = layer
-		id = layer.Parent
 	}
 	scope := types.BICTransportScope{Opaque: reference.Domain(dest.DockerReference())}
 	for _, info := range infos {
